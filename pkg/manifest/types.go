@@ -1,0 +1,180 @@
+// Package manifest holds the documents of a dump: the manifest (the bill
+// of lading every reader trusts), the export plan fixed by the first run,
+// and the commits that workers write per unit of work. Each is decoded
+// strictly: an unknown format version, an unknown or missing field, a
+// count that does not add up, or a file name that would leave the dump's
+// prefix is an error naming the field.
+//
+// The exporter writes plan and commits and assembles the manifest from
+// them (deterministically: same inputs, same bytes); the shipper copies
+// exactly the files the manifest lists; the loader loads them.
+package manifest
+
+import (
+	"time"
+
+	"github.com/lading-dev/lading/pkg/schema"
+)
+
+// Format versions.
+const (
+	FormatManifest = "lading/v1"
+	FormatPlan     = "lading/plan/v1"
+	FormatCommit   = "lading/commit/v1"
+	FormatDump     = "lading/dump/v1"
+)
+
+// Well-known names inside a dump's prefix.
+const (
+	ManifestName = "manifest.json"
+	SuccessName  = "_SUCCESS"
+	PlanName     = "_state/plan.json"
+	CommitsDir   = "_state/commits/"
+	// DumpMarkerName sits at <batch>/<table>/_state/dump.json.
+	DumpMarkerName = "_state/dump.json"
+)
+
+// Tool names the program and version that wrote a document.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Source describes where the rows came from.
+type Source struct {
+	// Kind is "cassandra" (ScyllaDB included); "dynamodb" later.
+	Kind        string `json:"kind"`
+	Cluster     string `json:"cluster"`
+	Partitioner string `json:"partitioner"`
+	// Table is the schema, including the CQL of the table and of every
+	// user type it uses.
+	Table schema.Table `json:"table"`
+}
+
+// Options are the export options that shape the data; a re-run must not
+// contradict them.
+type Options struct {
+	// Compression is "zstd", "gzip" or "none"; it fixes part extensions.
+	Compression string `json:"compression"`
+	Writetime   bool   `json:"writetime"`
+	TTL         bool   `json:"ttl"`
+	Consistency string `json:"consistency"`
+	// Columns exported, in the order they appear in rows' schema; all
+	// columns when the user named none.
+	Columns        []string `json:"columns"`
+	Where          string   `json:"where"`
+	AllowFiltering bool     `json:"allow_filtering"`
+	// LimitRows > 0 caps rows per unit (trials).
+	LimitRows int64 `json:"limit_rows"`
+	// Mode is "ranges" (token ranges) or "keys" (a key list).
+	Mode string `json:"mode"`
+	// PartBytes is the target compressed size at which parts roll.
+	PartBytes int64 `json:"part_bytes"`
+}
+
+// TokenRange is (Start, End] on the ring, tokens as decimal strings
+// (Murmur3 tokens are int64, RandomPartitioner's up to 2^127).
+type TokenRange struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// File is one part of a dump.
+type File struct {
+	// Name is relative to the dump's prefix: part-<range>-<attempt>-<seq>.ndjson.zst
+	Name string `json:"name"`
+	// Unit is the plan unit that wrote it.
+	Unit string `json:"unit"`
+	Rows int64  `json:"rows"`
+	// Bytes is the uncompressed NDJSON size; StoredBytes the object's size.
+	Bytes       int64 `json:"bytes"`
+	StoredBytes int64 `json:"stored_bytes"`
+	// CRC32C is 8 lower-case hex digits, SHA256 64; both of the stored bytes.
+	CRC32C string `json:"crc32c"`
+	SHA256 string `json:"sha256"`
+	// Ranges the part's rows come from (for key-list units, empty).
+	Ranges []TokenRange `json:"ranges"`
+	// ReadAt is a lower bound of when any row in the part was read, so a
+	// restore's remaining TTL (ttl - (now - ReadAt)) is never longer than
+	// the source's.
+	ReadAt time.Time `json:"read_at"`
+}
+
+// Totals sum up a dump.
+type Totals struct {
+	Files       int64     `json:"files"`
+	Rows        int64     `json:"rows"`
+	Bytes       int64     `json:"bytes"`
+	StoredBytes int64     `json:"stored_bytes"`
+	Started     time.Time `json:"started"`
+	Finished    time.Time `json:"finished"`
+}
+
+// Manifest is manifest.json: the complete, checksummed list of a dump's
+// parts and the schema needed to read them.
+type Manifest struct {
+	Format    string  `json:"format"`
+	Tool      Tool    `json:"tool"`
+	Batch     string  `json:"batch"`
+	Table     string  `json:"table"`
+	Timestamp string  `json:"timestamp"`
+	Source    Source  `json:"source"`
+	Options   Options `json:"options"`
+	Files     []File  `json:"files"`
+	Totals    Totals  `json:"totals"`
+}
+
+// Unit is one unit of work of a plan: one token range, several small
+// adjacent ranges, or a slice of the key list.
+type Unit struct {
+	// ID is the first range's start token in fixed-width hex (so names
+	// sort in ring order), or "k" and the first key's index for key units.
+	ID     string       `json:"id"`
+	Ranges []TokenRange `json:"ranges"`
+	// FirstKey and Keys select key-list lines [FirstKey, FirstKey+Keys).
+	FirstKey int64 `json:"first_key"`
+	Keys     int64 `json:"keys"`
+	// EstimatedBytes from system.size_estimates (0 if unknown).
+	EstimatedBytes int64 `json:"estimated_bytes"`
+}
+
+// Plan is _state/plan.json, fixed by the first run of a dump.
+type Plan struct {
+	Format    string    `json:"format"`
+	Tool      Tool      `json:"tool"`
+	Batch     string    `json:"batch"`
+	Table     string    `json:"table"`
+	Timestamp string    `json:"timestamp"`
+	Created   time.Time `json:"created"`
+	Source    Source    `json:"source"`
+	Options   Options   `json:"options"`
+	Units     []Unit    `json:"units"`
+	// KeysName is the stored key list (key mode), relative to the dump,
+	// e.g. "_state/keys.ndjson", with its SHA-256 and count.
+	KeysName   string `json:"keys_name"`
+	KeysSHA256 string `json:"keys_sha256"`
+	KeysCount  int64  `json:"keys_count"`
+}
+
+// Commit is _state/commits/<unit>.json: the parts one attempt wrote for
+// one unit, created conditionally so exactly one attempt wins.
+type Commit struct {
+	Format   string       `json:"format"`
+	Unit     string       `json:"unit"`
+	Attempt  string       `json:"attempt"`
+	Ranges   []TokenRange `json:"ranges"`
+	Files    []File       `json:"files"`
+	Rows     int64        `json:"rows"`
+	Started  time.Time    `json:"started"`
+	Finished time.Time    `json:"finished"`
+}
+
+// DumpMarker is <batch>/<table>/_state/dump.json: the batch's one dump of
+// the table.
+type DumpMarker struct {
+	Format    string    `json:"format"`
+	Batch     string    `json:"batch"`
+	Table     string    `json:"table"`
+	Timestamp string    `json:"timestamp"`
+	Created   time.Time `json:"created"`
+}

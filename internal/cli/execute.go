@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/internal/version"
+)
+
+// Execute is Main without the process around it: it parses args (without
+// the program name), applies env and the config file, sets up logging,
+// progress and the run report, calls run, and returns the exit code. All
+// output goes to stdout (help, version) and stderr (logs, progress, the
+// one-line error).
+func (a *App) Execute(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, run RunFunc) int {
+	if env == nil {
+		env = func(string) string { return "" }
+	}
+	rep := report.New(a.name)
+	err := a.parse(args, env)
+	switch {
+	case err == nil:
+	case a.help:
+		// --help wins over other mistakes on the line.
+		a.printHelp(stdout)
+		return fault.ExitOK
+	default:
+		return a.fail(stderr, rep, fmt.Errorf("%w (see %s --help)", err, a.name), false)
+	}
+	if a.help {
+		a.printHelp(stdout)
+		return fault.ExitOK
+	}
+	if a.version {
+		fmt.Fprintf(stdout, "%s %s\n", a.name, version.Version)
+		return fault.ExitOK
+	}
+
+	progress := a.newProgress(rep, stderr)
+	logw := stderr
+	if progress != nil {
+		logw = progress.Writer()
+	}
+	logger, err := newLogger(logw, a.logFormat, a.logLevel)
+	if err != nil {
+		return a.fail(stderr, rep, err, true)
+	}
+	logger.Debug("starting", "command", a.name, "version", version.Version, "flags", a.changedFlags())
+
+	rt := &Runtime{
+		Logger:   logger,
+		Run:      rep,
+		Stdout:   stdout,
+		Stderr:   stderr,
+		Env:      env,
+		Progress: progress != nil,
+		Args:     a.fs.Args(),
+	}
+	if progress != nil {
+		progress.Start()
+	}
+	err = run(ctx, rt)
+	if progress != nil {
+		progress.Stop()
+	}
+	if err != nil && ctx.Err() != nil {
+		if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() && !errors.Is(err, cause) {
+			err = fmt.Errorf("%w: %w", cause, err)
+		}
+	}
+	return a.fail(stderr, rep, err, true)
+}
+
+// fail finishes the report with err (nil for success), writes it when asked
+// (and allowed: the --report flag may not have been parsed), prints the
+// one-line error and returns the exit code.
+func (a *App) fail(stderr io.Writer, rep *report.Run, err error, writeReport bool) int {
+	code := fault.Code(err)
+	rep.Finish(err, code)
+	if writeReport && a.reportFile != "" {
+		if werr := writeReportFile(a.reportFile, rep); werr != nil {
+			fmt.Fprintf(stderr, "%s: %s\n", a.name, oneLine(werr.Error()))
+			if code == fault.ExitOK {
+				code = fault.ExitRetry
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %s\n", a.name, oneLine(err.Error()))
+	}
+	return code
+}
+
+// oneLine folds a multi-line message (e.g. from errors.Join) into one line.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }), "; ")
+}
+
+// newProgress returns the printer to use, or nil: in place every second
+// on a terminal; plain lines every 10s with --progress otherwise.
+func (a *App) newProgress(rep *report.Run, stderr io.Writer) *report.Progress {
+	opts := report.ProgressOptions{Interval: a.progressInterval}
+	switch {
+	case isTerminal(stderr):
+		opts.InPlace = true
+	case a.progress:
+	default:
+		return nil
+	}
+	return report.NewProgress(rep, stderr, opts)
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// writeReportFile writes the run report atomically: a temporary file in
+// the same directory, synced, then renamed over path.
+func writeReportFile(path string, rep *report.Run) error {
+	b, err := rep.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	b = append(b, '\n')
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}

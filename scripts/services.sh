@@ -1,0 +1,527 @@
+#!/usr/bin/env bash
+# Local test servers for lading: Cassandra, an S3 server (versitygw), a GCS
+# server (fake-gcs-server) and the Bigtable emulator, all on 127.0.0.1.
+#
+#   scripts/services.sh up     [cassandra s3 gcs bigtable]   install what is missing, start, wait until ready
+#   scripts/services.sh down   [cassandra s3 gcs bigtable]   stop (and wipe the servers' data)
+#   scripts/services.sh status [cassandra s3 gcs bigtable]   print state; exit 0 only if all are up and answer
+#   scripts/services.sh env                                  print the `export VAR=value` lines tests use
+#   scripts/services.sh install [cassandra s3 gcs bigtable]  only install (build/fetch) into the cache
+#   scripts/services.sh logs   <service>                     print the tail of a server's log
+#   scripts/services.sh nodetool <args...>                   run Cassandra's nodetool (JMX on 127.0.0.1:7199)
+#
+# Installs are cached in ${LADING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lading};
+# pid files, logs and data live in ${LADING_RUN_DIR:-${TMPDIR:-/tmp}/lading-services}.
+# Needs: go, mvn and a JDK 17 (or 11); LADING_JAVA may name the java binary.
+set -euo pipefail
+
+# ---- pinned versions --------------------------------------------------------
+CASSANDRA_VERSION=5.0.9                 # org.apache.cassandra:cassandra-all, newest 5.0.x on Maven Central
+MVN_DEPENDENCY_PLUGIN=3.8.1             # org.apache.maven.plugins:maven-dependency-plugin
+VERSITYGW_VERSION=v1.8.0                # github.com/versity/versitygw
+FAKE_GCS_VERSION=v1.56.1                # github.com/fsouza/fake-gcs-server
+BIGTABLE_VERSION=v1.58.0                # cloud.google.com/go/bigtable (cmd/emulator)
+
+# ---- fixed contract (see `env`) ---------------------------------------------
+HOST=127.0.0.1
+CASSANDRA_PORT=9042
+CASSANDRA_STORAGE_PORT=7010
+CASSANDRA_JMX_PORT=7199
+S3_PORT=7070
+GCS_PORT=4443
+BIGTABLE_PORT=8086
+S3_ACCESS=lading-test-access
+S3_SECRET=lading-test-secret
+BUCKETS=lading-test,lading-test2
+ALL_SERVICES=(cassandra s3 gcs bigtable)
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE=${LADING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lading}
+RUN=${LADING_RUN_DIR:-${TMPDIR:-/tmp}/lading-services}
+CASSANDRA_START_TIMEOUT=${LADING_CASSANDRA_TIMEOUT:-240}   # seconds
+START_TIMEOUT=${LADING_START_TIMEOUT:-60}                  # seconds, other servers
+
+log() { printf 'services: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+print_env() {
+	cat <<EOF
+export LADING_CASSANDRA_HOSTS=$HOST:$CASSANDRA_PORT
+export LADING_S3_ENDPOINT=http://$HOST:$S3_PORT
+export LADING_S3_BUCKET=lading-test
+export AWS_ACCESS_KEY_ID=$S3_ACCESS
+export AWS_SECRET_ACCESS_KEY=$S3_SECRET
+export AWS_REGION=us-east-1
+export STORAGE_EMULATOR_HOST=$HOST:$GCS_PORT
+export LADING_GCS_BUCKET=lading-test
+export BIGTABLE_EMULATOR_HOST=$HOST:$BIGTABLE_PORT
+export LADING_SERVICES=1
+EOF
+}
+
+# ---- helpers ----------------------------------------------------------------
+
+port_of() {
+	case $1 in
+	cassandra) echo $CASSANDRA_PORT ;; s3) echo $S3_PORT ;; gcs) echo $GCS_PORT ;; bigtable) echo $BIGTABLE_PORT ;;
+	esac
+}
+
+port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+
+# pid of a service we started, or nothing.
+svc_pid() {
+	local f=$RUN/$1.pid pid
+	[[ -f $f ]] || return 0
+	pid=$(<"$f")
+	if pid_alive "$pid" && tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "LADING_SERVICES_TAG=$1"; then
+		echo "$pid"
+	fi
+}
+
+tail_log() {
+	local f=$RUN/$1.log
+	log "---- last lines of $f ----"
+	[[ -f $f ]] && tail -n "${2:-40}" "$f" >&2
+	if [[ $1 == cassandra && -f $RUN/cassandra/system.log ]]; then
+		log "---- last lines of $RUN/cassandra/system.log ----"
+		tail -n "${2:-40}" "$RUN/cassandra/system.log" >&2
+	fi
+	log "----"
+}
+
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 not found on PATH ($2)"; }
+
+# A java that can run Cassandra 5.0 (JDK 17 or 11).
+find_java() {
+	local c v
+	for c in "${LADING_JAVA:-}" "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$(command -v java || true)" /usr/lib/jvm/*/bin/java; do
+		[[ -n $c && -x $c ]] || continue
+		v=$("$c" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+		if [[ $v == 17 || $v == 11 ]]; then
+			echo "$c"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# ---- install ----------------------------------------------------------------
+
+# go_tool NAME MODULE_PKG VERSION: build a pinned Go command into $CACHE/bin/NAME-VERSION.
+go_tool() {
+	local name=$1 pkg=$2 ver=$3 out=$CACHE/bin/$1-$3 tmp
+	[[ -x $out ]] && return 0
+	tmp=$(mktemp -d "$CACHE/tmp/go-$name.XXXXXX")
+	log "building $pkg@$ver (once; cached in $CACHE/bin)"
+	(cd "$tmp" && GOFLAGS= GOWORK=off GOBIN="$tmp" go install "$pkg@$ver") || { rm -rf "$tmp"; return 1; }
+	mv "$tmp/$(basename "$pkg")" "$out"
+	rm -rf "$tmp"
+}
+
+helpers_hash() {
+	(cd "$SCRIPT_DIR" && cat go.mod go.sum cqlping/*.go svcinit/*.go) | sha256sum | cut -c1-12
+}
+
+# The small Go helpers in scripts/ (own module): cqlping and svcinit.
+build_helpers() {
+	local h out
+	h=$(helpers_hash)
+	out=$CACHE/bin/helpers-$h
+	[[ -x $out/svcinit && -x $out/cqlping ]] && return 0
+	log "building scripts/cqlping and scripts/svcinit"
+	rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+	(cd "$SCRIPT_DIR" && GOFLAGS= GOWORK=off go build -o "$out.tmp/" ./cqlping ./svcinit)
+	mv "$out.tmp" "$out"
+	find "$CACHE/bin" -maxdepth 1 -name 'helpers-*' -mtime +14 -exec rm -rf {} + 2>/dev/null || true
+}
+
+helper() { "$CACHE/bin/helpers-$(helpers_hash)/$1" "${@:2}"; }
+
+cassandra_home() { echo "$CACHE/cassandra-$CASSANDRA_VERSION"; }
+
+install_cassandra() {
+	local home tmp
+	home=$(cassandra_home)
+	[[ -f $home/.complete ]] && return 0
+	need mvn "install Maven"
+	log "fetching org.apache.cassandra:cassandra-all:$CASSANDRA_VERSION and its dependencies with mvn (once)"
+	tmp=$(mktemp -d "$CACHE/tmp/mvn.XXXXXX")
+	cat >"$tmp/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>lading</groupId><artifactId>cassandra-fetch</artifactId><version>1</version><packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.cassandra</groupId><artifactId>cassandra-all</artifactId><version>$CASSANDRA_VERSION</version></dependency>
+  </dependencies>
+</project>
+EOF
+	(cd "$tmp" && mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$CACHE/m2" \
+		"org.apache.maven.plugins:maven-dependency-plugin:$MVN_DEPENDENCY_PLUGIN:copy-dependencies" \
+		-DincludeScope=runtime -DoutputDirectory="$tmp/home/lib") || { rm -rf "$tmp"; return 1; }
+	[[ -f $tmp/home/lib/cassandra-all-$CASSANDRA_VERSION.jar ]] || { log "cassandra-all jar missing after mvn"; rm -rf "$tmp"; return 1; }
+	touch "$tmp/home/.complete"
+	rm -rf "$home"
+	mv "$tmp/home" "$home"
+	rm -rf "$tmp"
+}
+
+install_one() {
+	case $1 in
+	cassandra) install_cassandra ;;
+	s3) go_tool versitygw github.com/versity/versitygw/cmd/versitygw $VERSITYGW_VERSION ;;
+	gcs) go_tool fake-gcs-server github.com/fsouza/fake-gcs-server $FAKE_GCS_VERSION ;;
+	bigtable) go_tool emulator cloud.google.com/go/bigtable/cmd/emulator $BIGTABLE_VERSION ;;
+	helpers) build_helpers ;;
+	esac
+}
+
+# install SERVICE...: everything missing, in parallel, logs in $RUN/install-*.log.
+install() {
+	need go "install Go"
+	mkdir -p "$CACHE/bin" "$CACHE/tmp" "$RUN"
+	local s pids=() names=() failed=0 i
+	for s in helpers "$@"; do
+		install_one_needed "$s" || continue
+		log "installing $s (once; cached in $CACHE)"
+		install_one "$s" >"$RUN/install-$s.log" 2>&1 &
+		pids+=($!)
+		names+=("$s")
+	done
+	for i in "${!pids[@]}"; do
+		if ! wait "${pids[$i]}"; then
+			log "installing ${names[$i]} failed; last lines of $RUN/install-${names[$i]}.log:"
+			tail -n 40 "$RUN/install-${names[$i]}.log" >&2
+			failed=1
+		else
+			log "installed ${names[$i]} (${SECONDS}s)"
+		fi
+	done
+	return $failed
+}
+
+install_one_needed() {
+	case $1 in
+	cassandra) [[ ! -f $(cassandra_home)/.complete ]] ;;
+	s3) [[ ! -x $CACHE/bin/versitygw-$VERSITYGW_VERSION ]] ;;
+	gcs) [[ ! -x $CACHE/bin/fake-gcs-server-$FAKE_GCS_VERSION ]] ;;
+	bigtable) [[ ! -x $CACHE/bin/emulator-$BIGTABLE_VERSION ]] ;;
+	helpers) local h
+		h=$(helpers_hash)
+		[[ ! -x $CACHE/bin/helpers-$h/svcinit || ! -x $CACHE/bin/helpers-$h/cqlping ]] ;;
+	esac
+}
+
+# ---- start ------------------------------------------------------------------
+
+# spawn SERVICE CMD...: start CMD detached (own session), output to $RUN/SERVICE.log.
+spawn() {
+	local s=$1
+	shift
+	rm -f "$RUN/$s.pid"
+	env LADING_SERVICES_TAG="$s" setsid sh -c 'echo $$ >"$0"; exec "$@"' "$RUN/$s.pid" "$@" \
+		>"$RUN/$s.log" 2>&1 </dev/null 9>&- &
+	local i
+	for i in $(seq 50); do [[ -s $RUN/$s.pid ]] && return 0; sleep 0.1; done
+	die "$s did not start"
+}
+
+cassandra_jvm_opts() {
+	local lib=$1
+	cat <<EOF
+-Xms512m
+-Xmx1g
+-Xss256k
+-XX:+UseG1GC
+-XX:+ParallelRefProcEnabled
+-XX:MaxTenuringThreshold=1
+-XX:G1HeapRegionSize=16m
+-XX:MaxGCPauseMillis=300
+-XX:MaxDirectMemorySize=512m
+-XX:+ExitOnOutOfMemoryError
+-Djava.security.manager=allow
+-Djava.net.preferIPv4Stack=true
+-Djdk.attach.allowAttachSelf=true
+--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED
+--add-exports=java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED
+--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED
+--add-exports=java.rmi/sun.rmi.server=ALL-UNNAMED
+--add-exports=java.sql/java.sql=ALL-UNNAMED
+--add-exports=java.base/java.lang.ref=ALL-UNNAMED
+--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED
+--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED
+--add-exports=jdk.attach/sun.tools.attach=ALL-UNNAMED
+--add-opens=java.base/java.lang.module=ALL-UNNAMED
+--add-opens=java.base/jdk.internal.loader=ALL-UNNAMED
+--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
+--add-opens=java.base/jdk.internal.reflect=ALL-UNNAMED
+--add-opens=java.base/jdk.internal.math=ALL-UNNAMED
+--add-opens=java.base/jdk.internal.module=ALL-UNNAMED
+--add-opens=java.base/jdk.internal.util.jar=ALL-UNNAMED
+--add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED
+--add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+--add-opens=java.base/java.io=ALL-UNNAMED
+--add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+--add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED
+--add-opens=java.base/java.lang=ALL-UNNAMED
+--add-opens=java.base/java.util=ALL-UNNAMED
+-Dio.netty.tryReflectionSetAccessible=true
+-Dio.netty.allocator.useCacheForAllThreads=true
+-Dio.netty.allocator.maxOrder=11
+-javaagent:$lib/jamm-0.4.0.jar
+-Dcassandra.jmx.local.port=$CASSANDRA_JMX_PORT
+-Dcassandra-foreground=yes
+-Dcassandra.skip_wait_for_gossip_to_settle=0
+-Dcassandra.ring_delay_ms=0
+-Dcassandra.superuser_setup_delay_ms=0
+-Dcassandra.migration_task_wait_in_seconds=0
+EOF
+}
+
+write_cassandra_conf() {
+	local d=$1
+	cat >"$d/cassandra.yaml" <<EOF
+# generated by scripts/services.sh
+cluster_name: lading-test
+num_tokens: 16
+allocate_tokens_for_local_replication_factor: 1
+partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+endpoint_snitch: SimpleSnitch
+seed_provider:
+  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+    parameters:
+      - seeds: "$HOST:$CASSANDRA_STORAGE_PORT"
+listen_address: $HOST
+rpc_address: $HOST
+storage_port: $CASSANDRA_STORAGE_PORT
+ssl_storage_port: $((CASSANDRA_STORAGE_PORT + 1))
+native_transport_port: $CASSANDRA_PORT
+start_native_transport: true
+authenticator: AllowAllAuthenticator
+authorizer: AllowAllAuthorizer
+data_file_directories:
+  - $d/data
+commitlog_directory: $d/commitlog
+saved_caches_directory: $d/saved_caches
+hints_directory: $d/hints
+cdc_raw_directory: $d/cdc_raw
+commitlog_sync: periodic
+commitlog_sync_period: 10000ms
+commitlog_segment_size: 8MiB
+user_defined_functions_enabled: false
+materialized_views_enabled: true
+sasi_indexes_enabled: true
+disk_failure_policy: stop
+commit_failure_policy: stop
+concurrent_compactors: 1
+read_request_timeout: 10000ms
+range_request_timeout: 20000ms
+write_request_timeout: 10000ms
+counter_write_request_timeout: 10000ms
+request_timeout: 20000ms
+EOF
+	cat >"$d/logback.xml" <<EOF
+<configuration scan="false">
+  <appender name="FILE" class="ch.qos.logback.core.FileAppender">
+    <file>$d/system.log</file>
+    <encoder><pattern>%-5level [%thread] %date{ISO8601} %F:%L - %msg%n</pattern></encoder>
+  </appender>
+  <logger name="org.apache.cassandra.service.CassandraDaemon" level="INFO"/>
+  <root level="WARN"><appender-ref ref="FILE"/></root>
+</configuration>
+EOF
+}
+
+start_cassandra() {
+	local java home d opts=()
+	java=$(find_java) || die "no JDK 17 (or 11) found for Cassandra: install openjdk-17-jre-headless or set LADING_JAVA"
+	home=$(cassandra_home)
+	d=$RUN/cassandra
+	rm -rf "$d"
+	mkdir -p "$d"/{data,commitlog,saved_caches,hints,cdc_raw,triggers}
+	write_cassandra_conf "$d"
+	mapfile -t opts < <(cassandra_jvm_opts "$home/lib")
+	spawn cassandra "$java" "${opts[@]}" \
+		-Dcassandra.config="file://$d/cassandra.yaml" \
+		-Dcassandra.storagedir="$d" \
+		-Dcassandra.logdir="$d" \
+		-Dcassandra.triggers_dir="$d/triggers" \
+		-Dlogback.configurationFile="file://$d/logback.xml" \
+		-cp "$home/lib/*" org.apache.cassandra.service.CassandraDaemon
+}
+
+start_s3() {
+	local d=$RUN/s3
+	rm -rf "$d" && mkdir -p "$d/root"
+	spawn s3 env ROOT_ACCESS_KEY_ID=$S3_ACCESS ROOT_SECRET_ACCESS_KEY=$S3_SECRET \
+		"$CACHE/bin/versitygw-$VERSITYGW_VERSION" --port "$HOST:$S3_PORT" --region us-east-1 --quiet \
+		posix "$d/root"
+}
+
+start_gcs() {
+	local d=$RUN/gcs
+	rm -rf "$d" && mkdir -p "$d/root"
+	spawn gcs "$CACHE/bin/fake-gcs-server-$FAKE_GCS_VERSION" -scheme http -host $HOST -port $GCS_PORT \
+		-backend filesystem -filesystem-root "$d/root" -public-host "$HOST:$GCS_PORT" -log-level warn
+}
+
+start_bigtable() {
+	spawn bigtable "$CACHE/bin/emulator-$BIGTABLE_VERSION" -host $HOST -port $BIGTABLE_PORT
+}
+
+# healthy SERVICE [TIMEOUT_SECONDS]: a real request succeeds (and buckets exist).
+healthy() {
+	local t=${2:-5}
+	export AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET AWS_REGION=us-east-1
+	case $1 in
+	cassandra) helper cqlping -q -hosts "$HOST:$CASSANDRA_PORT" -timeout "${t}s" 2>/dev/null ;;
+	s3) helper svcinit s3init -endpoint "http://$HOST:$S3_PORT" -buckets "$BUCKETS" -timeout "${t}s" 2>/dev/null ;;
+	gcs) helper svcinit gcsinit -endpoint "http://$HOST:$GCS_PORT" -buckets "$BUCKETS" -timeout "${t}s" 2>/dev/null ;;
+	bigtable) helper svcinit waitport -addr "$HOST:$BIGTABLE_PORT" -timeout "${t}s" 2>/dev/null ;;
+	esac
+}
+
+# wait_ready SERVICE TIMEOUT: poll until healthy, failing early if the process dies.
+wait_ready() {
+	local s=$1 deadline=$((SECONDS + $2)) pid
+	while ((SECONDS < deadline)); do
+		pid=$(svc_pid "$s")
+		if [[ -z $pid ]]; then
+			log "$s exited during startup"
+			tail_log "$s"
+			return 1
+		fi
+		healthy "$s" 5 && return 0
+	done
+	log "$s did not become ready within $2s"
+	tail_log "$s"
+	return 1
+}
+
+up() {
+	local s pid todo=() started=() failed=() t0=$SECONDS
+	install "$@" || die "install failed"
+	for s in "$@"; do
+		pid=$(svc_pid "$s")
+		if [[ -n $pid ]]; then
+			if healthy "$s" 2; then
+				log "$s already running (pid $pid)"
+				continue
+			fi
+			log "$s (pid $pid) does not answer; restarting it"
+			stop_one "$s"
+		fi
+		todo+=("$s")
+	done
+	((${#todo[@]})) || return 0
+	for s in "${todo[@]}"; do
+		port_open "$(port_of "$s")" && die "port $HOST:$(port_of "$s") for $s is taken by another process (not started by this script)"
+	done
+	[[ " ${todo[*]} " == *" cassandra "* ]] && { port_open $CASSANDRA_STORAGE_PORT && die "port $HOST:$CASSANDRA_STORAGE_PORT (Cassandra storage) is taken"; port_open $CASSANDRA_JMX_PORT && die "port $HOST:$CASSANDRA_JMX_PORT (Cassandra JMX) is taken"; }
+	for s in "${todo[@]}"; do
+		"start_$s"
+		started+=("$s")
+	done
+	# Fast servers first, Cassandra last (it takes the longest).
+	for s in s3 gcs bigtable cassandra; do
+		[[ " ${started[*]} " == *" $s "* ]] || continue
+		if wait_ready "$s" "$([[ $s == cassandra ]] && echo "$CASSANDRA_START_TIMEOUT" || echo "$START_TIMEOUT")"; then
+			log "$s ready on $HOST:$(port_of "$s") (pid $(svc_pid "$s"), $((SECONDS - t0))s)"
+		else
+			failed+=("$s")
+		fi
+	done
+	if ((${#failed[@]})); then
+		for s in "${failed[@]}"; do stop_one "$s" keep; done
+		die "failed to start: ${failed[*]} (logs in $RUN)"
+	fi
+}
+
+stop_one() {
+	local s=$1 pid i
+	pid=$(svc_pid "$s")
+	if [[ -n $pid ]]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for i in $(seq 300); do pid_alive "$pid" || break; sleep 0.1; done
+		if pid_alive "$pid"; then
+			log "$s (pid $pid) did not stop in 30s; killing it"
+			kill -KILL "$pid" 2>/dev/null || true
+			for i in $(seq 50); do pid_alive "$pid" || break; sleep 0.1; done
+		fi
+		log "$s stopped"
+	fi
+	rm -f "$RUN/$s.pid"
+	# Keep a failed server's files for a look; otherwise free the disk.
+	[[ ${2:-} == keep ]] || rm -rf "${RUN:?}/$s"/{data,commitlog,saved_caches,hints,cdc_raw,root}
+}
+
+down() {
+	local s pid
+	[[ -d $RUN ]] || return 0
+	# Signal all first so they shut down in parallel (Cassandra takes a few seconds).
+	for s in "$@"; do
+		pid=$(svc_pid "$s")
+		[[ -z $pid ]] || kill -TERM "$pid" 2>/dev/null || true
+	done
+	for s in "$@"; do stop_one "$s"; done
+}
+
+status() {
+	local s pid rc=0
+	for s in "$@"; do
+		pid=$(svc_pid "$s")
+		if [[ -z $pid ]]; then
+			printf '%-10s stopped\n' "$s"
+			rc=3
+		elif [[ -x $CACHE/bin/helpers-$(helpers_hash)/svcinit ]] && healthy "$s" 3; then
+			printf '%-10s running  pid %-7s %s:%s  ready\n' "$s" "$pid" $HOST "$(port_of "$s")"
+		else
+			printf '%-10s running  pid %-7s %s:%s  NOT ANSWERING (log: %s)\n' "$s" "$pid" $HOST "$(port_of "$s")" "$RUN/$s.log"
+			rc=3
+		fi
+	done
+	return $rc
+}
+
+nodetool() {
+	local java home
+	java=$(find_java) || die "no JDK 17 (or 11) found"
+	home=$(cassandra_home)
+	[[ -f $home/.complete ]] || die "Cassandra is not installed; run: $0 install cassandra"
+	"$java" -Xmx128m -cp "$home/lib/*" -Dlogback.configurationFile=/dev/null \
+		org.apache.cassandra.tools.NodeTool -h $HOST -p $CASSANDRA_JMX_PORT "$@"
+}
+
+# ---- main -------------------------------------------------------------------
+
+main() {
+	local cmd=${1:-}
+	[[ $# -gt 0 ]] && shift
+	case $cmd in
+	env) print_env; return ;;
+	nodetool) nodetool "$@"; return ;;
+	logs) [[ $# -eq 1 ]] || die "usage: $0 logs <service>"; tail_log "$1" 100 2>&1; return ;;
+	up | down | status | install) ;;
+	*) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+	esac
+	local s services=()
+	for s in "$@"; do
+		[[ " ${ALL_SERVICES[*]} " == *" $s "* ]] || die "unknown service '$s' (known: ${ALL_SERVICES[*]})"
+		[[ " ${services[*]} " == *" $s "* ]] || services+=("$s")
+	done
+	((${#services[@]})) || services=("${ALL_SERVICES[@]}")
+	mkdir -p "$RUN"
+	# One invocation at a time (several developers' test runs may share a machine).
+	exec 9>"$RUN/.lock"
+	flock 9
+	case $cmd in
+	up) up "${services[@]}" ;;
+	down) down "${services[@]}" ;;
+	status) status "${services[@]}" ;;
+	install) install "${services[@]}" ;;
+	esac
+}
+
+main "$@"

@@ -100,11 +100,16 @@ func (p *Progress) Stop() {
 	})
 }
 
-// Print takes a snapshot, updates the rates and prints one line.
+// Print takes a snapshot, updates the rates and prints one line; nothing
+// while the run has recorded no counter or gauge.
 func (p *Progress) Print() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	line := p.observe(p.run.Snapshot())
+	s := p.run.Snapshot()
+	if len(s.Counters) == 0 && len(s.Gauges) == 0 {
+		return // nothing to show yet
+	}
+	line := p.observe(s)
 	p.line = line
 	if p.opts.InPlace {
 		io.WriteString(p.w, "\r"+line+"\x1b[K")

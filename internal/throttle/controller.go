@@ -165,6 +165,7 @@ type Controller struct {
 	limit        int
 	inflight     int
 	wake         chan struct{} // closed and replaced when a slot may be free
+	waiting      int           // Acquire calls blocked on wake
 	target       time.Duration
 	started      time.Time
 	lastDecision time.Time
@@ -220,13 +221,37 @@ func (c *Controller) Acquire(ctx context.Context) error {
 		}
 		c.saturated = true
 		wake := c.wake
+		c.waiting++
 		c.mu.Unlock()
 		select {
 		case <-ctx.Done():
+			c.mu.Lock()
+			c.waiting--
+			c.mu.Unlock()
 			return ctx.Err()
 		case <-wake:
+			c.mu.Lock()
+			c.waiting--
+			c.mu.Unlock()
 		}
 	}
+}
+
+// TryAcquire takes a slot if one is free under the current limit, without
+// waiting, and reports whether it did.
+func (c *Controller) TryAcquire() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inflight >= c.limit {
+		c.saturated = true
+		return false
+	}
+	c.inflight++
+	if c.inflight >= c.limit {
+		c.saturated = true
+	}
+	c.run.Set("inflight", int64(c.inflight))
+	return true
 }
 
 // Release frees the slot taken by Acquire and feeds the operation's
@@ -357,6 +382,9 @@ func (c *Controller) pruneLocked(now time.Time) {
 }
 
 func (c *Controller) broadcastLocked() {
+	if c.waiting == 0 {
+		return
+	}
 	close(c.wake)
 	c.wake = make(chan struct{})
 }

@@ -9,6 +9,7 @@
 #   scripts/services.sh install [cassandra s3 gcs bigtable]  only install (build/fetch) into the cache
 #   scripts/services.sh logs   <service>                     print the tail of a server's log
 #   scripts/services.sh nodetool <args...>                   run Cassandra's nodetool (JMX on 127.0.0.1:7199)
+#   scripts/services.sh tool <cqlping|svcinit|testfmt> ...   run one of the Go helpers in scripts/
 #
 # Installs are cached in ${LADING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lading};
 # pid files, logs and data live in ${LADING_RUN_DIR:-${TMPDIR:-/tmp}/lading-services}.
@@ -122,19 +123,18 @@ go_tool() {
 }
 
 helpers_hash() {
-	(cd "$SCRIPT_DIR" && cat go.mod go.sum cqlping/*.go svcinit/*.go) | sha256sum | cut -c1-12
+	(cd "$SCRIPT_DIR" && cat go.mod go.sum cqlping/*.go svcinit/*.go testfmt/*.go) | sha256sum | cut -c1-12
 }
 
-# The small Go helpers in scripts/ (own module): cqlping and svcinit.
+# The small Go helpers in scripts/ (own module): cqlping, svcinit, testfmt.
 build_helpers() {
-	local h out
+	local h out tmp
 	h=$(helpers_hash)
 	out=$CACHE/bin/helpers-$h
-	[[ -x $out/svcinit && -x $out/cqlping ]] && return 0
-	log "building scripts/cqlping and scripts/svcinit"
-	rm -rf "$out.tmp" && mkdir -p "$out.tmp"
-	(cd "$SCRIPT_DIR" && GOFLAGS= GOWORK=off go build -o "$out.tmp/" ./cqlping ./svcinit)
-	mv "$out.tmp" "$out"
+	[[ -x $out/svcinit && -x $out/cqlping && -x $out/testfmt ]] && return 0
+	tmp=$(mktemp -d "$CACHE/tmp/helpers.XXXXXX")
+	(cd "$SCRIPT_DIR" && GOFLAGS= GOWORK=off go build -o "$tmp/" ./cqlping ./svcinit ./testfmt) || { rm -rf "$tmp"; return 1; }
+	mv -T "$tmp" "$out" 2>/dev/null || rm -rf "$tmp" # lost a race with another build: fine
 	find "$CACHE/bin" -maxdepth 1 -name 'helpers-*' -mtime +14 -exec rm -rf {} + 2>/dev/null || true
 }
 
@@ -164,7 +164,7 @@ EOF
 	[[ -f $tmp/home/lib/cassandra-all-$CASSANDRA_VERSION.jar ]] || { log "cassandra-all jar missing after mvn"; rm -rf "$tmp"; return 1; }
 	touch "$tmp/home/.complete"
 	rm -rf "$home"
-	mv "$tmp/home" "$home"
+	mv -T "$tmp/home" "$home" 2>/dev/null || true # another install may have won the race
 	rm -rf "$tmp"
 }
 
@@ -210,7 +210,7 @@ install_one_needed() {
 	bigtable) [[ ! -x $CACHE/bin/emulator-$BIGTABLE_VERSION ]] ;;
 	helpers) local h
 		h=$(helpers_hash)
-		[[ ! -x $CACHE/bin/helpers-$h/svcinit || ! -x $CACHE/bin/helpers-$h/cqlping ]] ;;
+		[[ ! -x $CACHE/bin/helpers-$h/svcinit || ! -x $CACHE/bin/helpers-$h/cqlping || ! -x $CACHE/bin/helpers-$h/testfmt ]] ;;
 	esac
 }
 
@@ -221,8 +221,11 @@ spawn() {
 	local s=$1
 	shift
 	rm -f "$RUN/$s.pid"
-	env LADING_SERVICES_TAG="$s" setsid sh -c 'echo $$ >"$0"; exec "$@"' "$RUN/$s.pid" "$@" \
-		>"$RUN/$s.log" 2>&1 </dev/null 9>&- &
+	# Own session (survives the caller's Ctrl-C), no inherited fds beyond 0-2 (our locks).
+	env LADING_SERVICES_TAG="$s" setsid bash -c '
+		for fd in /proc/$$/fd/*; do n=${fd##*/}; ((n > 2)) && exec {n}>&-; done 2>/dev/null
+		echo $$ >"$0"
+		exec "$@"' "$RUN/$s.pid" "$@" >"$RUN/$s.log" 2>&1 </dev/null &
 	local i
 	for i in $(seq 50); do [[ -s $RUN/$s.pid ]] && return 0; sleep 0.1; done
 	die "$s did not start"
@@ -502,9 +505,13 @@ main() {
 	case $cmd in
 	env) print_env; return ;;
 	nodetool) nodetool "$@"; return ;;
+	tool) # tool NAME ARGS...: run a helper from scripts/ (cqlping, svcinit, testfmt), building it if needed
+		mkdir -p "$CACHE/bin" "$CACHE/tmp"
+		install_one_needed helpers && { build_helpers >&2 || die "building helpers failed"; }
+		exec "$CACHE/bin/helpers-$(helpers_hash)/$1" "${@:2}" ;;
 	logs) [[ $# -eq 1 ]] || die "usage: $0 logs <service>"; tail_log "$1" 100 2>&1; return ;;
 	up | down | status | install) ;;
-	*) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+	*) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 	local s services=()
 	for s in "$@"; do

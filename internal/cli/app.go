@@ -7,6 +7,11 @@
 //
 // Precedence of flag values: command line > LADING_<FLAG_NAME> environment
 // variable (upper case, dashes as underscores) > --config file > default.
+//
+// The version printed by --version lives in internal/version (set with
+// -ldflags "-X github.com/lading-dev/lading/internal/version.Version=..."),
+// so libraries such as the manifest writer can read it without importing
+// this package.
 package cli
 
 import (

@@ -202,6 +202,7 @@ func (b *Bucket) ListAll(ctx context.Context, prefix, delimiter string) ([]Objec
 
 // Writer streams an object to the store, measuring what it writes.
 type Writer struct {
+	ctx    context.Context
 	b      *Bucket
 	key    string
 	opts   WriterOptions
@@ -227,7 +228,7 @@ func (b *Bucket) NewWriter(ctx context.Context, key string, opts *WriterOptions)
 	if err != nil {
 		return nil, b.wrap("write", key, err)
 	}
-	return &Writer{b: b, key: key, opts: o, w: dw, crc: crc32.New(Castagnoli), sha: sha256.New()}, nil
+	return &Writer{ctx: ctx, b: b, key: key, opts: o, w: dw, crc: crc32.New(Castagnoli), sha: sha256.New()}, nil
 }
 
 // Write implements io.Writer.
@@ -269,9 +270,9 @@ func (w *Writer) Close() error {
 	if err := w.w.Close(); err != nil {
 		return w.b.wrap("write", w.key, err)
 	}
-	// A fresh context: the write is committed, and the check (and the
-	// delete on failure) must happen even if the caller's ctx is done.
-	ctx, cancel := context.WithTimeout(context.Background(), verifyTimeout)
+	// Not cancelled with the caller's ctx: the write is committed, and the
+	// check (and the delete on failure) must happen even if ctx is done.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), verifyTimeout)
 	defer cancel()
 	a, err := w.b.d.Attributes(ctx, w.key)
 	if err != nil {

@@ -111,10 +111,19 @@ func ParseURL(raw string) (*Location, error) {
 	sc, ok := registry[u.Scheme]
 	registryMu.RUnlock()
 	if !ok {
-		return nil, fmt.Errorf("%w: unknown scheme %q in %q (known: %s)", ErrBadURL, u.Scheme, raw, strings.Join(Schemes(), ", "))
+		return nil, fmt.Errorf("%w: unknown scheme %q in %q (known: %s)", ErrBadURL, u.Scheme, redactRaw(raw), strings.Join(Schemes(), ", "))
 	}
-	params := u.Query()
-	for k := range params {
+	if u.Opaque != "" {
+		return nil, fmt.Errorf("%w: %q: want %s://…", ErrBadURL, redactRaw(raw), u.Scheme)
+	}
+	if u.Fragment != "" || strings.HasSuffix(raw, "#") {
+		return nil, fmt.Errorf("%w: %q: a store URL has no #fragment", ErrBadURL, redactRaw(raw))
+	}
+	params, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s URL: malformed query", ErrBadURL, u.Scheme)
+	}
+	for k, vs := range params {
 		known := false
 		for _, p := range sc.params {
 			if k == p {
@@ -122,41 +131,65 @@ func ParseURL(raw string) (*Location, error) {
 			}
 		}
 		if !known {
+			if len(sc.params) == 0 {
+				return nil, fmt.Errorf("%w: unknown parameter %q in %s URL (it takes none)", ErrBadURL, k, u.Scheme)
+			}
 			return nil, fmt.Errorf("%w: unknown parameter %q in %s URL (known: %s)", ErrBadURL, k, u.Scheme, strings.Join(sc.params, ", "))
+		}
+		if len(vs) > 1 {
+			return nil, fmt.Errorf("%w: parameter %q given %d times in %s URL", ErrBadURL, k, len(vs), u.Scheme)
+		}
+		if pu, err := url.Parse(vs[0]); err == nil && pu.User != nil {
+			return nil, fmt.Errorf("%w: parameter %q of %s URL holds credentials; use the environment or the cloud's credential chain", ErrBadURL, k, u.Scheme)
 		}
 	}
 	loc := &Location{Scheme: u.Scheme, Params: params}
 	p := u.Path
 	if u.Scheme == "file" {
 		if u.Host != "" && u.Host != "localhost" {
-			return nil, fmt.Errorf("%w: %q: file URLs take an absolute path (file:///dir)", ErrBadURL, raw)
+			return nil, fmt.Errorf("%w: %q: file URLs take an absolute path (file:///dir)", ErrBadURL, redactRaw(raw))
 		}
 	} else {
 		if u.Host == "" {
-			return nil, fmt.Errorf("%w: %q has no bucket", ErrBadURL, raw)
+			return nil, fmt.Errorf("%w: %q has no bucket", ErrBadURL, redactRaw(raw))
 		}
 		loc.Bucket = u.Host
 	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] == 0x7f {
+			return nil, fmt.Errorf("%w: %q: control character in path", ErrBadURL, redactRaw(raw))
+		}
+	}
 	if strings.Contains(p, "\\") {
-		return nil, fmt.Errorf("%w: %q: backslash in path", ErrBadURL, raw)
+		return nil, fmt.Errorf("%w: %q: backslash in path", ErrBadURL, redactRaw(raw))
 	}
 	for _, seg := range strings.Split(p, "/") {
 		if seg == ".." || seg == "." {
-			return nil, fmt.Errorf("%w: %q: %q in path", ErrBadURL, raw, seg)
+			return nil, fmt.Errorf("%w: %q: %q in path", ErrBadURL, redactRaw(raw), seg)
 		}
 	}
 	loc.Prefix = strings.Trim(path.Clean("/"+p), "/")
 	return loc, nil
 }
 
+// redactRaw renders a raw URL for an error message: user info and query
+// values (which a user might have filled with a secret) are masked.
 func redactRaw(raw string) string {
-	if i := strings.Index(raw, "://"); i >= 0 {
-		rest := raw[i+3:]
-		if at := strings.Index(rest, "@"); at >= 0 && (strings.Index(rest, "/") < 0 || at < strings.Index(rest, "/")) {
-			return raw[:i+3] + "REDACTED@" + rest[at+1:]
+	s := raw
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i] + s[i:i+1] + "…"
+	}
+	if i := strings.Index(s, "://"); i >= 0 {
+		rest := s[i+3:]
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+			return s[:i+3] + "REDACTED@" + rest[at+1:]
 		}
 	}
-	return raw
+	return s
 }
 
 // Open opens the store a URL names, scoped to the URL's prefix.

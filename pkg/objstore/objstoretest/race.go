@@ -1,0 +1,5 @@
+//go:build race
+
+package objstoretest
+
+const raceEnabled = true

@@ -85,6 +85,10 @@ type WriterOptions struct {
 	// PartSize is the multipart/resumable chunk size; 0 is the backend's
 	// default (16 MiB).
 	PartSize int
+	// Concurrency is how many parts a multipart write sends at once; 0 is
+	// the backend's default. A write buffers at most Concurrency+1 parts,
+	// so callers that budget memory set both.
+	Concurrency int
 }
 
 // Attrs are an object's attributes as the store reports them.

@@ -17,9 +17,9 @@ import (
 
 // s3Writer streams an object to S3. An object that fits in one part goes
 // up as one PutObject carrying its CRC32C; a larger one as a multipart
-// upload with a FULL_OBJECT CRC32C, parts sent s3UploadConcurrency at a
-// time while the next one fills. Memory: at most
-// (s3UploadConcurrency+1) parts.
+// upload with a FULL_OBJECT CRC32C, parts sent opts.Concurrency
+// (default s3UploadConcurrency) at a time while the next one fills.
+// Memory: at most Concurrency+1 parts.
 //
 // The CRC32C sent to the store is the declared one when the caller gave
 // one (so the store refuses other bytes), else the one computed while
@@ -30,6 +30,7 @@ type s3Writer struct {
 	key      string // relative, for errors
 	opts     WriterOptions
 	partSize int
+	conc     int // parts in flight
 
 	ctx    context.Context // the upload's; cancelled by Abort or a failed part
 	cancel context.CancelFunc
@@ -66,12 +67,16 @@ func (d *s3Driver) NewWriter(ctx context.Context, key string, opts WriterOptions
 			partSize *= 2
 		}
 	}
+	conc := opts.Concurrency
+	if conc <= 0 {
+		conc = s3UploadConcurrency
+	}
 	uctx, cancel := context.WithCancel(ctx)
 	w := &s3Writer{
-		d: d, key: key, opts: opts, partSize: partSize,
+		d: d, key: key, opts: opts, partSize: partSize, conc: conc,
 		ctx: uctx, cancel: cancel, parent: ctx,
 		nextPart: 1,
-		free:     make(chan []byte, s3UploadConcurrency+1),
+		free:     make(chan []byte, conc+1),
 	}
 	if opts.Size > 0 && opts.Size <= int64(partSize) {
 		w.buf = make([]byte, 0, opts.Size)
@@ -128,7 +133,7 @@ func (w *s3Writer) Write(p []byte) (int, error) {
 }
 
 // getBuf returns an empty part buffer, waiting for an upload to finish
-// when all s3UploadConcurrency+1 are taken.
+// when all conc+1 are taken.
 func (w *s3Writer) getBuf() ([]byte, error) {
 	select {
 	case b := <-w.free:
@@ -140,7 +145,7 @@ func (w *s3Writer) getBuf() ([]byte, error) {
 		w.nbufs++
 		return make([]byte, 0, min(w.partSize, 64<<10)), nil
 	}
-	if w.nbufs < s3UploadConcurrency+1 {
+	if w.nbufs < w.conc+1 {
 		w.nbufs++
 		return make([]byte, 0, w.partSize), nil
 	}

@@ -1,0 +1,238 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lading-dev/lading/internal/discover"
+	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/internal/version"
+	"github.com/lading-dev/lading/pkg/manifest"
+	"github.com/lading-dev/lading/pkg/objstore"
+)
+
+// readManifest reads a dump's manifest strictly and checks that it names
+// the dump it sits in.
+func (l *Loader) readManifest(ctx context.Context, d discover.Dump) (*manifest.Manifest, error) {
+	data, err := l.root.Bucket.ReadAll(ctx, d.ManifestKey())
+	if err != nil {
+		if errors.Is(err, objstore.ErrNotFound) {
+			return nil, fault.Usagef("%s has %s but no %s", d, manifest.SuccessName, manifest.ManifestName)
+		}
+		return nil, err
+	}
+	m, err := manifest.DecodeManifest(data)
+	if err != nil {
+		return nil, fault.Usage(fmt.Errorf("%s: %w", d.ManifestKey(), err))
+	}
+	if m.Batch != d.Batch || m.Table != d.Table || m.Timestamp != d.Timestamp {
+		return nil, fault.Usagef("%s names dump %s/%s/%s, not the one it sits in", d.ManifestKey(), m.Batch, m.Table, m.Timestamp)
+	}
+	return m, nil
+}
+
+// loadDump loads one complete dump.
+func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) error {
+	o := &l.opts
+	m, err := l.readManifest(ctx, d)
+	if err != nil {
+		return err
+	}
+	tbl, err := l.target.Table(ctx, m, TableOptions{Name: l.targetTableName(d.Table), Create: o.CreateTable, DryRun: o.DryRun})
+	if err != nil {
+		return err
+	}
+	id := tbl.Identity()
+	ledger := NewLedger(l.state, l.stateDir, id)
+	incID := "new"
+	if tbl.Exists() {
+		if incID, err = tbl.Incarnation(ctx); err != nil {
+			return err
+		}
+	}
+	inc := ledger.Incarnation(incID)
+	log := o.Logger.With("dump", d.String(), "target", id.String())
+
+	if rec, err := inc.Loaded(ctx, d); err != nil {
+		return err
+	} else if rec != nil && !o.Force {
+		log.Info("already loaded", "finished", rec.Finished, "rows", rec.Counts.Rows, "verify", rec.Verify.Result)
+		o.Run.Add("dumps_already_loaded", 1)
+		return nil
+	}
+	newest, newestName, err := inc.NewestLoaded(ctx)
+	if err != nil {
+		return err
+	}
+	if newest > d.Timestamp && !o.Force {
+		msg := fmt.Sprintf("dump %s is older than %s, already loaded into %s; loading it would go back in time (use --force to load it anyway)", d, newestName, id)
+		if named {
+			return fault.Usagef("%s", msg)
+		}
+		log.Warn("skipping older dump", "reason", msg)
+		o.Run.Add("dumps_older_skipped", 1)
+		return nil
+	}
+
+	if o.DryRun {
+		return l.dryRun(ctx, d, m, tbl, inc)
+	}
+
+	dl := inc.Dump(d)
+	started := o.Now().UTC()
+	empty, err := tbl.Empty(ctx)
+	if err != nil {
+		return err
+	}
+	var claim Claim
+	if !tbl.Idempotent() {
+		if claim, err = l.claimAllOrNothing(ctx, inc, dl, tbl, empty, log); err != nil {
+			return err
+		}
+		defer claim.Release(context.WithoutCancel(ctx))
+		empty = true
+	}
+	st, _, err := dl.Started(ctx, &StartedRecord{
+		Dump: d.String(), Target: id.String(), Incarnation: incID, Started: started,
+		EmptyBefore: empty, AllOrNothing: !tbl.Idempotent(), Tool: "loader " + version.Version,
+	})
+	if err != nil {
+		return err
+	}
+
+	loaded, begun, err := dl.Progress(ctx)
+	if err != nil {
+		return err
+	}
+	var todo []*manifest.File
+	for i := range m.Files {
+		f := &m.Files[i]
+		if loaded[f.Name] && !o.Force {
+			continue
+		}
+		todo = append(todo, f)
+	}
+	o.Run.SetTotal("rows", o.Run.Counter("rows")+sumRows(todo))
+	o.Run.SetTotal("parts", o.Run.Counter("parts")+int64(len(todo)))
+	log.Info("loading", "parts", len(todo), "of", len(m.Files), "rows", m.Totals.Rows, "incarnation", incID, "empty_before", st.EmptyBefore)
+
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if claim != nil {
+		go func() {
+			select {
+			case <-claim.Lost():
+				cancel()
+			case <-lctx.Done():
+			}
+		}()
+	}
+	sz := newSizer(tbl.Limits(), o.BatchBytes, o.Run, log)
+	pl := newPool(lctx, tbl, o.Workers, sz, o.Run, log)
+	var (
+		mu       sync.Mutex
+		rejected int64
+		run      Counts // this run's parts
+	)
+	if tbl.Idempotent() {
+		recs, err := dl.PartRecords(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if loaded[r.Part] {
+				rejected += r.Rejects
+			}
+		}
+	}
+	g, gctx := errgroup.WithContext(lctx)
+	g.SetLimit(o.Parts)
+	for _, f := range todo {
+		fresh := st.EmptyBefore && !begun[f.Name] && !o.Force && tbl.Idempotent()
+		g.Go(func() error {
+			rec, err := l.loadPart(gctx, d, m, tbl, dl, pl, f, fresh, func(n int64) error {
+				mu.Lock()
+				defer mu.Unlock()
+				rejected += n
+				if rejected > o.MaxRejects {
+					return fault.Usagef("%d rows rejected by %s, more than --max-rejects %d (see %s)", rejected, id, o.MaxRejects, dl.RejectsLocation(f.Name))
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			run.RowsWritten += rec.RowsWritten
+			run.RowsExpired += rec.RowsExpired
+			run.Rejects += rec.Rejects
+			run.Mutations += rec.Mutations
+			mu.Unlock()
+			if tbl.Idempotent() {
+				if err := dl.PartLoaded(gctx, rec); err != nil {
+					return err
+				}
+			}
+			o.Run.Add("parts", 1)
+			return nil
+		})
+	}
+	err = g.Wait()
+	pl.close()
+	if err == nil && claim != nil {
+		select {
+		case <-claim.Lost():
+			err = fmt.Errorf("lost the claim on %s while loading", id)
+		default:
+		}
+	}
+	if err != nil {
+		return err
+	}
+
+	counts := run
+	if tbl.Idempotent() {
+		// Parts loaded by earlier runs count too.
+		recs, err := dl.PartRecords(ctx)
+		if err != nil {
+			return err
+		}
+		counts = Counts{}
+		for _, r := range recs {
+			counts.RowsWritten += r.RowsWritten
+			counts.RowsExpired += r.RowsExpired
+			counts.Rejects += r.Rejects
+			counts.Mutations += r.Mutations
+		}
+	}
+	counts.Files, counts.Rows, counts.StoredBytes = int64(len(m.Files)), m.Totals.Rows, m.Totals.StoredBytes
+	counts.PartsSkipped = int64(len(m.Files) - len(todo))
+	vr, err := l.verify(ctx, d, m, tbl, dl, st, counts, log)
+	if err != nil {
+		return err
+	}
+	rec := &LoadedRecord{
+		Batch: d.Batch, Table: d.Table, Timestamp: d.Timestamp,
+		Target: id.String(), TargetID: TargetID(id), Incarnation: incID,
+		Tool: "loader " + version.Version, Started: st.Started, Finished: o.Now().UTC(),
+		Forced: o.Force, Counts: counts, Verify: vr,
+	}
+	if err := dl.MarkLoaded(ctx, rec, o.Force); err != nil {
+		return err
+	}
+	o.Run.Add("dumps_loaded", 1)
+	log.Info("loaded", "rows", counts.Rows, "rows_written", counts.RowsWritten, "rows_expired", counts.RowsExpired, "rejects", counts.Rejects, "verify", vr.Mode+":"+vr.Result)
+	return nil
+}
+
+func sumRows(fs []*manifest.File) int64 {
+	var n int64
+	for _, f := range fs {
+		n += f.Rows
+	}
+	return n
+}

@@ -1,0 +1,165 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/lading-dev/lading/internal/discover"
+	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/pkg/objstore"
+)
+
+// Loader loads dumps from one store into one target.
+type Loader struct {
+	opts     Options
+	root     *discover.Root
+	target   Target
+	state    *objstore.Bucket // where ledgers live
+	stateDir string           // their prefix in state
+	verifier *Verifier
+	owner    string
+}
+
+// Run loads every due dump (and, with Watch, keeps polling until ctx is
+// done). It returns nil when everything due was loaded or nothing was
+// due; errors carry their exit-code class (internal/fault).
+func Run(ctx context.Context, opts Options) error {
+	if err := opts.check(); err != nil {
+		return err
+	}
+	l, err := open(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer l.close()
+	for {
+		err := l.pass(ctx)
+		if !opts.Watch {
+			return err
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			opts.Logger.Error("load pass failed; will try again", "err", err.Error(), "in", opts.WatchInterval)
+		}
+		t := time.NewTimer(opts.WatchInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func open(ctx context.Context, opts Options) (*Loader, error) {
+	root, err := discover.Open(ctx, opts.From, &discover.OpenOptions{Probe: true})
+	if err != nil {
+		return nil, usageIfURL(fmt.Errorf("--from: %w", err))
+	}
+	l := &Loader{opts: opts, root: root, state: root.Bucket, stateDir: LedgerDir}
+	if opts.State != "" {
+		st, err := objstore.Open(ctx, opts.State)
+		if err != nil {
+			root.Close()
+			return nil, usageIfURL(fmt.Errorf("--state: %w", err))
+		}
+		l.state, l.stateDir = st, "loads/"
+	}
+	l.target, err = OpenTarget(ctx, opts.To, TargetOptions{
+		Logger: opts.Logger, Run: opts.Run, Env: opts.Env,
+		CreateNamespace: opts.CreateKeyspace, Replication: opts.Replication,
+		Consistency: opts.Consistency, Workers: opts.Workers,
+	})
+	if err != nil {
+		l.close()
+		return nil, err
+	}
+	l.verifier, err = NewVerifier(opts.SpoolDir, opts.SpoolBytes, opts.Run)
+	if err != nil {
+		l.close()
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	l.owner = fmt.Sprintf("%s/%d/%d", host, os.Getpid(), opts.Now().UnixNano())
+	return l, nil
+}
+
+func usageIfURL(err error) error {
+	if errors.Is(err, objstore.ErrBadURL) || errors.Is(err, objstore.ErrBadKey) {
+		return fault.Usage(err)
+	}
+	return err
+}
+
+func (l *Loader) close() {
+	if l.target != nil {
+		l.target.Close()
+	}
+	if l.state != nil && l.state != l.root.Bucket {
+		l.state.Close()
+	}
+	if l.root != nil {
+		l.root.Close()
+	}
+}
+
+// pass loads what is due once. Dumps of one table load in timestamp
+// order, and a failed dump stops the later dumps of its table; other
+// tables go on.
+func (l *Loader) pass(ctx context.Context) error {
+	dumps, err := l.root.Find(ctx, l.opts.Filter, &discover.Options{Logger: l.opts.Logger})
+	if err != nil {
+		return usageIfURL(err)
+	}
+	named := l.root.Dump != nil
+	if named && len(dumps) == 0 {
+		return fault.Usagef("no dump at %s", l.opts.From)
+	}
+	var errs []error
+	failedTable := map[string]bool{}
+	due := 0
+	for _, d := range dumps {
+		if failedTable[d.Table] {
+			continue
+		}
+		if !d.Complete {
+			if named {
+				return fmt.Errorf("dump %s is not complete (no %s yet)", d, "_SUCCESS")
+			}
+			l.opts.Logger.Debug("skipping incomplete dump", "dump", d.String())
+			continue
+		}
+		due++
+		if err := l.loadDump(ctx, d, named); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			l.opts.Logger.Error("dump failed", "dump", d.String(), "err", err.Error())
+			l.opts.Run.Add("dumps_failed", 1)
+			errs = append(errs, fmt.Errorf("dump %s: %w", d, err))
+			failedTable[d.Table] = true
+		}
+	}
+	if due == 0 {
+		l.opts.Logger.Info("nothing to load", "from", l.root.Bucket.String())
+	}
+	return errors.Join(errs...)
+}
+
+// printf writes a line for humans on stderr through the logger.
+func (l *Loader) say(msg string, args ...any) { l.opts.Logger.Info(msg, args...) }
+
+// targetTableName is the target table's name for a dump's table.
+func (l *Loader) targetTableName(table string) string {
+	if l.opts.TargetTable != "" {
+		return l.opts.TargetTable
+	}
+	_, t, _ := strings.Cut(table, ".")
+	return t
+}

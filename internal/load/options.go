@@ -1,0 +1,106 @@
+package load
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/lading-dev/lading/internal/discover"
+	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/internal/report"
+)
+
+// Verification modes.
+const (
+	VerifyNone  = "none"
+	VerifyCount = "count"
+	VerifyFull  = "full"
+)
+
+// Options configure a load run. cmd/loader fills them from flags.
+type Options struct {
+	// From is a store root or one dump's prefix.
+	From string
+	// To is the target URL.
+	To string
+	// State, when set, is the store URL under which ledgers live
+	// (<state>/loads/<target-id>/) instead of <root>/_state/loads/.
+	State string
+	// Filter narrows the dumps (--batch, --table, --timestamp).
+	Filter discover.Filter
+	// Force loads a dump again even when it is loaded, and over a newer
+	// one.
+	Force bool
+	// CreateTable creates the target table (and its user types).
+	CreateTable bool
+	// CreateKeyspace creates the target keyspace with Replication.
+	CreateKeyspace bool
+	Replication    string
+	// TargetTable renames the table in the target.
+	TargetTable string
+	// Consistency of the target's writes and reads.
+	Consistency string
+	// Workers bounds concurrent write requests; Parts the parts read at
+	// once.
+	Workers int
+	Parts   int
+	// BatchBytes caps batch sizes below the target's hard limit (0: the
+	// target's limit).
+	BatchBytes int
+	// SpoolDir and SpoolBytes bound spooling to local disk.
+	SpoolDir   string
+	SpoolBytes int64
+	// Verify is none, count or full.
+	Verify string
+	// MaxRejects is how many rows the target may refuse before the load
+	// fails.
+	MaxRejects int64
+	// DryRun reports what would be loaded and checks the schema, but
+	// writes nothing.
+	DryRun bool
+	// Watch keeps polling every WatchInterval.
+	Watch         bool
+	WatchInterval time.Duration
+
+	Logger *slog.Logger
+	Run    *report.Run
+	Env    func(string) string
+	Now    func() time.Time
+}
+
+func (o *Options) check() error {
+	if o.From == "" {
+		return fault.Usagef("--from is required (a store root or one dump's prefix)")
+	}
+	if o.To == "" {
+		return fault.Usagef("--to is required (e.g. cassandra://127.0.0.1:9042/keyspace)")
+	}
+	switch o.Verify {
+	case "":
+		o.Verify = VerifyCount
+	case VerifyNone, VerifyCount, VerifyFull:
+	default:
+		return fault.Usagef("--verify %q: want none, count or full", o.Verify)
+	}
+	if o.Workers <= 0 {
+		o.Workers = 16
+	}
+	if o.Parts <= 0 {
+		o.Parts = 2
+	}
+	if o.MaxRejects < 0 {
+		return fault.Usagef("--max-rejects %d: want 0 or more", o.MaxRejects)
+	}
+	if o.BatchBytes < 0 {
+		return fault.Usagef("--batch-bytes %d: want 0 or more", o.BatchBytes)
+	}
+	if o.WatchInterval <= 0 {
+		o.WatchInterval = time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o.Filter.Validate()
+}

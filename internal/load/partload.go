@@ -1,0 +1,154 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/lading-dev/lading/internal/discover"
+	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/pkg/format"
+	"github.com/lading-dev/lading/pkg/manifest"
+)
+
+// decoderOptions returns the row options the manifest's dump was written
+// with.
+func decoderOptions(m *manifest.Manifest) format.Options {
+	return format.Options{Writetime: m.Options.Writetime, TTL: m.Options.TTL}
+}
+
+// columns returns the manifest's exported columns (nil: all).
+func columns(m *manifest.Manifest) []string {
+	if len(m.Options.Columns) == 0 {
+		return nil
+	}
+	return m.Options.Columns
+}
+
+// loadPart proves one part, converts its rows and writes them through the
+// pool. It returns the part's record once every row is acknowledged.
+// addRejects is told how many rows were refused; it fails the load when
+// there are too many.
+func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Manifest, tbl Table, dl *DumpLedger, pl *pool, f *manifest.File, fresh bool, addRejects func(int64) error) (*PartRecord, error) {
+	o := &l.opts
+	part, err := l.verifier.Prove(ctx, l.root.Bucket, d.Key(f.Name), f)
+	if err != nil {
+		return nil, err
+	}
+	defer part.Close()
+	if tbl.Idempotent() {
+		if err := dl.BeginPart(ctx, f.Name); err != nil {
+			return nil, err
+		}
+	}
+	rc, err := part.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	pr, err := format.NewPartReader(rc, f.Name)
+	if err != nil {
+		return nil, partError(f.Name, 0, err)
+	}
+	defer pr.Close()
+	dec, err := format.NewDecoder(&m.Source.Table, columns(m), decoderOptions(m))
+	if err != nil {
+		return nil, fault.Usage(fmt.Errorf("part %s: %w", f.Name, err))
+	}
+	conv, err := tbl.Converter(PartInfo{Manifest: m, File: f, Fresh: fresh, Now: o.Now})
+	if err != nil {
+		return nil, err
+	}
+	tr := &partTracker{}
+	bt := &batcher{p: pl, t: tr, limits: tbl.Limits()}
+	rec := &PartRecord{Part: f.Name, CRC32C: f.CRC32C}
+	var row format.Row
+	var muts []Mutation
+	var line int64
+	for {
+		text, err := pr.Next()
+		if err == io.EOF {
+			break
+		}
+		line++
+		if err != nil {
+			tr.wg.Wait()
+			return nil, partError(f.Name, line, err)
+		}
+		if err := tr.failed(); err != nil {
+			break
+		}
+		if err := dec.DecodeRow(text, &row); err != nil {
+			tr.wg.Wait()
+			return nil, fault.Usage(fmt.Errorf("part %s line %d: %w", f.Name, line, err))
+		}
+		var expired bool
+		muts, expired, err = conv.Convert(&row, line, muts[:0])
+		if err != nil {
+			tr.wg.Wait()
+			return nil, fault.Usage(fmt.Errorf("part %s line %d: %w", f.Name, line, err))
+		}
+		rec.Rows++
+		o.Run.Add("rows", 1)
+		if expired {
+			rec.RowsExpired++
+			o.Run.Add("rows_expired", 1)
+			continue
+		}
+		origin := &rowOrigin{line: line, text: bytes.Clone(text)}
+		for i := range muts {
+			muts[i].origin = origin
+			if err := bt.add(ctx, muts[i]); err != nil {
+				tr.wg.Wait()
+				return nil, err
+			}
+		}
+		rec.RowsWritten++
+	}
+	if err := bt.flush(ctx, false); err != nil {
+		tr.wg.Wait()
+		return nil, err
+	}
+	tr.wg.Wait()
+	if err := tr.failed(); err != nil {
+		return nil, fmt.Errorf("part %s: %w", f.Name, err)
+	}
+	if rec.Rows != f.Rows {
+		return nil, fault.Verifyf("part %s holds %d rows, the manifest says %d", f.Name, rec.Rows, f.Rows)
+	}
+	rec.Mutations = tr.muts
+	rejects := tr.sortedRejects()
+	if len(rejects) > 0 {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		for _, r := range rejects {
+			if err := enc.Encode(r); err != nil {
+				return nil, err
+			}
+		}
+		if err := dl.WriteRejects(ctx, f.Name, buf.Bytes()); err != nil {
+			return nil, err
+		}
+		rec.Rejects = int64(len(rejects))
+		rec.RowsWritten -= rec.Rejects
+		o.Logger.Warn("rows rejected", "part", f.Name, "rejects", len(rejects), "file", dl.RejectsLocation(f.Name))
+		if err := addRejects(rec.Rejects); err != nil {
+			return nil, err
+		}
+	}
+	rec.Loaded = o.Now().UTC()
+	return rec, nil
+}
+
+// partError wraps a part reading error: a part that cannot be
+// decompressed or split into lines after its checksums matched was
+// written that way, so retrying will not help.
+func partError(name string, line int64, err error) error {
+	if errors.Is(err, format.ErrCorrupt) {
+		return fault.Usage(fmt.Errorf("part %s line %d: %w", name, line, err))
+	}
+	return fmt.Errorf("part %s line %d: %w", name, line, err)
+}

@@ -1,0 +1,290 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/pkg/format"
+	"github.com/lading-dev/lading/pkg/manifest"
+)
+
+// Target is one destination opened from a URL (a Cassandra cluster and
+// keyspace, a Spanner database, a Bigtable instance, ...).
+type Target interface {
+	// Table maps the dump's table onto the target: it creates the target
+	// table (and what it needs, such as user types) when opts.Create is
+	// set, else checks the existing one. A mismatch is a usage error
+	// (fault.Usage) naming every differing column. With opts.DryRun
+	// nothing is created: a missing table is reported by Table.Exists.
+	Table(ctx context.Context, m *manifest.Manifest, opts TableOptions) (Table, error)
+	// Close releases the connection.
+	Close() error
+}
+
+// TableOptions shape Target.Table.
+type TableOptions struct {
+	// Name is the target table's name; "" uses the source table's.
+	Name string
+	// Create creates the table from the manifest when it does not exist.
+	Create bool
+	// DryRun creates nothing.
+	DryRun bool
+}
+
+// Identity names a target table, as stable across years as the target
+// itself: never host names, addresses or secrets.
+type Identity struct {
+	// Kind is the target kind ("cassandra").
+	Kind string
+	// Cluster is the cluster's name (Cassandra), or the project/instance.
+	Cluster string
+	// Namespace is the keyspace, database or schema.
+	Namespace string
+	// Table is the target table's name.
+	Table string
+}
+
+// String renders the identity as kind:cluster/namespace.table.
+func (id Identity) String() string {
+	return id.Kind + ":" + id.Cluster + "/" + id.Namespace + "." + id.Table
+}
+
+// Table is the target table a dump loads into.
+type Table interface {
+	// Identity names the table for the ledger.
+	Identity() Identity
+	// Exists reports whether the table exists (false only in a dry run
+	// that would create it).
+	Exists() bool
+	// Incarnation identifies this particular creation of the table (for
+	// Cassandra the table id): a table dropped and recreated has a new
+	// one, and the ledger then loads every dump again.
+	Incarnation(ctx context.Context) (string, error)
+	// Empty reports whether the table holds no row.
+	Empty(ctx context.Context) (bool, error)
+	// Idempotent is false when writing a row twice changes the result
+	// (counter tables): such a table loads all or nothing, under a Claim.
+	Idempotent() bool
+	// Limits are the hard limits and starting point of batch sizing.
+	Limits() Limits
+	// Converter returns a converter of the rows of one part.
+	Converter(p PartInfo) (Converter, error)
+	// Write writes one batch. Errors are judged by Classify.
+	Write(ctx context.Context, b *Batch) error
+	// Classify says what a Write error means.
+	Classify(err error) ErrorKind
+	// Count counts the table's rows.
+	Count(ctx context.Context) (int64, error)
+	// Compare reads the given rows of one part back from the target and
+	// returns the differences from what the load promised to write.
+	Compare(ctx context.Context, p PartInfo, rows []DumpRow) ([]Mismatch, error)
+}
+
+// Claimer is implemented by tables that load all or nothing
+// (Idempotent() == false): one loader at a time holds the claim.
+type Claimer interface {
+	// Claim takes the table for owner, or fails naming who holds it.
+	Claim(ctx context.Context, owner string) (Claim, error)
+	// Reset empties the table before an all-or-nothing load restarts.
+	Reset(ctx context.Context) error
+}
+
+// Claim is a held claim.
+type Claim interface {
+	// Lost is closed when the claim can no longer be proven held; the
+	// load must stop writing.
+	Lost() <-chan struct{}
+	// Release gives the claim up.
+	Release(ctx context.Context) error
+}
+
+// PartInfo is what a converter or comparer knows of the part its rows
+// come from.
+type PartInfo struct {
+	Manifest *manifest.Manifest
+	File     *manifest.File
+	// Fresh is set when no earlier attempt wrote any row of this part
+	// into this incarnation of the table and the table was empty when
+	// the dump's load began: rows cannot already be there.
+	Fresh bool
+	// Now is the load's clock.
+	Now func() time.Time
+}
+
+// DumpRow is a decoded row that owns its memory, with its line number.
+type DumpRow struct {
+	Line int64
+	Row  format.Row
+
+	part *manifest.File
+}
+
+// Limits bound a batch.
+type Limits struct {
+	// MaxBytes is the hard limit of a batch of more than one mutation,
+	// in the target's own estimate of bytes; a single mutation above it
+	// is sent alone.
+	MaxBytes int
+	// MaxMutations caps mutations per batch (0: no cap beyond bytes).
+	MaxMutations int
+	// InitialBytes is where adaptive sizing starts; MinBytes the least it
+	// shrinks to.
+	InitialBytes int
+	MinBytes     int
+	// SameGroup restricts a batch to mutations of one group (Cassandra:
+	// one partition).
+	SameGroup bool
+}
+
+// Mutation is one write produced from one row.
+type Mutation struct {
+	// Group is the partition (or other unit) a batch must not mix, when
+	// Limits.SameGroup is set.
+	Group string
+	// Bytes is the target's estimate of the write's size.
+	Bytes int
+	// Line is the row's line in its part (1-based), for rejects.
+	Line int64
+	// Op is the target's own payload.
+	Op any
+
+	origin *rowOrigin // set by the loader, for rejects
+}
+
+// Batch is a group of mutations written in one request.
+type Batch struct {
+	Mutations []Mutation
+	// Attempt counts earlier tries of this batch (0 for the first): a
+	// retried batch may have been applied already.
+	Attempt int
+}
+
+// Converter turns the rows of one part into mutations. It is used by one
+// goroutine at a time.
+type Converter interface {
+	// Convert appends the row's mutations to dst. The row's memory is
+	// reused after the call: mutations must own what they keep. A row
+	// with nothing left to write (every cell expired) yields none and
+	// expired is set.
+	Convert(row *format.Row, line int64, dst []Mutation) (out []Mutation, expired bool, err error)
+}
+
+// ErrorKind classifies a Write error.
+type ErrorKind int
+
+// Error kinds.
+const (
+	// Fatal: stop the load (permissions, schema changed, a bug).
+	Fatal ErrorKind = iota
+	// Overloaded: timeouts, overloaded or unavailable: back off, shrink,
+	// retry.
+	Overloaded
+	// TooLarge: the batch is too big for the target: split it.
+	TooLarge
+	// Rejected: the target refuses a row for its content: isolate it
+	// and keep it in the reject file.
+	Rejected
+)
+
+// Mismatch is one difference found by verification.
+type Mismatch struct {
+	Part   string `json:"part"`
+	Line   int64  `json:"line"`
+	Key    string `json:"key"`
+	Column string `json:"column,omitempty"`
+	Detail string `json:"detail"`
+}
+
+func (m Mismatch) String() string {
+	s := fmt.Sprintf("%s line %d (%s)", m.Part, m.Line, m.Key)
+	if m.Column != "" {
+		s += " column " + m.Column
+	}
+	return s + ": " + m.Detail
+}
+
+// TargetOptions are passed to a target when it is opened.
+type TargetOptions struct {
+	Logger *slog.Logger
+	Run    *report.Run
+	// Env looks up credentials (os.Getenv outside tests).
+	Env func(string) string
+	// CreateNamespace creates the keyspace (or database) when missing,
+	// with Replication (target-specific text) when given.
+	CreateNamespace bool
+	Replication     string
+	// Consistency is the target's write and read consistency ("" default).
+	Consistency string
+	// Workers is the most concurrent requests the loader will send.
+	Workers int
+}
+
+// Opener opens a target from its URL.
+type Opener func(ctx context.Context, rawURL string, opts TargetOptions) (Target, error)
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Opener{}
+)
+
+// Register makes a target available under a URL scheme. It panics on a
+// duplicate scheme.
+func Register(scheme string, open Opener) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[scheme]; dup {
+		panic("load: target scheme registered twice: " + scheme)
+	}
+	registry[scheme] = open
+}
+
+// Schemes lists the registered target schemes.
+func Schemes() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	out := make([]string, 0, len(registry))
+	for s := range registry {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// OpenTarget opens the target a URL names by its scheme.
+func OpenTarget(ctx context.Context, rawURL string, opts TargetOptions) (Target, error) {
+	scheme, _, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return nil, fault.Usagef("--to %q: not a URL (e.g. cassandra://10.0.0.5:9042/keyspace)", redactURL(rawURL))
+	}
+	registryMu.RLock()
+	open := registry[scheme]
+	registryMu.RUnlock()
+	if open == nil {
+		return nil, fault.Usagef("--to: unknown target scheme %q (known: %s)", scheme, strings.Join(Schemes(), ", "))
+	}
+	return open(ctx, rawURL, opts)
+}
+
+// redactURL hides user info before a URL is quoted in an error.
+func redactURL(raw string) string {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return raw
+	}
+	rest := raw[i+3:]
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		return raw[:i+3] + "REDACTED@" + rest[at+1:]
+	}
+	return raw
+}

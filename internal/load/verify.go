@@ -1,0 +1,275 @@
+package load
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lading-dev/lading/internal/discover"
+	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/pkg/format"
+	"github.com/lading-dev/lading/pkg/manifest"
+	"github.com/lading-dev/lading/pkg/objstore"
+)
+
+// compareChunk is how many rows one Compare call checks.
+const compareChunk = 64
+
+// maxListedMismatches bounds the mismatches kept in verify.json and
+// quoted in the error.
+const maxListedMismatches = 1000
+
+// verify checks the loaded dump against the target as --verify says.
+// A failed verification is recorded in the ledger and returned as a
+// fault.Verify error listing the first mismatches.
+func (l *Loader) verify(ctx context.Context, d discover.Dump, m *manifest.Manifest, tbl Table, dl *DumpLedger, st *StartedRecord, counts Counts, log *slog.Logger) (VerifyResult, error) {
+	o := &l.opts
+	res := VerifyResult{Mode: o.Verify, At: o.Now().UTC()}
+	switch o.Verify {
+	case VerifyNone:
+		res.Result = "skipped"
+		res.Detail = "--verify none"
+		return res, nil
+	case VerifyCount:
+		res.Expected = counts.Rows - counts.RowsExpired - counts.Rejects
+		if !st.EmptyBefore {
+			res.Result = "skipped"
+			res.Detail = "the table held rows before this dump's load began, so a count cannot tell the dump's rows from others (use --verify full)"
+			log.Info("count verification not possible", "reason", res.Detail)
+			return res, nil
+		}
+		n, err := tbl.Count(ctx)
+		if err != nil {
+			return res, fmt.Errorf("verify count: %w", err)
+		}
+		res.Found = n
+		if n != res.Expected {
+			res.Result = "failed"
+			res.Detail = fmt.Sprintf("%s holds %d rows, the dump %d (%d rows, %d expired, %d rejected)", tbl.Identity(), n, res.Expected, counts.Rows, counts.RowsExpired, counts.Rejects)
+			if err := dl.WriteVerify(ctx, res, nil); err != nil {
+				return res, err
+			}
+			return res, fault.Verifyf("verify count: %s", res.Detail)
+		}
+		res.Result = "passed"
+		log.Info("count verified", "rows", n)
+		return res, nil
+	}
+	// full
+	mismatches, checked, total, err := l.verifyFull(ctx, d, m, tbl, dl)
+	if err != nil {
+		return res, err
+	}
+	res.Expected, res.Found, res.Mismatches = checked, checked-total, total
+	if total > 0 {
+		res.Result = "failed"
+		res.Detail = fmt.Sprintf("%d of %d rows differ in %s", total, checked, tbl.Identity())
+		if err := dl.WriteVerify(ctx, res, mismatches); err != nil {
+			return res, err
+		}
+		var b strings.Builder
+		for i, mm := range mismatches {
+			if i == 5 {
+				fmt.Fprintf(&b, "; ... (all in %s)", dl.VerifyLocation())
+				break
+			}
+			b.WriteString("; ")
+			b.WriteString(mm.String())
+		}
+		return res, fault.Verifyf("verify full: %s%s", res.Detail, b.String())
+	}
+	res.Result = "passed"
+	log.Info("every row verified", "rows", checked)
+	return res, nil
+}
+
+// verifyFull reads every part again (proven as for a load) and has the
+// target compare its rows. It returns the first mismatches, the rows
+// checked and the number of mismatching rows.
+func (l *Loader) verifyFull(ctx context.Context, d discover.Dump, m *manifest.Manifest, tbl Table, dl *DumpLedger) ([]Mismatch, int64, int64, error) {
+	o := &l.opts
+	var (
+		mu         sync.Mutex
+		mismatches []Mismatch
+		checked    int64
+		bad        int64
+	)
+	rows := make(chan []DumpRow, o.Workers)
+	g, gctx := errgroup.WithContext(ctx)
+	var readers sync.WaitGroup
+	sem := make(chan struct{}, o.Parts)
+	for i := range m.Files {
+		f := &m.Files[i]
+		readers.Add(1)
+		g.Go(func() error {
+			defer readers.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			defer func() { <-sem }()
+			return l.readPartRows(gctx, d, m, dl, f, rows)
+		})
+	}
+	go func() {
+		readers.Wait()
+		close(rows)
+	}()
+	for range o.Workers {
+		g.Go(func() error {
+			for chunk := range rows {
+				if gctx.Err() != nil {
+					continue
+				}
+				f := chunk[0].part
+				mm, err := tbl.Compare(gctx, PartInfo{Manifest: m, File: f, Now: o.Now}, chunk)
+				if err != nil {
+					return fmt.Errorf("verify part %s: %w", f.Name, err)
+				}
+				mu.Lock()
+				checked += int64(len(chunk))
+				lines := map[int64]bool{}
+				for _, x := range mm {
+					lines[x.Line] = true
+					if len(mismatches) < maxListedMismatches {
+						mismatches = append(mismatches, x)
+					}
+				}
+				bad += int64(len(lines))
+				mu.Unlock()
+				o.Run.Add("rows_verified", int64(len(chunk)))
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		for range rows {
+		}
+		return nil, 0, 0, err
+	}
+	return mismatches, checked, bad, nil
+}
+
+// readPartRows proves one part and sends its rows, in chunks, skipping
+// the rows the target rejected during the load.
+func (l *Loader) readPartRows(ctx context.Context, d discover.Dump, m *manifest.Manifest, dl *DumpLedger, f *manifest.File, out chan<- []DumpRow) error {
+	rejected, err := l.rejectedLines(ctx, dl, f.Name)
+	if err != nil {
+		return err
+	}
+	part, err := l.verifier.Prove(ctx, l.root.Bucket, d.Key(f.Name), f)
+	if err != nil {
+		return err
+	}
+	defer part.Close()
+	rc, err := part.Open(ctx)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	pr, err := format.NewPartReader(rc, f.Name)
+	if err != nil {
+		return partError(f.Name, 0, err)
+	}
+	defer pr.Close()
+	dec, err := format.NewDecoder(&m.Source.Table, columns(m), decoderOptions(m))
+	if err != nil {
+		return fault.Usage(err)
+	}
+	var chunk []DumpRow
+	var line int64
+	send := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		select {
+		case out <- chunk:
+			chunk = nil
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	for {
+		text, err := pr.Next()
+		if err == io.EOF {
+			break
+		}
+		line++
+		if err != nil {
+			return partError(f.Name, line, err)
+		}
+		if rejected[line] {
+			continue
+		}
+		var r format.Row
+		if err := dec.DecodeRow(text, &r); err != nil {
+			return fault.Usage(fmt.Errorf("part %s line %d: %w", f.Name, line, err))
+		}
+		chunk = append(chunk, DumpRow{Line: line, Row: cloneRow(&r), part: f})
+		if len(chunk) == compareChunk {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+	}
+	return send()
+}
+
+// rejectedLines reads a part's reject file (absent: none).
+func (l *Loader) rejectedLines(ctx context.Context, dl *DumpLedger, part string) (map[int64]bool, error) {
+	data, err := dl.in.l.b.ReadAll(ctx, dl.RejectsKey(part))
+	if errors.Is(err, objstore.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, format.MaxLineBytes*2)
+	for sc.Scan() {
+		var r reject
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("reject file of %s: %w", part, err)
+		}
+		out[r.Line] = true
+	}
+	return out, sc.Err()
+}
+
+// cloneRow copies a decoded row into memory of its own.
+func cloneRow(r *format.Row) format.Row {
+	var c format.Row
+	c.Values = make([][]byte, len(r.Values))
+	for i, v := range r.Values {
+		if v != nil {
+			c.Values[i] = bytes.Clone(v)
+		}
+	}
+	clone := func(m [][]int64) [][]int64 {
+		if m == nil {
+			return nil
+		}
+		out := make([][]int64, len(m))
+		for i, x := range m {
+			if x != nil {
+				out[i] = append([]int64(nil), x...)
+			}
+		}
+		return out
+	}
+	c.Writetime = clone(r.Writetime)
+	c.TTL = clone(r.TTL)
+	return c
+}

@@ -1,0 +1,274 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/internal/throttle"
+)
+
+// maxAttempts bounds the tries of one batch that keeps timing out.
+const maxAttempts = 8
+
+// rowOrigin is what a reject needs of a row: its line and text.
+type rowOrigin struct {
+	line int64
+	text []byte
+}
+
+// reject is one refused row.
+type reject struct {
+	Line  int64  `json:"line"`
+	Error string `json:"error"`
+	Row   string `json:"row"`
+}
+
+// partTracker follows the batches of one part through the pool.
+type partTracker struct {
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	err     error
+	rejects map[int64]reject
+	muts    int64
+}
+
+func (t *partTracker) fail(err error) {
+	t.mu.Lock()
+	if t.err == nil {
+		t.err = err
+	}
+	t.mu.Unlock()
+}
+
+func (t *partTracker) failed() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.err
+}
+
+func (t *partTracker) reject(m Mutation, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.rejects == nil {
+		t.rejects = map[int64]reject{}
+	}
+	if _, dup := t.rejects[m.Line]; dup {
+		return
+	}
+	r := reject{Line: m.Line, Error: err.Error()}
+	if m.origin != nil {
+		r.Row = string(m.origin.text)
+	}
+	t.rejects[m.Line] = r
+}
+
+// sortedRejects returns the part's rejects by line.
+func (t *partTracker) sortedRejects() []reject {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]reject, 0, len(t.rejects))
+	for _, r := range t.rejects {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	return out
+}
+
+// job is one batch on its way to the target.
+type job struct {
+	batch Batch
+	full  bool
+	part  *partTracker
+}
+
+// pool writes batches with up to workers goroutines, as many requests in
+// flight as the AIMD controller allows.
+type pool struct {
+	table  Table
+	ctrl   *throttle.Controller
+	sizer  *sizer
+	run    *report.Run
+	logger *slog.Logger
+	jobs   chan *job
+	wg     sync.WaitGroup
+	// backoff is the wait policy between tries of an overloaded batch.
+	backoff throttle.Backoff
+}
+
+func newPool(ctx context.Context, table Table, workers int, sz *sizer, run *report.Run, logger *slog.Logger) *pool {
+	workers = max(workers, 1)
+	ctrl := throttle.NewController(throttle.Config{
+		Name:    "target",
+		Min:     1,
+		Max:     workers,
+		Initial: max(1, workers/2),
+	}, run, logger)
+	p := &pool{
+		table: table, ctrl: ctrl, sizer: sz, run: run, logger: logger,
+		jobs:    make(chan *job, workers*2),
+		backoff: throttle.Backoff{Initial: 200 * time.Millisecond, Max: 10 * time.Second},
+	}
+	for range workers {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			for j := range p.jobs {
+				if ctx.Err() != nil {
+					j.part.fail(ctx.Err())
+				} else if j.part.failed() == nil {
+					p.write(ctx, j)
+				}
+				j.part.wg.Done()
+			}
+		}()
+	}
+	return p
+}
+
+// submit queues a batch of part t, or fails when ctx is done.
+func (p *pool) submit(ctx context.Context, t *partTracker, b Batch, full bool) error {
+	t.wg.Add(1)
+	select {
+	case p.jobs <- &job{batch: b, full: full, part: t}:
+		return nil
+	case <-ctx.Done():
+		t.wg.Done()
+		return ctx.Err()
+	}
+}
+
+// close stops the workers after the queued batches.
+func (p *pool) close() {
+	close(p.jobs)
+	p.wg.Wait()
+}
+
+// write sends one batch, retrying what is worth retrying, splitting what
+// is too large and isolating rows the target refuses.
+func (p *pool) write(ctx context.Context, j *job) {
+	b := j.batch
+	for {
+		if err := p.ctrl.Acquire(ctx); err != nil {
+			j.part.fail(err)
+			return
+		}
+		start := time.Now()
+		err := p.table.Write(ctx, &b)
+		lat := time.Since(start)
+		if err == nil {
+			p.ctrl.Release(lat, throttle.OK)
+			p.sizer.ok(j.full)
+			p.run.Add("batches", 1)
+			p.run.Add("mutations", int64(len(b.Mutations)))
+			j.part.mu.Lock()
+			j.part.muts += int64(len(b.Mutations))
+			j.part.mu.Unlock()
+			return
+		}
+		if ctx.Err() != nil {
+			p.ctrl.Release(lat, throttle.Failed)
+			j.part.fail(ctx.Err())
+			return
+		}
+		kind := p.table.Classify(err)
+		switch kind {
+		case Overloaded:
+			p.ctrl.Release(lat, throttle.Overloaded)
+			p.run.Add("write_timeouts", 1)
+			if len(b.Mutations) > 1 {
+				p.sizer.shrink("overloaded: " + err.Error())
+			}
+			b.Attempt++
+			if b.Attempt >= maxAttempts {
+				j.part.fail(fmt.Errorf("write to %s: giving up after %d attempts: %w", p.table.Identity(), b.Attempt, err))
+				return
+			}
+			p.run.Add("retries", 1)
+			wait := p.backoff.Cap(b.Attempt - 1)
+			p.logger.Warn("retrying batch", "attempt", b.Attempt, "wait", wait, "err", err.Error())
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				j.part.fail(ctx.Err())
+				return
+			case <-t.C:
+			}
+		case TooLarge, Rejected:
+			p.ctrl.Release(lat, throttle.Failed)
+			if kind == TooLarge {
+				p.sizer.shrink("batch too large: " + err.Error())
+			}
+			if len(b.Mutations) > 1 {
+				p.split(ctx, j, b)
+				return
+			}
+			p.run.Add("rejects", 1)
+			p.logger.Warn("row rejected", "line", b.Mutations[0].Line, "err", err.Error())
+			j.part.reject(b.Mutations[0], err)
+			return
+		default:
+			p.ctrl.Release(lat, throttle.Failed)
+			j.part.fail(fmt.Errorf("write to %s: %w", p.table.Identity(), err))
+			return
+		}
+	}
+}
+
+// split writes a refused batch again in halves, down to single mutations.
+func (p *pool) split(ctx context.Context, j *job, b Batch) {
+	half := len(b.Mutations) / 2
+	for _, ms := range [][]Mutation{b.Mutations[:half], b.Mutations[half:]} {
+		if j.part.failed() != nil {
+			return
+		}
+		p.run.Add("batch_splits", 1)
+		p.write(ctx, &job{batch: Batch{Mutations: ms, Attempt: b.Attempt}, part: j.part})
+	}
+}
+
+// batcher groups one part's mutations into batches under the limits.
+type batcher struct {
+	p      *pool
+	t      *partTracker
+	limits Limits
+	cur    []Mutation
+	bytes  int
+}
+
+func (bt *batcher) add(ctx context.Context, m Mutation) error {
+	limit := bt.p.sizer.limit()
+	if len(bt.cur) > 0 {
+		switch {
+		case bt.limits.SameGroup && m.Group != bt.cur[0].Group:
+			if err := bt.flush(ctx, false); err != nil {
+				return err
+			}
+		case bt.bytes+m.Bytes > limit,
+			bt.limits.MaxMutations > 0 && len(bt.cur) >= bt.limits.MaxMutations:
+			if err := bt.flush(ctx, true); err != nil {
+				return err
+			}
+		}
+	}
+	bt.cur = append(bt.cur, m)
+	bt.bytes += m.Bytes
+	if bt.bytes >= limit {
+		return bt.flush(ctx, true)
+	}
+	return nil
+}
+
+func (bt *batcher) flush(ctx context.Context, full bool) error {
+	if len(bt.cur) == 0 {
+		return nil
+	}
+	b := Batch{Mutations: bt.cur}
+	bt.cur, bt.bytes = nil, 0
+	return bt.p.submit(ctx, bt.t, b, full)
+}

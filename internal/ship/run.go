@@ -1,0 +1,224 @@
+package ship
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lading-dev/lading/internal/discover"
+	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/pkg/objstore"
+)
+
+// Result is what Run did: one entry per dump handled, over all passes.
+type Result struct {
+	Dumps []DumpResult
+	// Passes is how many discovery passes ran (more than one with Watch).
+	Passes int
+}
+
+// Count returns how many dumps came to outcome o.
+func (r Result) Count(o Outcome) int {
+	n := 0
+	for _, d := range r.Dumps {
+		if d.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+// shipper is one Run: the copier and what the passes share.
+type shipper struct {
+	cfg      Config
+	log      *slog.Logger
+	run      *report.Run
+	from, to *discover.Root
+	filter   discover.Filter
+	c        *copier
+	total    atomic.Int64 // bytes left to copy, for progress
+}
+
+// Run ships every dump that is complete at cfg.From and not at cfg.To,
+// once, or with cfg.Watch every cfg.Interval until ctx is done. Dumps
+// that fail do not stop the others; the returned error joins their errors
+// (fault classes preserved: a verification failure maps to exit 3, a bad
+// manifest to 2). With Watch, failures are logged and retried on the next
+// pass, and Run returns nil when ctx is done.
+func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) (Result, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return Result{}, err
+	}
+	s, err := open(ctx, cfg, logger, run)
+	if err != nil {
+		return Result{}, err
+	}
+	defer s.from.Close()
+	defer s.to.Close()
+	return s.loop(ctx)
+}
+
+// loop runs passes: one, or with Watch one every Interval until ctx is
+// done.
+func (s *shipper) loop(ctx context.Context) (Result, error) {
+	var res Result
+	for {
+		dumps, err := s.pass(ctx)
+		res.Passes++
+		res.Dumps = append(res.Dumps, dumps...)
+		if !s.cfg.Watch {
+			return res, err
+		}
+		if err != nil {
+			s.log.Error("pass failed; trying again at the next interval", "err", err.Error())
+		}
+		t := time.NewTimer(s.cfg.Interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return res, nil
+		case <-t.C:
+		}
+	}
+}
+
+// open opens both ends and checks that they make sense together.
+func open(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) (*shipper, error) {
+	from, err := discover.Open(ctx, cfg.From, &discover.OpenOptions{Probe: true})
+	if err != nil {
+		return nil, fault.Usage(fmt.Errorf("--from: %w", err))
+	}
+	to, err := discover.Open(ctx, cfg.To, nil)
+	if err != nil {
+		from.Close()
+		return nil, fault.Usage(fmt.Errorf("--to: %w", err))
+	}
+	s := &shipper{cfg: cfg, log: logger, run: run, from: from, to: to}
+	fail := func(err error) (*shipper, error) {
+		from.Close()
+		to.Close()
+		return nil, err
+	}
+	if overlap(from.Bucket.Location(), to.Bucket.Location()) {
+		return fail(fault.Usagef("--from %s and --to %s overlap: the destination must be another place", from.Bucket, to.Bucket))
+	}
+	f, err := from.Filter(cfg.Filter)
+	if err != nil {
+		return fail(fault.Usage(fmt.Errorf("--from: %w", err)))
+	}
+	if f, err = to.Filter(f); err != nil {
+		return fail(fault.Usage(fmt.Errorf("--to: %w", err)))
+	}
+	s.filter = f
+	s.c = newCopier(cfg, from.Bucket, to.Bucket, logger, run)
+	return s, nil
+}
+
+// overlap reports whether two locations are the same store and one
+// prefix contains the other.
+func overlap(a, b *objstore.Location) bool {
+	if a.Scheme != b.Scheme || a.Bucket != b.Bucket || a.Params.Encode() != b.Params.Encode() {
+		return false
+	}
+	within := func(p, q string) bool { return p == q || q == "" || strings.HasPrefix(p, q+"/") }
+	return within(a.Prefix, b.Prefix) || within(b.Prefix, a.Prefix)
+}
+
+// addTotal adjusts the bytes this run expects to copy (the total of the
+// "bytes" counter, for progress and ETA): a dump's bytes when it starts,
+// less the files found already there.
+func (s *shipper) addTotal(n int64) { s.run.SetTotal("bytes", s.total.Add(n)) }
+
+// pass discovers what is due and ships it.
+func (s *shipper) pass(ctx context.Context) ([]DumpResult, error) {
+	due, done, err := s.due(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.run.Add("dumps_due", int64(len(due)))
+	if len(due) == 0 && len(done) == 0 {
+		s.log.Info("nothing to ship", "from", s.c.src.String(), "to", s.c.dst.String())
+		return nil, nil
+	}
+	results := make([]DumpResult, len(due))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.cfg.Transfers)
+	for i, d := range due {
+		g.Go(func() error {
+			results[i] = s.shipDump(gctx, d)
+			if results[i].Err == nil && s.cfg.DeleteSource && !s.cfg.DryRun {
+				s.deleteSource(gctx, &results[i])
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if s.cfg.DeleteSource {
+		for _, d := range done {
+			r := DumpResult{Dump: d, Outcome: Shipped}
+			if s.cfg.DryRun {
+				s.log.Info("would delete the source of a dump already shipped", "dump", d.String())
+				continue
+			}
+			s.deleteSource(ctx, &r)
+			results = append(results, r)
+		}
+	}
+	var errs []error
+	for _, r := range results {
+		if r.Err != nil {
+			errs = append(errs, r.Err)
+		}
+	}
+	return results, errors.Join(errs...)
+}
+
+// due returns the dumps complete at the source and not at the
+// destination, and (only when deleting sources) those complete at both.
+func (s *shipper) due(ctx context.Context) (due, done []discover.Dump, err error) {
+	src, err := discover.Find(ctx, s.from.Bucket, s.filter, &discover.Options{Logger: s.log})
+	if err != nil {
+		return nil, nil, fmt.Errorf("--from: %w", err)
+	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(16)
+	for _, d := range src {
+		if !d.Complete {
+			s.log.Debug("not complete at the source; not due", "dump", d.String())
+			continue
+		}
+		g.Go(func() error {
+			marked, err := s.to.Bucket.Exists(gctx, d.SuccessKey())
+			if err != nil {
+				return fmt.Errorf("--to: %w", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !marked {
+				due = append(due, d)
+			} else if s.cfg.DeleteSource {
+				done = append(done, d)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	discover.Sort(due)
+	discover.Sort(done)
+	return due, done, nil
+}

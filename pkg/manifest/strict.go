@@ -167,15 +167,22 @@ func (r *strictReader) value(path string, s *shape) error {
 	return nil
 }
 
-// parseTime accepts what the encoder writes: RFC 3339 in UTC ("Z"), with
-// or without a fraction of a second.
+// rfc3339UTC is the form of a time in a document: RFC 3339 in UTC ("Z"),
+// with up to nine digits of a fraction of a second.
+var rfc3339UTC = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$`)
+
+// parseTime accepts what the encoder writes, and trailing zeros in the
+// fraction: RFC 3339 in UTC, years 0001 to 9999.
 func parseTime(s string) (time.Time, error) {
-	if !strings.HasSuffix(s, "Z") {
-		return time.Time{}, fmt.Errorf("time %q is not in UTC (want a trailing Z)", s)
-	}
 	var t time.Time
-	if err := t.UnmarshalText([]byte(s)); err != nil {
-		return time.Time{}, fmt.Errorf("time %q is not RFC 3339", s)
+	if !rfc3339UTC.MatchString(s) || t.UnmarshalText([]byte(s)) != nil {
+		if _, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return time.Time{}, fmt.Errorf("time %q is not in UTC (want a trailing Z)", s)
+		}
+		return time.Time{}, fmt.Errorf("time %q is not RFC 3339 in UTC (2026-11-22T15:45:30.418Z)", s)
+	}
+	if t.Year() < 1 {
+		return time.Time{}, fmt.Errorf("time %q is before year 0001", s)
 	}
 	return t, nil
 }

@@ -169,7 +169,7 @@ func (r *ring) intervals(start, end *big.Int, ref string) []interval {
 // firstOverlap returns two intervals that share a token, if any.
 func firstOverlap(ivs []interval) (a, b string, found bool) {
 	ivs = slices.Clone(ivs)
-	slices.SortFunc(ivs, func(x, y interval) int { return x.lo.Cmp(y.lo) })
+	slices.SortStableFunc(ivs, func(x, y interval) int { return x.lo.Cmp(y.lo) })
 	for i := 1; i < len(ivs); i++ {
 		if ivs[i].lo.Cmp(ivs[i-1].hi) < 0 {
 			return ivs[i-1].ref, ivs[i].ref, true

@@ -34,26 +34,40 @@ func TestDecodeManifestRejects(t *testing.T) {
 		{name: "trailing garbage", raw: func(t testing.TB, b []byte) []byte { return append(b, 'x') }, msg: "trailing data"},
 		{name: "not an object", raw: func(t testing.TB, b []byte) []byte { return []byte("[]") }, msg: "want an object, got an array"},
 		{name: "unknown field", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"batch":`, `"extra": 1, "batch":`) }, field: "extra", msg: "unknown field"},
-		{name: "unknown nested field", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"crc32c": "0c5be4a2"`, `"crc32c": "0c5be4a2", "md5": ""`) }, field: "files[1].md5", msg: "unknown field"},
+		{name: "unknown nested field", raw: func(t testing.TB, b []byte) []byte {
+			return replace(t, b, `"crc32c": "0c5be4a2"`, `"crc32c": "0c5be4a2", "md5": ""`)
+		}, field: "files[1].md5", msg: "unknown field"},
 		{name: "field name case", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"batch":`, `"Batch":`) }, field: "Batch", msg: "unknown field"},
 		{name: "duplicate key", raw: func(t testing.TB, b []byte) []byte {
 			return replace(t, b, `"batch": "2026-11-22",`, `"batch": "2026-11-23", "batch": "2026-11-22",`)
 		}, field: "batch", msg: "duplicate key"},
-		{name: "duplicate nested key", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"rows": 239001,`, `"rows": 239001, "rows": 1,`) }, field: "files[1].rows", msg: "duplicate key"},
+		{name: "duplicate nested key", raw: func(t testing.TB, b []byte) []byte {
+			return replace(t, b, `"rows": 239001,`, `"rows": 239001, "rows": 1,`)
+		}, field: "files[1].rows", msg: "duplicate key"},
 		{name: "missing field", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"crc32c": "0c5be4a2",`, ``) }, field: "files[1].crc32c", msg: "missing"},
 		{name: "missing totals", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"rows": 914851,`, ``) }, field: "totals.rows", msg: "missing"},
 		{name: "missing column role", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"role": "clustering",`, ``) }, field: "source.table.columns[2].role", msg: "missing"},
 		{name: "null string", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"where": ""`, `"where": null`) }, field: "options.where", msg: "want a string, got null"},
-		{name: "null list", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"user_types": [`, `"user_types": null, "x": [`) }, field: "source.table.user_types", msg: "want an array, got null"},
+		{name: "null list", raw: func(t testing.TB, b []byte) []byte {
+			return replace(t, b, `"user_types": [`, `"user_types": null, "x": [`)
+		}, field: "source.table.user_types", msg: "want an array, got null"},
 		{name: "wrong type", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"writetime": true`, `"writetime": "yes"`) }, field: "options.writetime", msg: "want true or false, got a string"},
 		{name: "count as string", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"rows": 412338`, `"rows": "412338"`) }, field: "files[0].rows", msg: "want a non-negative integer"},
 		{name: "fractional count", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"rows": 412338`, `"rows": 412338.0`) }, field: "files[0].rows", msg: "not an integer"},
 		{name: "exponent count", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"rows": 412338`, `"rows": 4.12338e5`) }, field: "files[0].rows", msg: "not an integer"},
 		{name: "negative count", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"rows": 412338`, `"rows": -1`) }, field: "files[0].rows", msg: "negative"},
-		{name: "negative zero", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"stored_bytes": 84117560`, `"stored_bytes": -0`) }, field: "files[2].stored_bytes", msg: "negative"},
-		{name: "overflowing count", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"bytes": 501926117`, `"bytes": 9223372036854775808`) }, field: "files[0].bytes", msg: "overflows a 64-bit integer"},
-		{name: "overflowing position", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"position": 1`, `"position": 99999999999999999999`) }, field: "source.table.columns[1].position", msg: "overflows"},
-		{name: "time not UTC", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, f0, `"read_at": "2026-11-22T16:45:31.002+01:00"`) }, field: "files[0].read_at", msg: "not in UTC"},
+		{name: "negative zero", raw: func(t testing.TB, b []byte) []byte {
+			return replace(t, b, `"stored_bytes": 84117560`, `"stored_bytes": -0`)
+		}, field: "files[2].stored_bytes", msg: "negative"},
+		{name: "overflowing count", raw: func(t testing.TB, b []byte) []byte {
+			return replace(t, b, `"bytes": 501926117`, `"bytes": 9223372036854775808`)
+		}, field: "files[0].bytes", msg: "overflows a 64-bit integer"},
+		{name: "overflowing position", raw: func(t testing.TB, b []byte) []byte {
+			return replace(t, b, `"position": 1`, `"position": 99999999999999999999`)
+		}, field: "source.table.columns[1].position", msg: "overflows"},
+		{name: "time not UTC", raw: func(t testing.TB, b []byte) []byte {
+			return replace(t, b, f0, `"read_at": "2026-11-22T16:45:31.002+01:00"`)
+		}, field: "files[0].read_at", msg: "not in UTC"},
 		{name: "time not RFC 3339", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, f0, `"read_at": "2026-11-22 15:45:31Z"`) }, field: "files[0].read_at", msg: "not RFC 3339"},
 		{name: "time as number", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, f0, `"read_at": 1795448731`) }, field: "files[0].read_at", msg: "want an RFC 3339 UTC time string"},
 		{name: "unknown version first", raw: func(t testing.TB, b []byte) []byte {
@@ -209,7 +223,10 @@ func TestDecodeManifestAccepts(t *testing.T) {
 		name string
 		mut  func(m *Manifest)
 	}{
-		{"no files", func(m *Manifest) { m.Files = nil; m.Totals = Totals{Started: m.Totals.Started, Finished: m.Totals.Started} }},
+		{"no files", func(m *Manifest) {
+			m.Files = nil
+			m.Totals = Totals{Started: m.Totals.Started, Finished: m.Totals.Started}
+		}},
 		{"uncompressed", func(m *Manifest) {
 			m.Options.Compression = CompressionNone
 			for i := range m.Files {

@@ -23,8 +23,10 @@ func TestDecodePlanRejects(t *testing.T) {
 	cases := []rejectCase[Plan]{
 		{name: "unknown field", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"keys": 0,`, `"keys": 0, "shard": 1,`) }, field: "units[0].shard", msg: "unknown field"},
 		{name: "duplicate key", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"estimated_bytes": 241172480`, `"keys": 0`) }, field: "units[0].keys", msg: "duplicate key"},
-		{name: "missing estimate", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `,
-      "estimated_bytes": 241172480`, ``) }, field: "units[0].estimated_bytes", msg: "missing"},
+		{name: "missing estimate", raw: func(t testing.TB, b []byte) []byte {
+			return replace(t, b, `,
+      "estimated_bytes": 241172480`, ``)
+		}, field: "units[0].estimated_bytes", msg: "missing"},
 		{name: "unknown version", mut: func(p *Plan) { p.Format = "lading/plan/v2" }, field: "format", msg: "known versions: lading/v1, lading/plan/v1"},
 		{name: "manifest given as plan", raw: func(t testing.TB, b []byte) []byte { return readGolden(t, "manifest.golden.json") }, field: "format", msg: `unknown version "lading/v1"`},
 		{name: "created zero", raw: func(t testing.TB, b []byte) []byte {
@@ -74,9 +76,11 @@ func TestDecodePlanRejects(t *testing.T) {
 func TestDecodeCommitRejects(t *testing.T) {
 	golden := readGolden(t, "commit.golden.json")
 	cases := []rejectCase[Commit]{
-		{name: "unknown field", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"rows": 263512,
+		{name: "unknown field", raw: func(t testing.TB, b []byte) []byte {
+			return replace(t, b, `"rows": 263512,
   "started"`, `"rows": 263512, "host": "w1",
-  "started"`) }, field: "host", msg: "unknown field"},
+  "started"`)
+		}, field: "host", msg: "unknown field"},
 		{name: "missing attempt", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"attempt": "b71e44d0",`, ``) }, field: "attempt", msg: "missing"},
 		{name: "duplicate unit", raw: func(t testing.TB, b []byte) []byte {
 			return replace(t, b, `"unit": "5555555555555555",`, `"unit": "0000000000000000", "unit": "5555555555555555",`)

@@ -1,13 +1,18 @@
 // Package manifest holds the documents of a dump: the manifest (the bill
 // of lading every reader trusts), the export plan fixed by the first run,
-// and the commits that workers write per unit of work. Each is decoded
-// strictly: an unknown format version, an unknown or missing field, a
-// count that does not add up, or a file name that would leave the dump's
-// prefix is an error naming the field.
+// the commits that workers write per unit of work, and the marker naming
+// a batch's dump of a table. Each is decoded strictly: an unknown format
+// version, an unknown, duplicate or missing field, a count that does not
+// add up, or a file name that would leave the dump's prefix is a
+// *DecodeError naming the field. Each is encoded canonically (Marshal):
+// equal documents, equal bytes.
 //
 // The exporter writes plan and commits and assembles the manifest from
-// them (deterministically: same inputs, same bytes); the shipper copies
-// exactly the files the manifest lists; the loader loads them.
+// them (Assemble: same inputs, same bytes); the shipper copies exactly the
+// files the manifest lists; the loader loads them. The package does no
+// I/O: callers read and write the bytes. docs/manifest.md documents the
+// format field by field, and the names (PartName, UnitID, CommitName,
+// FormatTimestamp) that place documents and parts in a dump.
 package manifest
 
 import (
@@ -42,9 +47,12 @@ type Tool struct {
 
 // Source describes where the rows came from.
 type Source struct {
-	// Kind is "cassandra" (ScyllaDB included); "dynamodb" later.
-	Kind        string `json:"kind"`
-	Cluster     string `json:"cluster"`
+	// Kind is KindCassandra (ScyllaDB included); "dynamodb" later.
+	Kind string `json:"kind"`
+	// Cluster is the source cluster's name, as system.local has it.
+	Cluster string `json:"cluster"`
+	// Partitioner is the full class name: Murmur3Partitioner or
+	// RandomPartitioner (the constants of this package).
 	Partitioner string `json:"partitioner"`
 	// Table is the schema, including the CQL of the table and of every
 	// user type it uses.
@@ -54,26 +62,32 @@ type Source struct {
 // Options are the export options that shape the data; a re-run must not
 // contradict them.
 type Options struct {
-	// Compression is "zstd", "gzip" or "none"; it fixes part extensions.
+	// Compression is "zstd", "gzip" or "none" (CompressionZstd, …); it
+	// fixes part extensions (ExtForCompression).
 	Compression string `json:"compression"`
 	Writetime   bool   `json:"writetime"`
 	TTL         bool   `json:"ttl"`
+	// Consistency is the read consistency as gocql names it, one of
+	// Consistencies ("LOCAL_QUORUM").
 	Consistency string `json:"consistency"`
-	// Columns exported, in the order they appear in rows' schema; all
-	// columns when the user named none.
+	// Columns exported, unique, in the table's column order (the order of
+	// Source.Table.Columns); all columns when the user named none, so
+	// never empty.
 	Columns        []string `json:"columns"`
 	Where          string   `json:"where"`
 	AllowFiltering bool     `json:"allow_filtering"`
 	// LimitRows > 0 caps rows per unit (trials).
 	LimitRows int64 `json:"limit_rows"`
-	// Mode is "ranges" (token ranges) or "keys" (a key list).
+	// Mode is ModeRanges (token ranges) or ModeKeys (a key list).
 	Mode string `json:"mode"`
-	// PartBytes is the target compressed size at which parts roll.
+	// PartBytes is the target compressed size at which parts roll (> 0).
 	PartBytes int64 `json:"part_bytes"`
 }
 
-// TokenRange is (Start, End] on the ring, tokens as decimal strings
-// (Murmur3 tokens are int64, RandomPartitioner's up to 2^127).
+// TokenRange is (Start, End] on the ring, tokens as canonical decimal
+// strings (Murmur3 tokens are int64, RandomPartitioner's -1 to 2^127). A
+// range whose End is below its Start wraps past the ring's end; Start ==
+// End is the whole ring, and may only stand alone.
 type TokenRange struct {
 	Start string `json:"start"`
 	End   string `json:"end"`
@@ -81,7 +95,8 @@ type TokenRange struct {
 
 // File is one part of a dump.
 type File struct {
-	// Name is relative to the dump's prefix: part-<range>-<attempt>-<seq>.ndjson.zst
+	// Name is relative to the dump's prefix, one path segment, as
+	// PartName makes it: part-<unit>-<attempt>-<seq>.ndjson.zst
 	Name string `json:"name"`
 	// Unit is the plan unit that wrote it.
 	Unit string `json:"unit"`
@@ -92,7 +107,8 @@ type File struct {
 	// CRC32C is 8 lower-case hex digits, SHA256 64; both of the stored bytes.
 	CRC32C string `json:"crc32c"`
 	SHA256 string `json:"sha256"`
-	// Ranges the part's rows come from (for key-list units, empty).
+	// Ranges the part's rows come from (for key-list units, empty). Parts
+	// of one unit may share ranges; parts of different units never overlap.
 	Ranges []TokenRange `json:"ranges"`
 	// ReadAt is a lower bound of when any row in the part was read, so a
 	// restore's remaining TTL (ttl - (now - ReadAt)) is never longer than
@@ -100,7 +116,8 @@ type File struct {
 	ReadAt time.Time `json:"read_at"`
 }
 
-// Totals sum up a dump.
+// Totals sum up a dump's files; Started is the plan's Created, Finished
+// the last commit's Finished.
 type Totals struct {
 	Files       int64     `json:"files"`
 	Rows        int64     `json:"rows"`
@@ -127,18 +144,23 @@ type Manifest struct {
 // Unit is one unit of work of a plan: one token range, several small
 // adjacent ranges, or a slice of the key list.
 type Unit struct {
-	// ID is the first range's start token in fixed-width hex (so names
-	// sort in ring order), or "k" and the first key's index for key units.
-	ID     string       `json:"id"`
+	// ID is UnitID of the first range's start token (fixed-width hex, so
+	// names sort in ring order), or KeyUnitID(FirstKey) for key units.
+	// A plan's units are sorted by ID.
+	ID string `json:"id"`
+	// Ranges of a token-range unit (non-empty; no two units' overlap);
+	// empty for a key unit.
 	Ranges []TokenRange `json:"ranges"`
-	// FirstKey and Keys select key-list lines [FirstKey, FirstKey+Keys).
+	// FirstKey and Keys select key-list lines [FirstKey, FirstKey+Keys);
+	// key units cover the list contiguously from 0. Both 0 for range units.
 	FirstKey int64 `json:"first_key"`
 	Keys     int64 `json:"keys"`
 	// EstimatedBytes from system.size_estimates (0 if unknown).
 	EstimatedBytes int64 `json:"estimated_bytes"`
 }
 
-// Plan is _state/plan.json, fixed by the first run of a dump.
+// Plan is _state/plan.json, fixed by the first run of a dump. Tool is the
+// planner; Created becomes the manifest's Totals.Started.
 type Plan struct {
 	Format    string    `json:"format"`
 	Tool      Tool      `json:"tool"`
@@ -149,15 +171,18 @@ type Plan struct {
 	Source    Source    `json:"source"`
 	Options   Options   `json:"options"`
 	Units     []Unit    `json:"units"`
-	// KeysName is the stored key list (key mode), relative to the dump,
-	// e.g. "_state/keys.ndjson", with its SHA-256 and count.
+	// KeysName is the stored key list (key mode), relative to the dump
+	// and under "_state/", e.g. "_state/keys.ndjson", with its SHA-256 and
+	// count (the sum of the units' Keys). All three empty in range mode.
 	KeysName   string `json:"keys_name"`
 	KeysSHA256 string `json:"keys_sha256"`
 	KeysCount  int64  `json:"keys_count"`
 }
 
 // Commit is _state/commits/<unit>.json: the parts one attempt wrote for
-// one unit, created conditionally so exactly one attempt wins.
+// one unit, created conditionally so exactly one attempt wins. Ranges are
+// exactly the plan's for the unit; Files are sorted by name, each named
+// after this unit and Attempt (NewAttemptID); Rows is their sum.
 type Commit struct {
 	Format   string       `json:"format"`
 	Unit     string       `json:"unit"`

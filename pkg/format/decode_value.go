@@ -316,18 +316,21 @@ func (p *parser) uuid(s []byte) error {
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return errors.New("want 8-4-4-4-12 hex digits")
 	}
-	for i := 0; i < 36; {
-		if s[i] == '-' {
-			i++
+	var hi byte
+	for i, n := 0, 0; i < 36; i++ {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
 			continue
 		}
-		hi, ok1 := unhex(s[i])
-		lo, ok2 := unhex(s[i+1])
-		if !ok1 || !ok2 {
+		d, ok := unhex(s[i])
+		if !ok {
 			return errors.New("not a hex digit")
 		}
-		p.out = append(p.out, hi<<4|lo)
-		i += 2
+		if n%2 == 0 {
+			hi = d
+		} else {
+			p.out = append(p.out, hi<<4|d)
+		}
+		n++
 	}
 	return nil
 }

@@ -188,4 +188,3 @@ func appendDurationText(dst, s []byte) ([]byte, error) {
 	}
 	return dst, nil
 }
-

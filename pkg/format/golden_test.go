@@ -26,7 +26,6 @@ func cdate(days int64) []byte { return i32(int32(uint32(days + 1<<31))) }
 
 func msOf(y, m, d int) int64 { return timeDays(y, m, d) * 86400000 }
 
-
 func goldenCases() []goldenCase {
 	longText := bytes.Repeat([]byte("lading "), 50)
 	allBytes := make([]byte, 256)

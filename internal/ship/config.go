@@ -71,6 +71,11 @@ type Config struct {
 	DeleteSource bool
 	// Retry is the per-file retry policy (default: 5 attempts, 1s..30s).
 	Retry throttle.Backoff
+	// Shard and Shards split the work among Shards copies of the shipper
+	// (0 <= Shard < Shards; Shards 0 or 1 is one copy): each copies the
+	// files whose index in the manifest is Shard modulo Shards, and the
+	// one that finds every file in place writes the manifest and _SUCCESS.
+	Shard, Shards int
 	// Tool names the program in _SUCCESS notes (default "shipper").
 	Tool string
 	// Now is the clock (tests); nil is time.Now.
@@ -108,6 +113,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Retry == (throttle.Backoff{}) {
 		c.Retry = throttle.Backoff{Initial: time.Second, Max: 30 * time.Second, Attempts: 5}
+	}
+	if c.Shards == 0 {
+		c.Shards = 1
+	}
+	if c.Shards < 1 || c.Shard < 0 || c.Shard >= c.Shards {
+		return c, fault.Usagef("shard %d/%d: want 0 <= index < count", c.Shard, c.Shards)
 	}
 	if c.Tool == "" {
 		c.Tool = "shipper"

@@ -28,6 +28,9 @@ const (
 	WouldShip Outcome = "would-ship"
 	// Failed: not marked at the destination; Err says why.
 	Failed Outcome = "failed"
+	// Partial: this shard's files are copied; another shard's are not all
+	// in place yet, so the shard that completes the set marks the dump.
+	Partial Outcome = "partial"
 	// SourceDeleted: complete at the destination, re-verified, and
 	// removed from the source (DeleteSource).
 	SourceDeleted Outcome = "source-deleted"
@@ -72,6 +75,17 @@ func (s *shipper) shipDump(ctx context.Context, d discover.Dump) DumpResult {
 	if err := s.copyFiles(ctx, d, m, &res); err != nil {
 		return fail(err)
 	}
+	if s.cfg.Shards > 1 {
+		missing, err := s.othersMissing(ctx, d, m)
+		if err != nil {
+			return fail(err)
+		}
+		if missing > 0 {
+			res.Outcome = Partial
+			s.log.Info("shard done; other shards' files not all in place yet", "dump", d.String(), "shard", s.cfg.Shard, "missing", missing)
+			return res
+		}
+	}
 	if err := s.copyManifest(ctx, d, data); err != nil {
 		return fail(err)
 	}
@@ -102,7 +116,10 @@ func (s *shipper) copyFiles(ctx context.Context, d discover.Dump, m *manifest.Ma
 	var copied, server, skipped, bcopied, bskipped atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.cfg.Transfers)
-	for _, f := range m.Files {
+	for i, f := range m.Files {
+		if i%s.cfg.Shards != s.cfg.Shard {
+			continue
+		}
 		g.Go(func() error {
 			out, err := s.c.copyFile(gctx, d.Key(f.Name), f)
 			if err != nil {
@@ -183,4 +200,33 @@ func (s *shipper) confirm(ctx context.Context, d discover.Dump, m *manifest.Mani
 		}
 	}
 	return check(d.ManifestKey(), int64(len(data)))
+}
+
+// othersMissing counts the files of other shards that are not yet intact
+// at the destination.
+func (s *shipper) othersMissing(ctx context.Context, d discover.Dump, m *manifest.Manifest) (int, error) {
+	var missing atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(16)
+	for i, f := range m.Files {
+		if i%s.cfg.Shards == s.cfg.Shard {
+			continue
+		}
+		g.Go(func() error {
+			want, err := parseCRC(f.CRC32C)
+			if err != nil {
+				return err
+			}
+			a, err := s.c.dst.Attributes(gctx, d.Key(f.Name))
+			if errors.Is(err, objstore.ErrNotFound) || (err == nil && !intact(a, f, want)) {
+				missing.Add(1)
+				return nil
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return 0, fmt.Errorf("dump %s: %w", d, err)
+	}
+	return int(missing.Load()), nil
 }

@@ -194,3 +194,5 @@ func (w tlogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSuffix(string(p), "\n"))
 	return len(p), nil
 }
+
+func discoverTable(table string) discover.Filter { return discover.Filter{Table: table} }

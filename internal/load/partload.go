@@ -96,6 +96,10 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 		if expired {
 			rec.RowsExpired++
 			o.Run.Add("rows_expired", 1)
+		} else {
+			rec.RowsWritten++
+		}
+		if len(muts) == 0 {
 			continue
 		}
 		origin := &rowOrigin{line: line, text: bytes.Clone(text)}
@@ -106,7 +110,6 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 				return nil, err
 			}
 		}
-		rec.RowsWritten++
 	}
 	if err := bt.flush(ctx, false); err != nil {
 		tr.wg.Wait()

@@ -170,9 +170,9 @@ type Batch struct {
 // goroutine at a time.
 type Converter interface {
 	// Convert appends the row's mutations to dst. The row's memory is
-	// reused after the call: mutations must own what they keep. A row
-	// with nothing left to write (every cell expired) yields none and
-	// expired is set.
+	// reused after the call: mutations must own what they keep. expired
+	// is set when the row will not exist in the target because its
+	// cells expired (it may still yield mutations, e.g. static cells).
 	Convert(row *format.Row, line int64, dst []Mutation) (out []Mutation, expired bool, err error)
 }
 

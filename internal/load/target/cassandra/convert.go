@@ -1,0 +1,462 @@
+package cassandra
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/lading-dev/lading/internal/cql"
+	"github.com/lading-dev/lading/internal/load"
+	"github.com/lading-dev/lading/pkg/format"
+	"github.com/lading-dev/lading/pkg/schema"
+)
+
+// stmt is one statement with its bound values.
+type stmt struct {
+	cql  string
+	args []any
+}
+
+// cellTime is a cell's restored writetime and remaining TTL (0: none).
+type cellTime struct {
+	ts  int64
+	ttl int64
+}
+
+// converter turns the rows of one part into statements.
+type converter struct {
+	tb      *Table
+	info    load.PartInfo
+	wt, ttl bool // the dump captured writetimes / TTLs
+	readAt  time.Time
+	lastPK  string // partition of the previous row (statics are written once per partition and part)
+}
+
+// Converter returns the converter of one part's rows.
+func (tb *Table) Converter(p load.PartInfo) (load.Converter, error) {
+	return &converter{tb: tb, info: p, wt: p.Manifest.Options.Writetime, ttl: p.Manifest.Options.TTL, readAt: p.File.ReadAt}, nil
+}
+
+// remaining returns the TTL left of a cell whose TTL was ttl when its row
+// was read (no earlier than readAt): never longer than the source's.
+// expired is set when nothing is left.
+func remaining(ttl int64, readAt, now time.Time) (left int64, expired bool) {
+	if ttl <= 0 {
+		return 0, false
+	}
+	elapsed := int64(math.Ceil(now.Sub(readAt).Seconds()))
+	if elapsed < 0 {
+		elapsed = 0
+	}
+	left = ttl - elapsed
+	return left, left <= 0
+}
+
+// timeOf returns cell i of column c's writetime and remaining TTL.
+func (cv *converter) timeOf(row *format.Row, c *col, i int, now time.Time) (cellTime, bool, error) {
+	ct := cellTime{ts: cv.readAt.UnixMicro()}
+	if cv.wt {
+		w := metaOf(row.Writetime, c.idx)
+		if w != nil {
+			if i >= len(w) {
+				return ct, false, fmt.Errorf("column %s: %d writetimes for more cells", c.name, len(w))
+			}
+			ct.ts = w[i]
+		}
+	}
+	if cv.ttl {
+		t := metaOf(row.TTL, c.idx)
+		if t != nil {
+			if i >= len(t) {
+				return ct, false, fmt.Errorf("column %s: %d TTLs for more cells", c.name, len(t))
+			}
+			left, expired := remaining(t[i], cv.readAt, now)
+			if expired {
+				return ct, true, nil
+			}
+			ct.ttl = left
+		}
+	}
+	return ct, false, nil
+}
+
+func metaOf(m [][]int64, i int) []int64 {
+	if i < len(m) {
+		return m[i]
+	}
+	return nil
+}
+
+// bindTime returns the USING TIMESTAMP and TTL values.
+func (cv *converter) bindTime(ct cellTime) (any, any) {
+	var ttl any = gocql.UnsetValue // the table's default TTL
+	if cv.ttl {
+		ttl = int(ct.ttl)
+	}
+	return ct.ts, ttl
+}
+
+// Convert turns one row into mutations: one INSERT per (writetime, TTL)
+// group of its single-cell columns, element-wise UPDATEs for sets, maps
+// and user types, and a list write per non-frozen list.
+func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) ([]load.Mutation, bool, error) {
+	tb := cv.tb
+	now := cv.info.Now()
+	keyArgs := make([]any, 0, len(tb.pk)+len(tb.ck))
+	pkParts := make([][]byte, len(tb.pk))
+	keyBytes := 0
+	for i, c := range tb.pk {
+		v := valueOf(row, c.idx)
+		if v == nil {
+			return dst, false, fmt.Errorf("partition key column %s is null", c.name)
+		}
+		pkParts[i] = v
+		keyArgs = append(keyArgs, own(v))
+		keyBytes += len(v) + valueOverhead
+	}
+	nullCK := 0
+	for _, c := range tb.ck {
+		v := valueOf(row, c.idx)
+		if v == nil {
+			nullCK++
+		}
+		keyArgs = append(keyArgs, own(v))
+		if v != nil {
+			keyBytes += len(v) + valueOverhead
+		}
+	}
+	staticOnly := len(tb.ck) > 0 && nullCK == len(tb.ck)
+	if nullCK > 0 && !staticOnly {
+		return dst, false, fmt.Errorf("some but not all clustering columns are null")
+	}
+	group := joinKey(pkParts)
+	newPartition := group != cv.lastPK
+	cv.lastPK = group
+	pkArgs := keyArgs[:len(tb.pk)]
+	rowKey := keyArgs
+	if staticOnly {
+		rowKey = pkArgs
+	}
+
+	mut := func(s stmt, n int) load.Mutation {
+		return load.Mutation{Group: group, Bytes: n + keyBytes + statementOverhead + valueOverhead*len(s.args), Line: line, Op: &op{stmts: []stmt{s}}}
+	}
+
+	if tb.counter {
+		return cv.convertCounter(row, line, dst, group, keyArgs, pkArgs, staticOnly, newPartition, keyBytes)
+	}
+
+	// Single-cell columns, grouped by (writetime, TTL).
+	type grp struct {
+		args  []any
+		bytes int
+	}
+	var groups map[cellTime]*grp
+	var order []cellTime
+	// Of the row's regular (non-static) cells: how many the dump has,
+	// how many expired, how many are written.
+	regDump, regExpired, regWritten := 0, 0, 0
+	statDump, statExpired := 0, 0
+	var maxTS int64 = math.MinInt64
+	allTTL := true
+	var maxTTL int64
+	count := func(static, expired bool) {
+		if static {
+			statDump++
+			if expired {
+				statExpired++
+			}
+			return
+		}
+		regDump++
+		if expired {
+			regExpired++
+		}
+	}
+	note := func(static bool, ct cellTime) {
+		if static {
+			return
+		}
+		regWritten++
+		maxTS = max(maxTS, ct.ts)
+		if ct.ttl == 0 {
+			allTTL = false
+		}
+		maxTTL = max(maxTTL, ct.ttl)
+	}
+	for _, c := range tb.scalars {
+		v := valueOf(row, c.idx)
+		if v == nil {
+			continue
+		}
+		static := c.c.Role == schema.Static
+		if staticOnly && !static {
+			return dst, false, fmt.Errorf("column %s has a value in a row without clustering key", c.name)
+		}
+		ct, expired, err := cv.timeOf(row, c, 0, now)
+		if err != nil {
+			return dst, false, err
+		}
+		count(static, expired)
+		if expired || static && !newPartition {
+			continue
+		}
+		note(static, ct)
+		g := groups[ct]
+		if g == nil {
+			if groups == nil {
+				groups = map[cellTime]*grp{}
+			}
+			n := len(tb.pk) + len(tb.scalars)
+			if !staticOnly {
+				n += len(tb.ck)
+			}
+			g = &grp{args: make([]any, n)}
+			for i := range g.args {
+				g.args[i] = gocql.UnsetValue
+			}
+			groups[ct] = g
+			order = append(order, ct)
+		}
+		g.args[cv.scalarIndex(c, staticOnly)] = own(v)
+		g.bytes += len(v) + valueOverhead
+	}
+	for _, ct := range order {
+		g := groups[ct]
+		copy(g.args, rowKey)
+		ts, ttl := cv.bindTime(ct)
+		args := append(g.args, ts, ttl)
+		if staticOnly {
+			args = compactStatic(tb, args)
+		}
+		q := tb.insertRow
+		if staticOnly {
+			q = tb.insertStatic
+		}
+		dst = append(dst, mut(stmt{q, args}, g.bytes))
+	}
+
+	// Multi-cell columns, cell by cell.
+	for _, c := range tb.cols {
+		if !c.multi {
+			continue
+		}
+		v := valueOf(row, c.idx)
+		if v == nil {
+			continue
+		}
+		static := c.c.Role == schema.Static
+		if staticOnly && !static {
+			return dst, false, fmt.Errorf("column %s has a value in a row without clustering key", c.name)
+		}
+		w := rowKey
+		if static {
+			w = pkArgs
+		}
+		es, err := splitCells(c.t, v)
+		if err != nil {
+			return dst, false, fmt.Errorf("column %s: %w", c.name, err)
+		}
+		if cv.wt && metaOf(row.Writetime, c.idx) != nil && len(metaOf(row.Writetime, c.idx)) != len(es) {
+			return dst, false, fmt.Errorf("column %s: %d cells but %d writetimes", c.name, len(es), len(metaOf(row.Writetime, c.idx)))
+		}
+		times := make([]cellTime, 0, len(es))
+		live := es[:0:0]
+		for i := range es {
+			ct, expired, err := cv.timeOf(row, c, i, now)
+			if err != nil {
+				return dst, false, err
+			}
+			count(static, expired)
+			if expired {
+				continue
+			}
+			note(static, ct)
+			live = append(live, es[i])
+			times = append(times, ct)
+		}
+		if len(live) == 0 || static && !newPartition {
+			continue
+		}
+		if c.t.Kind == schema.List {
+			for i := range live {
+				live[i].value = bytes.Clone(live[i].value)
+			}
+			lo := &listOp{tb: tb, c: c, where: w, elems: live, times: times, careful: static || !cv.info.Fresh, conv: cv}
+			n := 0
+			for _, e := range live {
+				n += len(e.value) + valueOverhead
+			}
+			dst = append(dst, load.Mutation{Group: group, Bytes: n + keyBytes + statementOverhead, Line: line, Op: lo})
+			continue
+		}
+		for _, run := range groupCells(live, times) {
+			ts, ttl := cv.bindTime(run.ct)
+			var args []any
+			n := 0
+			if c.t.Kind == schema.UDT {
+				fields := make([]any, len(c.t.Fields))
+				for i := range fields {
+					fields[i] = gocql.UnsetValue
+				}
+				for _, e := range run.elems {
+					fields[e.field] = own(e.value)
+					n += len(e.value) + valueOverhead
+				}
+				args = append(append([]any{ts, ttl}, fields...), w...)
+			} else {
+				val := joinCells(c.t.Kind, run.elems)
+				n = len(val)
+				args = append([]any{ts, ttl, cql.Raw(val)}, w...)
+			}
+			dst = append(dst, mut(stmt{c.add, args}, n))
+		}
+	}
+
+	if staticOnly {
+		// The partition's static row: gone when every static cell expired.
+		return dst, statDump > 0 && statExpired == statDump, nil
+	}
+	switch {
+	case regDump > 0 && regWritten == 0:
+		// Every regular cell expired: so did the row (statics, if any
+		// are live, were written above).
+		return dst, true, nil
+	case regDump == 0:
+		// A row with no regular cell lives by its row marker alone; its
+		// time is unknown, so it takes the part's read time.
+		ts, ttl := cv.bindTime(cellTime{ts: cv.readAt.UnixMicro()})
+		dst = append(dst, cv.marker(rowKey, false, ts, ttl, mut))
+	case !hasScalarInsert(tb, order, groups != nil):
+		// Only multi-cell regular cells: give the row a marker that
+		// lives as long as its longest-lived cell, as an INSERT would.
+		ct := cellTime{ts: maxTS}
+		if allTTL {
+			ct.ttl = maxTTL
+		}
+		ts, ttl := cv.bindTime(ct)
+		dst = append(dst, cv.marker(rowKey, false, ts, ttl, mut))
+	}
+	return dst, false, nil
+}
+
+// hasScalarInsert reports whether the row got an INSERT (which writes
+// its row marker).
+func hasScalarInsert(tb *Table, order []cellTime, any bool) bool {
+	return any && len(order) > 0
+}
+
+// marker is an INSERT of the key alone (every other column unset).
+func (cv *converter) marker(key []any, staticOnly bool, ts, ttl any, mut func(stmt, int) load.Mutation) load.Mutation {
+	tb := cv.tb
+	q, n := tb.insertRow, len(tb.pk)+len(tb.ck)+len(tb.scalars)
+	if staticOnly {
+		q, n = tb.insertStatic, len(tb.pk)+len(tb.statics)
+	}
+	args := make([]any, n, n+2)
+	for i := range args {
+		args[i] = gocql.UnsetValue
+	}
+	copy(args, key)
+	return mut(stmt{q, append(args, ts, ttl)}, 0)
+}
+
+// scalarIndex is c's position among an INSERT's bound values.
+func (cv *converter) scalarIndex(c *col, staticOnly bool) int {
+	tb := cv.tb
+	if staticOnly {
+		for i, s := range tb.statics {
+			if s == c {
+				return len(tb.pk) + i
+			}
+		}
+	}
+	return len(tb.pk) + len(tb.ck) + c.scalarPos
+}
+
+// compactStatic trims a static-only row's arguments to insertStatic's
+// shape (key, statics, timestamp, TTL).
+func compactStatic(tb *Table, args []any) []any {
+	n := len(tb.pk) + len(tb.statics)
+	out := make([]any, 0, n+2)
+	out = append(out, args[:n]...)
+	return append(out, args[len(args)-2:]...)
+}
+
+// cellRun is a run of cells with one writetime and TTL.
+type cellRun struct {
+	ct    cellTime
+	elems []elem
+}
+
+// groupCells groups cells by (writetime, TTL), keeping their order
+// within each group and ordering groups by first appearance.
+func groupCells(es []elem, times []cellTime) []cellRun {
+	var out []cellRun
+	idx := map[cellTime]int{}
+	for i, e := range es {
+		j, ok := idx[times[i]]
+		if !ok {
+			j = len(out)
+			idx[times[i]] = j
+			out = append(out, cellRun{ct: times[i]})
+		}
+		out[j].elems = append(out[j].elems, e)
+	}
+	return out
+}
+
+// own copies a value out of the row's reused memory, for binding.
+func own(v []byte) cql.Raw {
+	if v == nil {
+		return nil
+	}
+	return cql.Raw(bytes.Clone(v))
+}
+
+// valueOf returns column i's value (nil when absent).
+func valueOf(row *format.Row, i int) []byte {
+	if i < len(row.Values) {
+		return row.Values[i]
+	}
+	return nil
+}
+
+// convertCounter turns a counter row into increments.
+func (cv *converter) convertCounter(row *format.Row, line int64, dst []load.Mutation, group string, keyArgs, pkArgs []any, staticOnly, newPartition bool, keyBytes int) ([]load.Mutation, bool, error) {
+	tb := cv.tb
+	var rowArgs, statArgs []any
+	any1, anyS := false, false
+	for _, c := range tb.cols {
+		v := valueOf(row, c.idx)
+		var a any = gocql.UnsetValue
+		if v != nil {
+			a = own(v)
+		}
+		if c.c.Role == schema.Static {
+			if !newPartition {
+				a = gocql.UnsetValue
+			}
+			anyS = anyS || a != gocql.UnsetValue
+			statArgs = append(statArgs, a)
+		} else {
+			if staticOnly && v != nil {
+				return dst, false, fmt.Errorf("column %s has a value in a row without clustering key", c.name)
+			}
+			any1 = any1 || v != nil
+			rowArgs = append(rowArgs, a)
+		}
+	}
+	if any1 {
+		args := append(rowArgs, keyArgs...)
+		dst = append(dst, load.Mutation{Group: group, Bytes: keyBytes + statementOverhead + 16*len(rowArgs), Line: line, Op: &op{stmts: []stmt{{tb.counterRow, args}}, counter: true}})
+	}
+	if anyS {
+		args := append(statArgs, pkArgs...)
+		dst = append(dst, load.Mutation{Group: group, Bytes: keyBytes + statementOverhead + 16*len(statArgs), Line: line, Op: &op{stmts: []stmt{{tb.counterStat, args}}, counter: true}})
+	}
+	return dst, false, nil
+}

@@ -1,0 +1,179 @@
+package cassandra
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/lading-dev/lading/internal/cql"
+	"github.com/lading-dev/lading/pkg/schema"
+)
+
+// A non-frozen list gives every appended element a new cell, named by a
+// time UUID the coordinator makes at write time, even when the element
+// and its timestamp are the same as before. So a write that is replayed
+// (a part loaded again, a batch retried after a timeout) would append the
+// elements a second time, and no deletion can remove the first copy
+// without also hiding the second when both carry the restored timestamp.
+//
+// The restore therefore writes a list in one of two ways:
+//
+//   - fresh: when no earlier attempt can have written the row (the
+//     table was empty when the dump's load began, the part has never been
+//     begun before and this is the batch's first try), the elements are
+//     appended in order, each run of elements that share a writetime and
+//     TTL in one statement with them: values, order, per-element
+//     writetimes and TTLs come out exactly as dumped.
+//   - carefully: otherwise the list is read first, with its elements'
+//     writetimes. If it already equals the dump (values and writetimes),
+//     nothing is written. If its newest element is newer than the dump's
+//     newest, the target holds newer data and is left alone. Else its
+//     current elements are removed by value (cell tombstones at its
+//     newest writetime, which cover exactly the cells that are there)
+//     and the dump's runs appended, in one batch: again exact.
+//
+// Static lists are always written carefully: a partition's static cells
+// reach several parts of a dump.
+
+// listOp writes one non-frozen list of one row.
+type listOp struct {
+	tb      *Table
+	c       *col
+	where   []any
+	elems   []elem
+	times   []cellTime
+	careful bool
+	conv    *converter
+}
+
+// appends returns the statements that append the list's runs in order.
+func (o *listOp) appends() []stmt {
+	var out []stmt
+	for i := 0; i < len(o.elems); {
+		j := i + 1
+		for j < len(o.elems) && o.times[j] == o.times[i] {
+			j++
+		}
+		ts, ttl := o.conv.bindTime(o.times[i])
+		args := append([]any{ts, ttl, cql.Raw(joinCells(schema.List, o.elems[i:j]))}, o.where...)
+		out = append(out, stmt{o.c.add, args})
+		i = j
+	}
+	return out
+}
+
+// writeCarefully reads the list, then writes it so that the result is
+// the dump's list whatever an earlier attempt left.
+func (o *listOp) writeCarefully(ctx context.Context) error {
+	tb := o.tb
+	var val, wts cql.Raw
+	err := tb.t.s.Query(o.c.read, o.where...).WithContext(ctx).Consistency(tb.t.cons).Scan(&val, &wts)
+	if err != nil && !errors.Is(err, gocql.ErrNotFound) {
+		return err
+	}
+	var cur []elem
+	var curTS []int64
+	if val != nil {
+		if cur, err = splitCells(o.c.t, val); err != nil {
+			return fmt.Errorf("read list %s: %w", o.c.name, err)
+		}
+		if curTS, err = int64List(wts); err != nil {
+			return fmt.Errorf("read writetimes of list %s: %w", o.c.name, err)
+		}
+	}
+	if sameList(cur, curTS, o.elems, o.times) {
+		tb.t.run.Add("lists_already_there", 1)
+		return nil
+	}
+	var newest, dumpNewest int64
+	for _, t := range curTS {
+		newest = max(newest, t)
+	}
+	for _, t := range o.times {
+		dumpNewest = max(dumpNewest, t.ts)
+	}
+	if len(cur) > 0 && newest > dumpNewest {
+		tb.t.run.Add("lists_newer_kept", 1)
+		return nil
+	}
+	var stmts []stmt
+	if len(cur) > 0 {
+		args := append([]any{newest, cql.Raw(joinCells(schema.List, cur))}, o.where...)
+		stmts = append(stmts, stmt{o.c.discard, args})
+		tb.t.run.Add("lists_repaired", 1)
+	}
+	stmts = append(stmts, o.appends()...)
+	return tb.exec(ctx, stmts)
+}
+
+// sameList reports whether a list read from the target equals the dump's.
+func sameList(cur []elem, curTS []int64, want []elem, times []cellTime) bool {
+	if len(cur) != len(want) || len(curTS) != len(cur) {
+		return false
+	}
+	for i := range cur {
+		if !bytes.Equal(cur[i].value, want[i].value) || curTS[i] != times[i].ts {
+			return false
+		}
+	}
+	return true
+}
+
+// int64List decodes a serialized list<bigint> (as WRITETIME of a
+// multi-cell column returns it); null elements are 0.
+func int64List(v []byte) ([]int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	es, err := splitCells(&schema.Type{Kind: schema.List}, v)
+	if err != nil {
+		// splitCells refuses null elements; decode leniently instead.
+		return int64ListLenient(v)
+	}
+	out := make([]int64, len(es))
+	for i, e := range es {
+		out[i] = beInt(e.value)
+	}
+	return out, nil
+}
+
+func int64ListLenient(v []byte) ([]int64, error) {
+	if len(v) < 4 {
+		return nil, fmt.Errorf("list of %d bytes", len(v))
+	}
+	n := int(int32(binary.BigEndian.Uint32(v)))
+	v = v[4:]
+	out := make([]int64, 0, max(n, 0))
+	for range n {
+		item, rest, null, err := readItem(v)
+		if err != nil {
+			return nil, err
+		}
+		v = rest
+		if null {
+			out = append(out, 0)
+			continue
+		}
+		out = append(out, beInt(item))
+	}
+	return out, nil
+}
+
+// beInt decodes a big-endian signed integer of 1 to 8 bytes.
+func beInt(b []byte) int64 {
+	if len(b) == 0 {
+		return 0
+	}
+	var v int64
+	if b[0]&0x80 != 0 {
+		v = -1
+	}
+	for _, x := range b {
+		v = v<<8 | int64(x)
+	}
+	return v
+}

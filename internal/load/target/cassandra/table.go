@@ -1,0 +1,277 @@
+package cassandra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/lading-dev/lading/internal/cql"
+	"github.com/lading-dev/lading/internal/load"
+	"github.com/lading-dev/lading/pkg/manifest"
+	"github.com/lading-dev/lading/pkg/schema"
+)
+
+// Batch limits. Cassandra fails batches above batch_size_fail_threshold
+// (default 50 KiB) and warns above batch_size_warn_threshold (5 KiB); its
+// size is the mutations' data, close to the sum of the bound values. The
+// hard limit keeps a wide margin below the failure threshold, and sizing
+// starts just under the warning threshold.
+const (
+	HardBatchBytes    = 40 << 10
+	InitialBatchBytes = 4 << 10
+	MinBatchBytes     = 1 << 10
+	// statementOverhead is added per statement and per bound value to the
+	// values' bytes in a batch size estimate.
+	statementOverhead = 24
+	valueOverhead     = 8
+)
+
+// col is one dumped column of the target table.
+type col struct {
+	name  string
+	idx   int // index into the row's values
+	c     *schema.Column
+	t     *schema.Type
+	multi bool
+	// stmt writes this multi-cell column's cells; discard removes list
+	// elements by value; read reads a list and its writetimes.
+	add, discard, read string
+	// scalarPos is the column's position among the INSERT's values.
+	scalarPos int
+}
+
+// Table is one target table being loaded.
+type Table struct {
+	t       *Target
+	name    string
+	q       string // quoted keyspace.table
+	exists  bool
+	m       *manifest.Manifest
+	pk, ck  []*col // key columns
+	cols    []*col // regular and static columns, in row order
+	scalars []*col // single-cell regular and static columns (INSERT's)
+	statics []*col // single-cell static columns
+	counter bool
+
+	insertRow, insertStatic string
+	counterRow, counterStat string
+	selectRow, selectStatic string
+	selectCols              []*col // what selectRow returns after the key
+}
+
+var _ load.Table = (*Table)(nil)
+
+func newTable(t *Target, m *manifest.Manifest, name string, exists bool) (*Table, error) {
+	src := &m.Source.Table
+	names := m.Options.Columns
+	if len(names) == 0 {
+		for _, c := range src.Columns {
+			names = append(names, c.Name)
+		}
+	}
+	tb := &Table{t: t, name: name, q: schema.QuoteIdent(t.ks) + "." + schema.QuoteIdent(name), exists: exists, m: m, counter: src.Counter}
+	pk := make([]*col, len(src.KeyColumns()))
+	ck := make([]*col, len(src.ClusteringColumns()))
+	for i, n := range names {
+		c := src.Column(n)
+		if c == nil {
+			return nil, fmt.Errorf("manifest: column %q is not in the table", n)
+		}
+		cc := &col{name: n, idx: i, c: c, t: c.T, multi: c.T.MultiCell()}
+		switch c.Role {
+		case schema.PartitionKey:
+			pk[c.Position] = cc
+		case schema.Clustering:
+			ck[c.Position] = cc
+		default:
+			tb.cols = append(tb.cols, cc)
+		}
+	}
+	for i, c := range pk {
+		if c == nil {
+			return nil, fmt.Errorf("manifest: partition key column #%d was not dumped", i)
+		}
+	}
+	for i, c := range ck {
+		if c == nil {
+			return nil, fmt.Errorf("manifest: clustering column #%d was not dumped", i)
+		}
+	}
+	tb.pk, tb.ck = pk, ck
+	tb.build()
+	return tb, nil
+}
+
+func quoted(cs []*col) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = schema.QuoteIdent(c.name)
+	}
+	return out
+}
+
+func marks(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func where(cs []*col) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = schema.QuoteIdent(c.name) + " = ?"
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// build prepares the statement texts.
+func (tb *Table) build() {
+	keys := append(append([]*col{}, tb.pk...), tb.ck...)
+	rowWhere, statWhere := where(keys), where(tb.pk)
+	for _, c := range tb.cols {
+		if tb.counter {
+			continue
+		}
+		if !c.multi {
+			c.scalarPos = len(tb.scalars)
+			tb.scalars = append(tb.scalars, c)
+			if c.c.Role == schema.Static {
+				tb.statics = append(tb.statics, c)
+			}
+			continue
+		}
+		w := rowWhere
+		if c.c.Role == schema.Static {
+			w = statWhere
+		}
+		qn := schema.QuoteIdent(c.name)
+		switch c.t.Kind {
+		case schema.UDT:
+			sets := make([]string, len(c.t.Fields))
+			for i, f := range c.t.Fields {
+				sets[i] = qn + "." + schema.QuoteIdent(f) + " = ?"
+			}
+			c.add = fmt.Sprintf("UPDATE %s USING TIMESTAMP ? AND TTL ? SET %s WHERE %s", tb.q, strings.Join(sets, ", "), w)
+		default:
+			c.add = fmt.Sprintf("UPDATE %s USING TIMESTAMP ? AND TTL ? SET %s = %s + ? WHERE %s", tb.q, qn, qn, w)
+		}
+		if c.t.Kind == schema.List {
+			c.discard = fmt.Sprintf("UPDATE %s USING TIMESTAMP ? SET %s = %s - ? WHERE %s", tb.q, qn, qn, w)
+			c.read = fmt.Sprintf("SELECT %s, WRITETIME(%s) FROM %s WHERE %s", qn, qn, tb.q, w)
+		}
+	}
+	if tb.counter {
+		var rs, ss []string
+		for _, c := range tb.cols {
+			qn := schema.QuoteIdent(c.name)
+			if c.c.Role == schema.Static {
+				ss = append(ss, qn+" = "+qn+" + ?")
+			} else {
+				rs = append(rs, qn+" = "+qn+" + ?")
+			}
+		}
+		if len(rs) > 0 {
+			tb.counterRow = fmt.Sprintf("UPDATE %s SET %s WHERE %s", tb.q, strings.Join(rs, ", "), rowWhere)
+		}
+		if len(ss) > 0 {
+			tb.counterStat = fmt.Sprintf("UPDATE %s SET %s WHERE %s", tb.q, strings.Join(ss, ", "), statWhere)
+		}
+	} else {
+		all := append(quoted(keys), quoted(tb.scalars)...)
+		tb.insertRow = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) USING TIMESTAMP ? AND TTL ?", tb.q, strings.Join(all, ", "), marks(len(all)))
+		st := append(quoted(tb.pk), quoted(tb.statics)...)
+		tb.insertStatic = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) USING TIMESTAMP ? AND TTL ?", tb.q, strings.Join(st, ", "), marks(len(st)))
+	}
+	// Verification reads every dumped column, with WRITETIME and TTL of
+	// the timed ones when the dump has them.
+	sel := quoted(tb.cols)
+	tb.selectCols = tb.cols
+	for _, c := range tb.cols {
+		if !cql.Timed(c.c) {
+			continue
+		}
+		qn := schema.QuoteIdent(c.name)
+		sel = append(sel, "WRITETIME("+qn+")", "TTL("+qn+")")
+	}
+	if len(sel) == 0 {
+		sel = quoted(keys)
+	}
+	tb.selectRow = fmt.Sprintf("SELECT %s FROM %s WHERE %s", strings.Join(sel, ", "), tb.q, rowWhere)
+	tb.selectStatic = fmt.Sprintf("SELECT %s FROM %s WHERE %s LIMIT 1", strings.Join(sel, ", "), tb.q, statWhere)
+}
+
+// Identity names the table by cluster name and keyspace.table.
+func (tb *Table) Identity() load.Identity {
+	return load.Identity{Kind: "cassandra", Cluster: tb.t.cluster.Name, Namespace: tb.t.ks, Table: tb.name}
+}
+
+// Exists reports whether the table exists.
+func (tb *Table) Exists() bool { return tb.exists }
+
+// Incarnation is the table's id in system_schema.tables.
+func (tb *Table) Incarnation(ctx context.Context) (string, error) {
+	id, err := tb.t.tableID(ctx, tb.name)
+	if err != nil {
+		return "", err
+	}
+	if id == "" {
+		return "", fmt.Errorf("table %s vanished", tb.q)
+	}
+	return id, nil
+}
+
+// Empty reports whether the table has no row.
+func (tb *Table) Empty(ctx context.Context) (bool, error) {
+	stmt := fmt.Sprintf("SELECT %s FROM %s LIMIT 1", strings.Join(quoted(tb.pk), ", "), tb.q)
+	iter := tb.t.s.Query(stmt).WithContext(ctx).Consistency(tb.t.cons).Iter()
+	n := iter.NumRows()
+	if err := iter.Close(); err != nil {
+		return false, fmt.Errorf("read %s: %w", tb.q, err)
+	}
+	return n == 0, nil
+}
+
+// Idempotent is false for counter tables.
+func (tb *Table) Idempotent() bool { return !tb.counter }
+
+// Limits are one partition per batch, under HardBatchBytes.
+func (tb *Table) Limits() load.Limits {
+	return load.Limits{MaxBytes: HardBatchBytes, InitialBytes: InitialBatchBytes, MinBytes: MinBatchBytes, SameGroup: true}
+}
+
+// Classify maps driver errors to what the loader does about them.
+func (tb *Table) Classify(err error) load.ErrorKind {
+	var re gocql.RequestError
+	if errors.As(err, &re) {
+		switch re.Code() {
+		case gocql.ErrCodeInvalid:
+			if strings.Contains(strings.ToLower(re.Message()), "batch too large") {
+				return load.TooLarge
+			}
+			return load.Rejected
+		case gocql.ErrCodeUnavailable, gocql.ErrCodeOverloaded, gocql.ErrCodeBootstrapping:
+			// Refused before anything was applied: safe to retry, even
+			// for counters.
+			return load.Overloaded
+		case gocql.ErrCodeWriteTimeout, gocql.ErrCodeReadTimeout, gocql.ErrCodeWriteFailure,
+			gocql.ErrCodeReadFailure, gocql.ErrCodeServer, gocql.ErrCodeTruncate:
+			if tb.counter {
+				return load.Fatal
+			}
+			return load.Overloaded
+		}
+		return load.Fatal
+	}
+	if errors.Is(err, context.Canceled) {
+		return load.Fatal
+	}
+	if tb.counter {
+		// A counter write whose outcome is unknown cannot be retried.
+		return load.Fatal
+	}
+	if cql.IsRetryable(err) {
+		return load.Overloaded
+	}
+	return load.Fatal
+}

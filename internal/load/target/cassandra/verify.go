@@ -1,0 +1,387 @@
+package cassandra
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lading-dev/lading/internal/cql"
+	"github.com/lading-dev/lading/internal/load"
+	"github.com/lading-dev/lading/pkg/format"
+	"github.com/lading-dev/lading/pkg/schema"
+)
+
+// countSlices is how many token slices Count reads in parallel.
+const countSlices = 64
+
+// Count counts the table's rows, token slice by token slice.
+func (tb *Table) Count(ctx context.Context) (int64, error) {
+	p, err := cql.PartitionerByName(tb.t.cluster.Partitioner)
+	if err != nil {
+		// Unknown partitioner: one full count.
+		var n int64
+		err := tb.t.s.Query("SELECT COUNT(*) FROM "+tb.q).WithContext(ctx).Consistency(tb.t.cons).Scan(&n)
+		return n, err
+	}
+	tok := "token(" + strings.Join(quoted(tb.pk), ", ") + ")"
+	stmt := fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE %s > ? AND %s <= ?", tb.q, tok, tok)
+	width := new(big.Int).Sub(p.Max, p.Min)
+	step := new(big.Int).Div(width, big.NewInt(countSlices))
+	var total atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i := range countSlices {
+		lo := new(big.Int).Add(p.Min, new(big.Int).Mul(step, big.NewInt(int64(i))))
+		hi := new(big.Int).Add(lo, step)
+		if i == countSlices-1 {
+			hi = p.Max
+		}
+		g.Go(func() error {
+			var n int64
+			var a, b any = lo, hi
+			if p.Name == cql.Murmur3 {
+				a, b = lo.Int64(), hi.Int64()
+			}
+			err := tb.t.s.Query(stmt, a, b).WithContext(gctx).Consistency(tb.t.cons).Scan(&n)
+			if err != nil {
+				return fmt.Errorf("count %s: %w", tb.q, err)
+			}
+			total.Add(n)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return 0, err
+	}
+	return total.Load(), nil
+}
+
+// ttlSlack is how far a restored TTL may be below the one expected at
+// verification (seconds rounded at write and at read); cells with less
+// than that left are not compared, as they may expire meanwhile.
+const ttlSlack = 3
+
+// Compare reads each row back by its primary key and compares every
+// dumped column with what the restore promised: the same value, the same
+// writetime per cell (where dumped), the TTL that was left (where
+// dumped), expired cells absent.
+func (tb *Table) Compare(ctx context.Context, p load.PartInfo, rows []load.DumpRow) ([]load.Mismatch, error) {
+	var out []load.Mismatch
+	now := p.Now()
+	readAt := p.File.ReadAt
+	wt, ttl := p.Manifest.Options.Writetime, p.Manifest.Options.TTL
+	for i := range rows {
+		r := &rows[i]
+		mm, err := tb.compareRow(ctx, &r.Row, now, readAt, wt, ttl)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range mm {
+			m.Part, m.Line = p.File.Name, r.Line
+			m.Key = tb.describeKey(&r.Row)
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+func (tb *Table) describeKey(row *format.Row) string {
+	var parts []string
+	for _, c := range append(append([]*col{}, tb.pk...), tb.ck...) {
+		v := valueOf(row, c.idx)
+		s := "null"
+		if v != nil {
+			s = "0x" + hex.EncodeToString(v)
+			if len(s) > 42 {
+				s = s[:42] + "…"
+			}
+		}
+		parts = append(parts, c.name+"="+s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// want is a column's expected state.
+type want struct {
+	skip  bool   // near expiry: not compared
+	value []byte // nil: null
+	elems []elem // multi-cell: live cells
+	wts   []int64
+	ttls  []int64 // expected remaining TTL (0: none)
+}
+
+func (tb *Table) compareRow(ctx context.Context, row *format.Row, now, readAt time.Time, wt, ttl bool) ([]load.Mismatch, error) {
+	var key []any
+	for _, c := range tb.pk {
+		key = append(key, cql.Raw(valueOf(row, c.idx)))
+	}
+	staticOnly := len(tb.ck) > 0
+	for _, c := range tb.ck {
+		v := valueOf(row, c.idx)
+		if v != nil {
+			staticOnly = false
+		}
+		key = append(key, cql.Raw(v))
+	}
+	q := tb.selectRow
+	if staticOnly {
+		q, key = tb.selectStatic, key[:len(tb.pk)]
+	}
+	// Expected states.
+	wants := make([]want, len(tb.cols))
+	rowExpected := false
+	for i, c := range tb.cols {
+		w, err := expect(c, row, now, readAt, wt, ttl)
+		if err != nil {
+			return nil, err
+		}
+		wants[i] = w
+		if w.skip || w.value != nil || len(w.elems) > 0 {
+			rowExpected = true
+		}
+	}
+	if len(tb.cols) == 0 || !staticOnly && !tb.counter {
+		rowExpected = rowExpected || !tb.rowExpired(row, now, readAt, ttl)
+	}
+
+	dest := make([]any, 0, len(tb.cols)*3)
+	vals := make([]cql.Raw, len(tb.cols))
+	wts := make([]cql.Raw, len(tb.cols))
+	ttls := make([]cql.Raw, len(tb.cols))
+	for i := range tb.cols {
+		dest = append(dest, &vals[i])
+	}
+	for i, c := range tb.cols {
+		if cql.Timed(c.c) {
+			dest = append(dest, &wts[i], &ttls[i])
+		}
+	}
+	if len(tb.cols) == 0 {
+		ks := make([]cql.Raw, len(tb.pk)+len(tb.ck))
+		dest = dest[:0]
+		for i := range ks {
+			dest = append(dest, &ks[i])
+		}
+	}
+	err := tb.t.s.Query(q, key...).WithContext(ctx).Consistency(tb.t.cons).Scan(dest...)
+	if errors.Is(err, gocql.ErrNotFound) {
+		if rowExpected {
+			return []load.Mismatch{{Detail: "row missing in the target"}}, nil
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read back %s: %w", tb.q, err)
+	}
+	var out []load.Mismatch
+	for i, c := range tb.cols {
+		w := wants[i]
+		if w.skip {
+			continue
+		}
+		if d := compareColumn(c, w, vals[i], wts[i], ttls[i], wt, ttl); d != "" {
+			out = append(out, load.Mismatch{Column: c.name, Detail: d})
+		}
+	}
+	return out, nil
+}
+
+// rowExpired reports whether every regular cell of a row has expired,
+// so that the restore did not write it.
+func (tb *Table) rowExpired(row *format.Row, now, readAt time.Time, ttl bool) bool {
+	if !ttl {
+		return false
+	}
+	regular := 0
+	for _, c := range tb.cols {
+		if c.c.Role != schema.Regular || valueOf(row, c.idx) == nil {
+			continue
+		}
+		regular++
+		for _, t := range metaOf(row.TTL, c.idx) {
+			if _, expired := remaining(t, readAt, now); !expired {
+				return false
+			}
+		}
+		if metaOf(row.TTL, c.idx) == nil {
+			return false
+		}
+	}
+	return regular > 0
+}
+
+// expect computes a column's state after the restore, as of now.
+func expect(c *col, row *format.Row, now, readAt time.Time, wt, ttl bool) (want, error) {
+	v := valueOf(row, c.idx)
+	var w want
+	if v == nil {
+		return w, nil
+	}
+	left := func(i int) (int64, bool, bool) { // remaining, expired, near
+		ts := metaOf(row.TTL, c.idx)
+		if !ttl || ts == nil || i >= len(ts) || ts[i] <= 0 {
+			return 0, false, false
+		}
+		l := ts[i] - int64(math.Ceil(now.Sub(readAt).Seconds()))
+		return l, l <= 0, l <= ttlSlack
+	}
+	wtOf := func(i int) int64 {
+		ws := metaOf(row.Writetime, c.idx)
+		if ws == nil || i >= len(ws) {
+			return 0
+		}
+		return ws[i]
+	}
+	if !c.multi {
+		l, expired, near := left(0)
+		switch {
+		case near && !expired:
+			w.skip = true
+		case expired:
+		default:
+			w.value = v
+			w.wts = []int64{wtOf(0)}
+			w.ttls = []int64{l}
+		}
+		return w, nil
+	}
+	es, err := splitCells(c.t, v)
+	if err != nil {
+		return w, fmt.Errorf("column %s: %w", c.name, err)
+	}
+	for i, e := range es {
+		l, expired, near := left(i)
+		if near && !expired {
+			w.skip = true
+			return w, nil
+		}
+		if expired {
+			continue
+		}
+		w.elems = append(w.elems, e)
+		w.wts = append(w.wts, wtOf(i))
+		w.ttls = append(w.ttls, l)
+	}
+	return w, nil
+}
+
+// compareColumn compares a column read back with its expected state and
+// describes the first difference ("" when none).
+func compareColumn(c *col, w want, val, wts, ttls cql.Raw, wt, ttl bool) string {
+	if !c.multi {
+		if !bytes.Equal(val, w.value) || (val == nil) != (w.value == nil) {
+			return fmt.Sprintf("value %s, want %s", show(val), show(w.value))
+		}
+		if w.value == nil || !cql.Timed(c.c) {
+			return ""
+		}
+		if wt && w.wts[0] != 0 {
+			if got := beInt(wts); got != w.wts[0] {
+				return fmt.Sprintf("writetime %d, want %d", got, w.wts[0])
+			}
+		}
+		if ttl {
+			if d := compareTTL(beIntOrZero(ttls), w.ttls[0]); d != "" {
+				return d
+			}
+		}
+		return ""
+	}
+	var got []elem
+	if val != nil {
+		var err error
+		if got, err = splitCells(c.t, val); err != nil {
+			return "unreadable value: " + err.Error()
+		}
+	}
+	if len(got) != len(w.elems) {
+		return fmt.Sprintf("%d cells, want %d (value %s, want %s)", len(got), len(w.elems), show(val), show(joinWant(c, w.elems)))
+	}
+	for i := range got {
+		if !bytes.Equal(got[i].value, w.elems[i].value) || !bytes.Equal(got[i].key, w.elems[i].key) || got[i].field != w.elems[i].field {
+			return fmt.Sprintf("cell %d differs (value %s, want %s)", i, show(val), show(joinWant(c, w.elems)))
+		}
+	}
+	if len(got) == 0 {
+		return ""
+	}
+	if wt {
+		gw, err := int64List(wts)
+		if err != nil || len(gw) != len(got) {
+			return fmt.Sprintf("unreadable writetimes (%v)", err)
+		}
+		for i := range gw {
+			if w.wts[i] != 0 && gw[i] != w.wts[i] {
+				return fmt.Sprintf("writetime of cell %d: %d, want %d", i, gw[i], w.wts[i])
+			}
+		}
+	}
+	if ttl {
+		gt, err := int64List(ttls)
+		if err != nil {
+			return fmt.Sprintf("unreadable TTLs (%v)", err)
+		}
+		for i := range w.ttls {
+			var g int64
+			if i < len(gt) {
+				g = gt[i]
+			}
+			if d := compareTTL(g, w.ttls[i]); d != "" {
+				return fmt.Sprintf("cell %d: %s", i, d)
+			}
+		}
+	}
+	return ""
+}
+
+func joinWant(c *col, es []elem) []byte {
+	if len(es) == 0 {
+		return nil
+	}
+	if c.t.Kind == schema.UDT {
+		return []byte(fmt.Sprintf("%d fields", len(es)))
+	}
+	return joinCells(c.t.Kind, es)
+}
+
+// compareTTL checks a TTL read back against the remaining TTL expected.
+func compareTTL(got, want int64) string {
+	if want == 0 {
+		if got != 0 {
+			return fmt.Sprintf("TTL %d, want none", got)
+		}
+		return ""
+	}
+	if got < want-ttlSlack || got > want+1 {
+		return fmt.Sprintf("TTL %d, want %d (±%ds)", got, want, ttlSlack)
+	}
+	return ""
+}
+
+func beIntOrZero(b []byte) int64 {
+	if b == nil {
+		return 0
+	}
+	return beInt(b)
+}
+
+func show(v []byte) string {
+	if v == nil {
+		return "null"
+	}
+	s := "0x" + hex.EncodeToString(v)
+	if len(s) > 66 {
+		s = s[:66] + fmt.Sprintf("…(%d bytes)", len(v))
+	}
+	return s
+}

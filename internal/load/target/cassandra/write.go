@@ -1,0 +1,65 @@
+package cassandra
+
+import (
+	"context"
+	"fmt"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/lading-dev/lading/internal/load"
+)
+
+// op is a mutation's payload: statements that are safe to send again.
+type op struct {
+	stmts   []stmt
+	counter bool
+}
+
+// Write writes a batch of one partition's mutations: list writes that
+// may meet an earlier attempt's elements first (each read, compared and
+// repaired on its own), then everything else in one unlogged (or
+// counter) batch, or as a single statement.
+func (tb *Table) Write(ctx context.Context, b *load.Batch) error {
+	var plain []stmt
+	for _, m := range b.Mutations {
+		switch o := m.Op.(type) {
+		case *op:
+			plain = append(plain, o.stmts...)
+		case *listOp:
+			if !o.careful && b.Attempt == 0 {
+				plain = append(plain, o.appends()...)
+				continue
+			}
+			if err := o.writeCarefully(ctx); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("cassandra: unknown mutation %T", m.Op)
+		}
+	}
+	err := tb.exec(ctx, plain)
+	if err != nil && tb.counter {
+		return fmt.Errorf("counter write failed and may or may not have been applied, so this load stops; the next run truncates %s and loads the dump again: %w", tb.q, err)
+	}
+	return err
+}
+
+// exec sends statements as one request.
+func (tb *Table) exec(ctx context.Context, stmts []stmt) error {
+	switch len(stmts) {
+	case 0:
+		return nil
+	case 1:
+		return tb.t.s.Query(stmts[0].cql, stmts[0].args...).WithContext(ctx).
+			Consistency(tb.t.cons).Idempotent(!tb.counter).Exec()
+	}
+	typ := gocql.UnloggedBatch
+	if tb.counter {
+		typ = gocql.CounterBatch
+	}
+	batch := tb.t.s.Batch(typ).WithContext(ctx).Consistency(tb.t.cons)
+	for _, s := range stmts {
+		batch.Query(s.cql, s.args...)
+	}
+	return batch.Exec()
+}

@@ -1,32 +1,93 @@
-// Command loader loads complete dumps into a target (Cassandra, Spanner,
-// Bigtable, Snowflake), recording progress in a ledger so re-runs load
-// nothing twice.
+// Command loader loads complete dumps into a target (Cassandra first;
+// Spanner, Bigtable and Snowflake plug in by URL scheme), proving every
+// part's checksums before any of its rows is written and recording
+// progress in a ledger, so re-runs load nothing twice. See docs/loader.md.
 package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
 	"github.com/lading-dev/lading/internal/cli"
+	"github.com/lading-dev/lading/internal/load"
+	_ "github.com/lading-dev/lading/internal/load/target/cassandra" // cassandra://
+	"github.com/lading-dev/lading/internal/report"
 )
 
-const examples = `# Restore every complete dump under a prefix into a Cassandra keyspace:
-loader --from gs://bucket/dumps --to cassandra://127.0.0.1:9042/restored
+const examples = `# Restore every complete dump under a prefix into a Cassandra keyspace,
+# creating the tables (and their user types) from the dumps' schemas:
+loader --from s3://dumps/prod --to cassandra://10.0.0.5:9042/shop_restore --create-table
 
-# Keep loading new dumps of one table as they arrive:
-loader --from gs://bucket/dumps --to cassandra://127.0.0.1:9042/restored --table ks.users --watch`
+# Load one dump again, even though the ledger says it is loaded:
+loader --from gs://dr/prod/2026-11-22/shop.orders/20261122T154530Z --to cassandra://127.0.0.1:9042/shop --force
+
+# Keep loading new dumps of one table as they arrive, then read every row back:
+loader --from gs://bucket/dumps --to cassandra://127.0.0.1:9042/restored --table ks.users --watch --verify full
+
+# What would be loaded?
+loader --from file:///var/dumps --to cassandra://127.0.0.1:9042/restored --dry-run`
 
 func main() {
-	app := cli.New("loader", "load complete dumps into a target database",
+	app := cli.New("loader", "load complete dumps into a target database, verified",
 		"loader --from URL --to URL [--batch NAME] [--table KS.TABLE] [--watch] [options]", examples)
 	f := app.Flags()
-	f.String("from", "", "dump store `URL` (file://, s3://, gs://)")
-	f.String("to", "", "target `URL` (cassandra://, spanner://, bigtable://, snowflake://)")
-	f.String("batch", "", "only this batch `NAME`")
-	f.String("table", "", "only this table, as `KS.TABLE`")
-	f.Bool("watch", false, "keep polling for new dumps")
-	app.AddShardFlags()
+	var (
+		o          load.Options
+		spoolBytes = byteSize(4 << 30)
+		batchBytes = byteSize(0)
+	)
+	f.StringVar(&o.From, "from", "", "dump store `URL` (file://, s3://, gs://): a root, or one dump's prefix")
+	f.StringVar(&o.To, "to", "", "target `URL` (cassandra://host1,host2:9042/keyspace?dc=...)")
+	f.StringVar(&o.State, "state", "", "keep ledgers under this store `URL` instead of <root>/_state (e.g. when the dump store is read-only)")
+	f.StringVar(&o.Filter.Batch, "batch", "", "only this batch `NAME`")
+	f.StringVar(&o.Filter.Table, "table", "", "only this table, as `KS.TABLE` (the source's name)")
+	f.StringVar(&o.Filter.Timestamp, "timestamp", "", "only the dump of this `TS` (20261122T154530Z)")
+	f.BoolVar(&o.Force, "force", false, "load a dump again even when the ledger says it is loaded, or over a newer dump")
+	f.BoolVar(&o.CreateTable, "create-table", false, "create the target table (and the user types it needs) from the dump's schema when missing")
+	f.BoolVar(&o.CreateKeyspace, "create-keyspace", false, "create the target keyspace when missing (see --replication)")
+	f.StringVar(&o.Replication, "replication", "", "replication `MAP` of a keyspace --create-keyspace creates (default {'class': 'SimpleStrategy', 'replication_factor': 1})")
+	f.StringVar(&o.TargetTable, "target-table", "", "load into this table `NAME` instead of the source table's name")
+	f.StringVar(&o.Consistency, "consistency", "", "consistency of writes and reads (default LOCAL_QUORUM)")
+	f.IntVar(&o.Workers, "workers", 16, "most write requests in flight (the adaptive controller may use fewer)")
+	f.IntVar(&o.Parts, "parts", 2, "parts read and converted at once")
+	f.Var(&batchBytes, "batch-bytes", "cap on a batch's size, below the target's hard limit (default: the target's)")
+	f.StringVar(&o.SpoolDir, "spool-dir", "", "directory to spool parts to while their checksums are proven (default: the system's temporary directory)")
+	f.Var(&spoolBytes, "spool-bytes", "disk all spooled parts together may use; 0 reads every part twice instead")
+	f.StringVar(&o.Verify, "verify", load.VerifyCount, "after loading a dump: none, count (row count, when the table was empty before) or full (read every row back)")
+	f.Int64Var(&o.MaxRejects, "max-rejects", 0, "rows the target may refuse (kept in reject files beside the ledger) before the load fails")
+	f.BoolVar(&o.DryRun, "dry-run", false, "check the schema and list what would be loaded; write nothing")
+	f.BoolVar(&o.Watch, "watch", false, "keep polling for new dumps")
+	f.DurationVar(&o.WatchInterval, "interval", load.DefaultInterval, "how often --watch polls")
+	shards := app.AddShardFlags()
+
 	app.Main(func(ctx context.Context, rt *cli.Runtime) error {
-		return errors.New("not implemented yet")
+		o.SpoolBytes, o.BatchBytes = int64(spoolBytes), int(batchBytes)
+		o.Logger, o.Run, o.Env = rt.Logger, rt.Run, rt.Env
+		var err error
+		if o.Shard, o.Shards, err = shards.Resolve(rt.Env); err != nil {
+			return err
+		}
+		res, err := load.Run(ctx, o)
+		printResult(rt, o, res)
+		return err
 	})
+}
+
+func printResult(rt *cli.Runtime, o load.Options, res load.Result) {
+	for _, d := range res.Dumps {
+		switch d.Outcome {
+		case "failed":
+			fmt.Fprintf(rt.Stdout, "failed %s: %v\n", d.Dump, d.Err)
+		case "would load":
+			fmt.Fprintf(rt.Stdout, "would load %s into %s: %d parts, %d rows, %s\n", d.Dump, d.Target, d.Counts.Files, d.Counts.Rows, report.HumanBytes(float64(d.Counts.StoredBytes)))
+		case "older: skipped":
+			fmt.Fprintf(rt.Stdout, "skipped %s: older than a dump already loaded into %s\n", d.Dump, d.Target)
+		default:
+			fmt.Fprintf(rt.Stdout, "%s %s into %s: %d rows (%d written, %d expired, %d rejected), %d parts; verify %s: %s\n",
+				d.Outcome, d.Dump, d.Target, d.Counts.Rows, d.Counts.RowsWritten, d.Counts.RowsExpired, d.Counts.Rejects, d.Counts.Files, d.Verify.Mode, d.Verify.Result)
+		}
+	}
+	if len(res.Dumps) == 0 && !o.Watch {
+		fmt.Fprintln(rt.Stdout, "nothing to load")
+	}
 }

@@ -30,6 +30,8 @@ func (l *Loader) dryRun(ctx context.Context, d discover.Dump, m *manifest.Manife
 	}
 	l.say("dry run: would load", "dump", d.String(), "target", tbl.Identity().String(), "table", table,
 		"parts", parts, "of", len(m.Files), "rows", rows, "stored_bytes", bytes, "ledger", dl.in.l.Location())
+	l.record(DumpResult{Dump: d.String(), Outcome: "would load", Target: tbl.Identity().String(),
+		Counts: Counts{Files: parts, Rows: rows, StoredBytes: bytes}})
 	l.opts.Run.Add("dumps_due", 1)
 	l.opts.Run.Add("parts_due", parts)
 	l.opts.Run.Add("rows_due", rows)

@@ -62,6 +62,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 	} else if rec != nil && !o.Force {
 		log.Info("already loaded", "finished", rec.Finished, "rows", rec.Counts.Rows, "verify", rec.Verify.Result)
 		o.Run.Add("dumps_already_loaded", 1)
+		l.record(DumpResult{Dump: d.String(), Outcome: "already loaded", Target: id.String(), Counts: rec.Counts, Verify: rec.Verify})
 		return nil
 	}
 	newest, newestName, err := inc.NewestLoaded(ctx)
@@ -75,6 +76,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 		}
 		log.Warn("skipping older dump", "reason", msg)
 		o.Run.Add("dumps_older_skipped", 1)
+		l.record(DumpResult{Dump: d.String(), Outcome: "older: skipped", Target: id.String()})
 		return nil
 	}
 
@@ -225,6 +227,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 		return err
 	}
 	o.Run.Add("dumps_loaded", 1)
+	l.record(DumpResult{Dump: d.String(), Outcome: "loaded", Target: id.String(), Counts: counts, Verify: vr})
 	log.Info("loaded", "rows", counts.Rows, "rows_written", counts.RowsWritten, "rows_expired", counts.RowsExpired, "rejects", counts.Rejects, "verify", vr.Mode+":"+vr.Result)
 	return nil
 }

@@ -2,6 +2,8 @@ package load
 
 import (
 	"context"
+	"hash/fnv"
+	"sync"
 	"errors"
 	"fmt"
 	"os"
@@ -13,8 +15,27 @@ import (
 	"github.com/lading-dev/lading/pkg/objstore"
 )
 
+// DumpResult is what one pass did with one dump.
+type DumpResult struct {
+	Dump string
+	// Outcome is "loaded", "already loaded", "older: skipped",
+	// "would load" (dry run) or "failed".
+	Outcome string
+	Target  string
+	Counts  Counts
+	Verify  VerifyResult
+	Err     error
+}
+
+// Result lists what happened to each dump considered, in order.
+type Result struct {
+	Dumps []DumpResult
+}
+
 // Loader loads dumps from one store into one target.
 type Loader struct {
+	res      Result
+	resMu    sync.Mutex
 	opts     Options
 	root     *discover.Root
 	target   Target
@@ -27,23 +48,23 @@ type Loader struct {
 // Run loads every due dump (and, with Watch, keeps polling until ctx is
 // done). It returns nil when everything due was loaded or nothing was
 // due; errors carry their exit-code class (internal/fault).
-func Run(ctx context.Context, opts Options) error {
+func Run(ctx context.Context, opts Options) (Result, error) {
 	if err := opts.check(); err != nil {
-		return err
+		return Result{}, err
 	}
 	l, err := open(ctx, opts)
 	if err != nil {
-		return err
+		return Result{}, err
 	}
 	defer l.close()
 	for {
 		err := l.pass(ctx)
 		if !opts.Watch {
-			return err
+			return l.res, err
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil
+				return l.res, nil
 			}
 			opts.Logger.Error("load pass failed; will try again", "err", err.Error(), "in", opts.WatchInterval)
 		}
@@ -51,7 +72,7 @@ func Run(ctx context.Context, opts Options) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil
+			return l.res, nil
 		case <-t.C:
 		}
 	}
@@ -136,7 +157,11 @@ func (l *Loader) pass(ctx context.Context) error {
 			continue
 		}
 		due++
+		if l.opts.Shards > 1 && shardOf(d.Table, l.opts.Shards) != l.opts.Shard {
+			continue
+		}
 		if err := l.loadDump(ctx, d, named); err != nil {
+			l.record(DumpResult{Dump: d.String(), Outcome: "failed", Err: err})
 			if ctx.Err() != nil {
 				return err
 			}
@@ -150,6 +175,21 @@ func (l *Loader) pass(ctx context.Context) error {
 		l.opts.Logger.Info("nothing to load", "from", l.root.Bucket.String())
 	}
 	return errors.Join(errs...)
+}
+
+// record notes what happened to a dump.
+func (l *Loader) record(r DumpResult) {
+	l.resMu.Lock()
+	l.res.Dumps = append(l.res.Dumps, r)
+	l.resMu.Unlock()
+}
+
+// shardOf assigns a table to one of n shards, so that all dumps of a
+// table load in order in one process.
+func shardOf(table string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(table))
+	return int(h.Sum32() % uint32(n))
 }
 
 // printf writes a line for humans on stderr through the logger.

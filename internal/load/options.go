@@ -57,6 +57,9 @@ type Options struct {
 	// DryRun reports what would be loaded and checks the schema, but
 	// writes nothing.
 	DryRun bool
+	// Shard and Shards split the tables among Shards processes: this one
+	// loads the tables whose name hashes to Shard.
+	Shard, Shards int
 	// Watch keeps polling every WatchInterval.
 	Watch         bool
 	WatchInterval time.Duration
@@ -94,7 +97,7 @@ func (o *Options) check() error {
 		return fault.Usagef("--batch-bytes %d: want 0 or more", o.BatchBytes)
 	}
 	if o.WatchInterval <= 0 {
-		o.WatchInterval = time.Minute
+		o.WatchInterval = DefaultInterval
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -104,3 +107,6 @@ func (o *Options) check() error {
 	}
 	return o.Filter.Validate()
 }
+
+// DefaultInterval is how often --watch polls.
+const DefaultInterval = time.Minute

@@ -31,11 +31,14 @@ func Assemble(plan *Plan, commits []*Commit, tool Tool) (*Manifest, error) {
 
 	byUnit := make(map[string]*Commit, len(commits))
 	uerr := &UnitsError{}
-	planned := make(map[string]*Unit, len(plan.Units))
-	for i := range plan.Units {
-		planned[plan.Units[i].ID] = &plan.Units[i]
+	planned := make(map[string]bool, len(plan.Units))
+	for _, u := range plan.Units {
+		planned[u.ID] = true
 	}
-	for _, cm := range commits {
+	for i, cm := range commits {
+		if cm == nil {
+			return nil, &DecodeError{Doc: docCommit, Field: joinIndex("commits", i), Msg: "nil"}
+		}
 		if _, dup := byUnit[cm.Unit]; dup {
 			if !slices.Contains(uerr.Duplicate, cm.Unit) {
 				uerr.Duplicate = append(uerr.Duplicate, cm.Unit)
@@ -43,7 +46,7 @@ func Assemble(plan *Plan, commits []*Commit, tool Tool) (*Manifest, error) {
 			continue
 		}
 		byUnit[cm.Unit] = cm
-		if planned[cm.Unit] == nil {
+		if !planned[cm.Unit] {
 			uerr.Unknown = append(uerr.Unknown, cm.Unit)
 		}
 	}

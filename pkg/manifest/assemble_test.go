@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -39,6 +40,9 @@ func TestAssembleDeterministic(t *testing.T) {
 		}
 		if !bytes.Equal(got, want) {
 			t.Fatalf("order %d: assembled manifest differs from testdata/manifest.golden.json:\n%s", i, got)
+		}
+		if decoded, err := DecodeManifest(want); err != nil || !reflect.DeepEqual(m, decoded) {
+			t.Fatalf("order %d: the assembled manifest is not the decoded golden one (%v)", i, err)
 		}
 	}
 }
@@ -152,6 +156,10 @@ func TestAssembleRejects(t *testing.T) {
 			cs[1].Rows = 1 << 62
 		}, "manifest", "totals", "overflow"},
 	}
+	t.Run("nil commit", func(t *testing.T) {
+		_, err := Assemble(examplePlan(), append(exampleCommits(), nil), exampleTool)
+		wantDecodeError(t, err, "commit", "commits[2]", "nil")
+	})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p, cs := examplePlan(), exampleCommits()

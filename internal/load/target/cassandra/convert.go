@@ -260,13 +260,13 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 		if err != nil {
 			return dst, false, fmt.Errorf("column %s: %w", c.name, err)
 		}
-		if cv.wt && metaOf(row.Writetime, c.idx) != nil && len(metaOf(row.Writetime, c.idx)) != len(es) {
-			return dst, false, fmt.Errorf("column %s: %d cells but %d writetimes", c.name, len(es), len(metaOf(row.Writetime, c.idx)))
+		if w := metaOf(row.Writetime, c.idx); cv.wt && w != nil && len(w) != len(es) && !(c.t.Kind == schema.UDT && len(w) == len(c.t.Fields)) {
+			return dst, false, fmt.Errorf("column %s: %d cells but %d writetimes", c.name, len(es), len(w))
 		}
 		times := make([]cellTime, 0, len(es))
 		live := es[:0:0]
 		for i := range es {
-			ct, expired, err := cv.timeOf(row, c, i, now)
+			ct, expired, err := cv.timeOf(row, c, metaIndex(row, c, es, i), now)
 			if err != nil {
 				return dst, false, err
 			}
@@ -347,6 +347,23 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 // its row marker).
 func hasScalarInsert(tb *Table, order []cellTime, any bool) bool {
 	return any && len(order) > 0
+}
+
+// metaIndex is the index of cell i's writetime and TTL: a user type's
+// WRITETIME/TTL lists have one entry per field (Cassandra 5.0), other
+// multi-cell columns one per cell.
+func metaIndex(row *format.Row, c *col, es []elem, i int) int {
+	if c.t.Kind != schema.UDT {
+		return i
+	}
+	n := len(metaOf(row.Writetime, c.idx))
+	if n == 0 {
+		n = len(metaOf(row.TTL, c.idx))
+	}
+	if n == len(c.t.Fields) {
+		return es[i].field
+	}
+	return i
 }
 
 // marker is an INSERT of the key alone (every other column unset).

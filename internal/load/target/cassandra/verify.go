@@ -260,7 +260,8 @@ func expect(c *col, row *format.Row, now, readAt time.Time, wt, ttl bool) (want,
 		return w, fmt.Errorf("column %s: %w", c.name, err)
 	}
 	for i, e := range es {
-		l, expired, near := left(i)
+		j := metaIndex(row, c, es, i)
+		l, expired, near := left(j)
 		if near && !expired {
 			w.skip = true
 			return w, nil
@@ -269,7 +270,7 @@ func expect(c *col, row *format.Row, now, readAt time.Time, wt, ttl bool) (want,
 			continue
 		}
 		w.elems = append(w.elems, e)
-		w.wts = append(w.wts, wtOf(i))
+		w.wts = append(w.wts, wtOf(j))
 		w.ttls = append(w.ttls, l)
 	}
 	return w, nil
@@ -315,14 +316,25 @@ func compareColumn(c *col, w want, val, wts, ttls cql.Raw, wt, ttl bool) string 
 	if len(got) == 0 {
 		return ""
 	}
+	// A user type's WRITETIME/TTL lists have an entry per field, null
+	// for null fields; other columns' one per cell.
+	at := func(list []int64, i int) int64 {
+		if c.t.Kind == schema.UDT && len(list) == len(c.t.Fields) {
+			i = got[i].field
+		}
+		if i < len(list) {
+			return list[i]
+		}
+		return 0
+	}
 	if wt {
 		gw, err := int64List(wts)
-		if err != nil || len(gw) != len(got) {
+		if err != nil {
 			return fmt.Sprintf("unreadable writetimes (%v)", err)
 		}
-		for i := range gw {
-			if w.wts[i] != 0 && gw[i] != w.wts[i] {
-				return fmt.Sprintf("writetime of cell %d: %d, want %d", i, gw[i], w.wts[i])
+		for i := range got {
+			if g := at(gw, i); w.wts[i] != 0 && g != w.wts[i] {
+				return fmt.Sprintf("writetime of cell %d: %d, want %d", i, g, w.wts[i])
 			}
 		}
 	}
@@ -332,10 +344,7 @@ func compareColumn(c *col, w want, val, wts, ttls cql.Raw, wt, ttl bool) string 
 			return fmt.Sprintf("unreadable TTLs (%v)", err)
 		}
 		for i := range w.ttls {
-			var g int64
-			if i < len(gt) {
-				g = gt[i]
-			}
+			g := at(gt, i)
 			if d := compareTTL(g, w.ttls[i]); d != "" {
 				return fmt.Sprintf("cell %d: %s", i, d)
 			}

@@ -140,7 +140,7 @@ func (c *copier) copyOnce(ctx context.Context, key string, f manifest.File, want
 		c.noServerSide.Store(true)
 		c.log.Debug("server-side copy not possible between these stores; streaming", "err", err)
 	}
-	return fileStreamed, c.stream(ctx, key, f, want)
+	return fileStreamed, c.stream(ctx, key, f, want, sa.HasCRC32C)
 }
 
 // serverSide copies key inside the service and verifies the copy by the
@@ -207,8 +207,10 @@ func (c *copier) deleteBad(key string) string {
 // stream copies key through this process: the bytes read are counted and
 // CRC-checked on the fly and must match the manifest before the write is
 // committed; the destination is told the CRC32C so it verifies too; the
-// SHA-256 of the bytes written is compared after.
-func (c *copier) stream(ctx context.Context, key string, f manifest.File, want uint32) error {
+// SHA-256 of the bytes written is compared after. srcChecked says the
+// source store's own CRC32C matched the manifest, so bytes read that do
+// not were damaged on the way and are worth reading again.
+func (c *copier) stream(ctx context.Context, key string, f manifest.File, want uint32, srcChecked bool) error {
 	up := uploadFor(c.cfg, f.StoredBytes)
 	release, err := c.mem.reserve(ctx, up.memory())
 	if err != nil {
@@ -243,9 +245,13 @@ func (c *copier) stream(ctx context.Context, key string, f manifest.File, want u
 	if m.n != f.StoredBytes || m.crc.Sum32() != want {
 		m.uncount()
 		_ = w.Abort()
-		return fault.Verify(&MismatchError{Key: key, Where: "source", WantSize: f.StoredBytes, GotSize: m.n,
+		err := fault.Verify(&MismatchError{Key: key, Where: "source", WantSize: f.StoredBytes, GotSize: m.n,
 			WantCRC32C: f.CRC32C, GotCRC32C: crcHex(m.crc.Sum32()), WantSHA256: f.SHA256,
-			Detail: "read from the source; nothing stored at the destination"})
+			Detail: "as read from the source; nothing stored at the destination"})
+		if srcChecked {
+			return storeMismatch{err}
+		}
+		return err
 	}
 	if err := w.Close(); err != nil {
 		m.uncount()

@@ -388,7 +388,9 @@ func (dl *DumpLedger) PartRecords(ctx context.Context) ([]PartRecord, error) {
 }
 
 // RejectsKey is the key of a part's reject file.
-func (dl *DumpLedger) RejectsKey(part string) string { return dl.prefix + "rejects/" + part + ".ndjson" }
+func (dl *DumpLedger) RejectsKey(part string) string {
+	return dl.prefix + "rejects/" + part + ".ndjson"
+}
 
 // WriteRejects stores a part's rejected rows (replacing an earlier
 // attempt's: a replay rejects the same rows).

@@ -2,12 +2,12 @@ package load
 
 import (
 	"context"
-	"hash/fnv"
-	"sync"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lading-dev/lading/internal/discover"

@@ -24,13 +24,13 @@ import (
 // env is one test's world: a Cassandra session, a fresh keyspace and a
 // file:// store.
 type env struct {
-	t       *testing.T
-	ctx     context.Context
-	hosts   string
-	s       *gocql.Session
-	ks      string
+	t        *testing.T
+	ctx      context.Context
+	hosts    string
+	s        *gocql.Session
+	ks       string
 	storeURL string
-	store   *objstore.Bucket
+	store    *objstore.Bucket
 }
 
 var nonIdent = regexp.MustCompile(`[^a-z0-9]+`)

@@ -30,7 +30,7 @@ func (tb *Table) Count(ctx context.Context) (int64, error) {
 	if err != nil {
 		// Unknown partitioner: one full count.
 		var n int64
-		err := tb.t.s.Query("SELECT COUNT(*) FROM "+tb.q).WithContext(ctx).Consistency(tb.t.cons).Scan(&n)
+		err := tb.t.s.Query("SELECT COUNT(*) FROM " + tb.q).WithContext(ctx).Consistency(tb.t.cons).Scan(&n)
 		return n, err
 	}
 	tok := "token(" + strings.Join(quoted(tb.pk), ", ") + ")"

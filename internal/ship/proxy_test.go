@@ -30,7 +30,7 @@ type faultProxy struct {
 	rngMu    sync.Mutex
 
 	conns, resets, unavailable, delayed, flipped atomic.Int64
-	wg                                  sync.WaitGroup
+	wg                                           sync.WaitGroup
 }
 
 func newFaultProxy(t *testing.T, upstream string, faulty int64, seed uint64) *faultProxy {

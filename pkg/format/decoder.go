@@ -164,8 +164,8 @@ func fillMeta(m [][]int64, on bool, spans []span, nums []int64) [][]int64 {
 }
 
 // meta parses the value of "_writetime" or "_ttl": an object of column
-// names to a number (single-cell columns) or an array of numbers
-// (multi-cell columns); null means none.
+// names to a number (single-cell columns) or an array of numbers and nulls
+// (NullElement) for multi-cell columns; null means none.
 func (d *Decoder) meta(key string, spans []span, nums []int64) ([]int64, error) {
 	p := &d.p
 	if err := p.expect(':'); err != nil {
@@ -217,7 +217,11 @@ func (d *Decoder) meta(key string, spans []span, nums []int64) ([]int64, error) 
 			}
 			if !p.consume(']') {
 				for {
-					v, err := d.int64()
+					v := NullElement
+					var err error
+					if !p.literal("null") {
+						v, err = d.int64()
+					}
 					if err != nil {
 						return nums, fmt.Errorf("%s: column %q: %w", key, c.name, err)
 					}
@@ -254,6 +258,9 @@ func (d *Decoder) int64() (int64, error) {
 	v, ok := parseInt64(tok)
 	if frac || exp || !ok {
 		return 0, p.errorf("%s is not a 64-bit integer", tok)
+	}
+	if v == NullElement {
+		return 0, p.errorf("%s is reserved", tok)
 	}
 	return v, nil
 }

@@ -81,8 +81,8 @@ func (e *Encoder) appendMeta(dst []byte, key string, m [][]int64, first *bool) (
 		if !c.timed {
 			return dst, fmt.Errorf("%s: column %q is a key column", key, c.name)
 		}
-		if !c.multi && len(v) != 1 {
-			return dst, fmt.Errorf("%s: column %q has %d values, want 1", key, c.name, len(v))
+		if !c.multi && (len(v) != 1 || v[0] == NullElement) {
+			return dst, fmt.Errorf("%s: column %q has %d values, want 1 (not NullElement)", key, c.name, len(v))
 		}
 		if !open {
 			if !*first {
@@ -105,6 +105,10 @@ func (e *Encoder) appendMeta(dst []byte, key string, m [][]int64, first *bool) (
 		for j, n := range v {
 			if j > 0 {
 				dst = append(dst, ',')
+			}
+			if n == NullElement {
+				dst = append(dst, "null"...)
+				continue
 			}
 			dst = strconv.AppendInt(dst, n, 10)
 		}

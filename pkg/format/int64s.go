@@ -3,15 +3,23 @@ package format
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 
 	"github.com/lading-dev/lading/pkg/schema"
 )
+
+// NullElement stands for a null element in the writetime or TTL list of a
+// multi-cell column, written as JSON null. Cassandra reserves the value
+// (Long.MIN_VALUE means "no timestamp"), so no real writetime or TTL
+// equals it; rows may not carry it anywhere else.
+const NullElement int64 = math.MinInt64
 
 // DecodeInt64s converts the raw result of WRITETIME(col) or TTL(col) to
 // numbers: t is bigint or int (one value for a single-cell column) or
 // list<bigint> or list<int> (one per element of a multi-cell column, as
 // Cassandra 5.0 returns them). nil raw gives nil. A null element of a list
-// (an element without a TTL) gives 0, the TTL that means "none".
+// (the TTL of an element that has none, the writetime of a user type field
+// that is null) gives NullElement.
 func DecodeInt64s(t *schema.Type, raw []byte) ([]int64, error) {
 	if raw == nil {
 		return nil, nil
@@ -32,6 +40,9 @@ func DecodeInt64s(t *schema.Type, raw []byte) ([]int64, error) {
 		if err != nil {
 			return nil, fmt.Errorf("writetime/ttl: %w", err)
 		}
+		if v == NullElement {
+			return nil, fmt.Errorf("writetime/ttl: reserved value %d", v)
+		}
 		return []int64{v}, nil
 	}
 	w := wire(raw)
@@ -46,10 +57,14 @@ func DecodeInt64s(t *schema.Type, raw []byte) ([]int64, error) {
 			return nil, fmt.Errorf("writetime/ttl list element %d: %w", i, err)
 		}
 		if e == nil {
+			out[i] = NullElement
 			continue
 		}
 		if out[i], err = one(t.Params[0], e); err != nil {
 			return nil, fmt.Errorf("writetime/ttl list element %d: %w", i, err)
+		}
+		if out[i] == NullElement {
+			return nil, fmt.Errorf("writetime/ttl list element %d: reserved value %d", i, NullElement)
 		}
 	}
 	if len(w) != 0 {

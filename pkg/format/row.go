@@ -14,7 +14,8 @@ import (
 // Writetime (microseconds) and TTL (seconds) are per column too, nil when
 // not captured or null: one value for a single-cell column, one per
 // element for a non-frozen collection or user type (Cassandra 5.0 returns
-// WRITETIME/TTL of a multi-cell column as a list). Only regular and static
+// WRITETIME/TTL of a multi-cell column as a list, with null for an element
+// without TTL or a null field: NullElement here). Only regular and static
 // columns have them. Encoders accept Writetime/TTL of length 0 (none) or
 // one entry per column.
 //

@@ -41,7 +41,7 @@ func TestRowRoundTrip(t *testing.T) {
 	id := bytes.Repeat([]byte{1}, 16)
 	in := Row{
 		Values:    [][]byte{id, i32(7), []byte("st"), i64(-5), coll(2, []byte("a"), []byte("b")), frame([]byte("x"), i32(1), nil)},
-		Writetime: [][]int64{nil, nil, {1700000000000000}, {1700000000000001}, {1, 2}, {3, 4, 5}},
+		Writetime: [][]int64{nil, nil, {1700000000000000}, {1700000000000001}, {1, 2}, {3, NullElement, 5}},
 		TTL:       [][]int64{nil, nil, nil, {3600}, {10, 20}, nil},
 	}
 	line, err := enc.AppendRow([]byte("prefix"), &in)
@@ -50,7 +50,7 @@ func TestRowRoundTrip(t *testing.T) {
 	}
 	want := `prefix{"id":"01010101-0101-0101-0101-010101010101","ck":7,"s":"st","Odd \"Name\" é":-5,` +
 		`"tags":["a","b"],"home":{"street":"x","zip":1,"tags":null},` +
-		`"_writetime":{"s":1700000000000000,"Odd \"Name\" é":1700000000000001,"tags":[1,2],"home":[3,4,5]},` +
+		`"_writetime":{"s":1700000000000000,"Odd \"Name\" é":1700000000000001,"tags":[1,2],"home":[3,null,5]},` +
 		`"_ttl":{"Odd \"Name\" é":3600,"tags":[10,20]}}` + "\n"
 	if string(line) != want {
 		t.Fatalf("got  %s\nwant %s", line, want)
@@ -178,6 +178,7 @@ func TestCodecErrors(t *testing.T) {
 		{Row{Values: [][]byte{id, i32(1), nil, nil, nil, nil}, Writetime: [][]int64{{1}}}, "_writetime: 1 entries, want 0 or 6"},
 		{Row{Values: [][]byte{id, i32(1), nil, nil, nil, nil}, Writetime: [][]int64{nil, {1}, nil, nil, nil, nil}}, `column "ck" is a key column`},
 		{Row{Values: [][]byte{id, i32(1), nil, nil, nil, nil}, Writetime: [][]int64{nil, nil, {1, 2}, nil, nil, nil}}, `column "s" has 2 values, want 1`},
+		{Row{Values: [][]byte{id, i32(1), nil, nil, nil, nil}, Writetime: [][]int64{nil, nil, {NullElement}, nil, nil, nil}}, `column "s" has 1 values, want 1 (not NullElement)`},
 	} {
 		dst := []byte("keep")
 		out, err := enc.AppendRow(dst, &c.row)
@@ -213,6 +214,9 @@ func TestDecodeRowRejects(t *testing.T) {
 		{`{"_writetime":{"tags":1}}`, `want an array for a multi-cell column`},
 		{`{"_writetime":{"tags":[1,"2"]}}`, `want an integer, got a string`},
 		{`{"_writetime":{"s":1.5}}`, `is not a 64-bit integer`},
+		{`{"_writetime":{"s":-9223372036854775808}}`, `is reserved`},
+		{`{"_writetime":{"tags":[-9223372036854775808]}}`, `is reserved`},
+		{`{"_writetime":{"s":null,"tags":[null]}}x`, `unexpected data`},
 		{`{"_writetime":{"s":1,"s":2}}`, `column "s" given twice`},
 		{`{"_writetime":{"x":1}}`, `unknown column "x"`},
 		{`{"_writetime":{},"_writetime":{}}`, `"_writetime" given twice`},
@@ -238,7 +242,9 @@ func TestDecodeInt64s(t *testing.T) {
 		{"bigint", i64(-5), []int64{-5}, ""},
 		{"int", i32(3600), []int64{3600}, ""},
 		{"list<bigint>", coll(2, i64(1), i64(2)), []int64{1, 2}, ""},
-		{"list<int>", coll(3, i32(1), nil, i32(3)), []int64{1, 0, 3}, ""},
+		{"list<int>", coll(3, i32(1), nil, i32(3)), []int64{1, NullElement, 3}, ""},
+		{"bigint", i64(NullElement), nil, "reserved"},
+		{"list<bigint>", coll(1, i64(NullElement)), nil, "reserved"},
 		{"list<int>", coll(0), []int64{}, ""},
 		{"bigint", i32(1), nil, "bigint of 4 bytes"},
 		{"text", []byte("x"), nil, "want bigint, int or a list of them"},

@@ -63,7 +63,7 @@ func TestWideRowsAndLargeBlobs(t *testing.T) {
 		t.Error("no batch_size event in the report")
 	}
 	var v []byte
-	if err := e.s.Query("SELECT v FROM "+e.ks+".wide WHERE k = 3 AND c = 0").Consistency(gocql.One).Scan(&v); err != nil || len(v) != 1<<20 {
+	if err := e.s.Query("SELECT v FROM " + e.ks + ".wide WHERE k = 3 AND c = 0").Consistency(gocql.One).Scan(&v); err != nil || len(v) != 1<<20 {
 		t.Errorf("1 MiB blob: %d bytes, %v", len(v), err)
 	}
 }
@@ -176,7 +176,7 @@ func TestCounterTable(t *testing.T) {
 		t.Fatalf("load into a counter table with foreign rows: %v, want a usage error", err)
 	}
 	var n int64
-	if err := e.s.Query("SELECT n FROM "+e.ks+".hits2 WHERE k = 7 AND c = 2").Consistency(gocql.One).Scan(&n); err != nil || n != 1 {
+	if err := e.s.Query("SELECT n FROM " + e.ks + ".hits2 WHERE k = 7 AND c = 2").Consistency(gocql.One).Scan(&n); err != nil || n != 1 {
 		t.Errorf("foreign counter: %d, %v; want it untouched at 1", n, err)
 	}
 }

@@ -1,0 +1,131 @@
+// Package cqltest gives integration tests a session to the test Cassandra
+// (located by internal/testenv) and a keyspace of their own, dropped when
+// the test ends.
+package cqltest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lading-dev/lading/internal/cql"
+	"github.com/lading-dev/lading/internal/testenv"
+)
+
+// URL returns the cassandra:// URL of the test cluster.
+func URL(t testing.TB) string {
+	t.Helper()
+	return "cassandra://" + testenv.CassandraHosts(t) + "/"
+}
+
+// Session connects to the test cluster; the session is closed when the
+// test ends.
+func Session(t testing.TB) *cql.Session {
+	t.Helper()
+	cfg, err := cql.ParseURL(URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := cql.Connect(ctx, cfg, cql.Options{})
+	if err != nil {
+		t.Fatalf("connect to the test Cassandra: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Keyspace creates a keyspace (SimpleStrategy, RF 1) named after the test
+// with a random suffix, and drops it when the test ends.
+func Keyspace(t testing.TB, s *cql.Session) string {
+	t.Helper()
+	name := "lt_" + sanitize(t.Name())
+	if len(name) > 30 {
+		name = name[:30]
+	}
+	name = fmt.Sprintf("%s_%06x", name, rand.IntN(1<<24))
+	Exec(t, s, fmt.Sprintf("CREATE KEYSPACE %s WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}", name))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = s.Driver().Query("DROP KEYSPACE IF EXISTS " + name).ExecContext(ctx)
+	})
+	return name
+}
+
+func sanitize(s string) string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(s) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			b.WriteRune(c)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+// Exec runs statements (DDL is retried once on a schema-agreement hiccup).
+func Exec(t testing.TB, s *cql.Session, stmts ...string) {
+	t.Helper()
+	for _, st := range stmts {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		err := s.Driver().Query(st).ExecContext(ctx)
+		if err != nil {
+			time.Sleep(time.Second)
+			err = s.Driver().Query(st).ExecContext(ctx)
+		}
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: %v", st, err)
+		}
+	}
+}
+
+// Insert runs n statements concurrently (inflight at a time, unlogged,
+// each its own request): args(i) gives the bind values of the i-th.
+func Insert(t testing.TB, s *cql.Session, stmt string, n, inflight int, args func(i int) []any) {
+	t.Helper()
+	if inflight <= 0 {
+		inflight = 64
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var once sync.Once
+	var firstErr error
+	for range inflight {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				var err error
+				for try := 0; try < 5; try++ {
+					if err = s.Driver().Query(stmt, args(i)...).ExecContext(ctx); err == nil {
+						break
+					}
+					time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
+				}
+				if err != nil {
+					once.Do(func() { firstErr = fmt.Errorf("insert %d: %w", i, err); cancel() })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		t.Fatal(firstErr)
+	}
+}

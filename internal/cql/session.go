@@ -1,0 +1,168 @@
+package cql
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+)
+
+// Environment variables holding the credentials (PasswordAuthenticator).
+const (
+	EnvUsername = "CASSANDRA_USERNAME"
+	EnvPassword = "CASSANDRA_PASSWORD"
+)
+
+// Options tune a connection. Zero fields take the defaults named.
+type Options struct {
+	// Logger receives the driver's warnings and lading's own; default
+	// discard.
+	Logger *slog.Logger
+	// Env looks up the credentials; default os.Getenv.
+	Env func(string) string
+	// Timeout bounds one request to one node; default 30s, above
+	// Cassandra's own range_request_timeout (10s) so that the server's
+	// answer (a read timeout, retried) arrives before the client gives up.
+	Timeout time.Duration
+	// ConnectTimeout bounds opening a connection; default 10s.
+	ConnectTimeout time.Duration
+	// NumConns is the number of connections per host; default 2.
+	NumConns int
+}
+
+// Session is an open connection pool to a cluster.
+type Session struct {
+	s      *gocql.Session
+	cfg    Config
+	logger *slog.Logger
+}
+
+// Connect opens a session to the cluster cfg names: token-aware routing
+// with the URL's datacenter preferred, protocol v5 (v4 with older
+// servers), driver-level retries off (lading retries pages itself, with
+// backoff). Credentials, if CASSANDRA_USERNAME is set, go to the
+// PasswordAuthenticator; they never appear in errors.
+func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Env == nil {
+		opts.Env = os.Getenv
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = 10 * time.Second
+	}
+	if opts.NumConns <= 0 {
+		opts.NumConns = 2
+	}
+	if len(cfg.Hosts) == 0 {
+		return nil, fmt.Errorf("connect: no hosts")
+	}
+	c := gocql.NewCluster(cfg.Hosts...)
+	c.Timeout = opts.Timeout
+	c.ConnectTimeout = opts.ConnectTimeout
+	c.WriteTimeout = opts.Timeout
+	c.NumConns = opts.NumConns
+	c.Consistency = gocql.LocalOne
+	c.RetryPolicy = &gocql.SimpleRetryPolicy{NumRetries: 0}
+	c.DefaultIdempotence = false
+	c.ReconnectionPolicy = &gocql.ExponentialReconnectionPolicy{MaxRetries: 10, InitialInterval: time.Second, MaxInterval: 30 * time.Second}
+	c.Logger = slogAdapter{opts.Logger}
+	var fallback gocql.HostSelectionPolicy
+	if cfg.DC != "" {
+		fallback = gocql.DCAwareRoundRobinPolicy(cfg.DC)
+	} else {
+		fallback = gocql.RoundRobinHostPolicy()
+	}
+	c.PoolConfig.HostSelectionPolicy = newReplicaPolicy(gocql.TokenAwareHostPolicy(fallback, gocql.ShuffleReplicas()), cfg.DC)
+	if user := opts.Env(EnvUsername); user != "" {
+		c.Authenticator = gocql.PasswordAuthenticator{Username: user, Password: opts.Env(EnvPassword)}
+	} else if opts.Env(EnvPassword) != "" {
+		return nil, fmt.Errorf("connect: %s is set but %s is not", EnvPassword, EnvUsername)
+	}
+	if cfg.TLS {
+		c.SslOpts = &gocql.SslOptions{
+			Config:                 &tls.Config{MinVersion: tls.VersionTLS12},
+			CaPath:                 cfg.CAFile,
+			EnableHostVerification: !cfg.InsecureSkipVerify,
+		}
+		if cfg.InsecureSkipVerify {
+			c.SslOpts.Config.InsecureSkipVerify = true
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	type result struct {
+		s   *gocql.Session
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := c.CreateSession()
+		done <- result{s, err}
+	}()
+	select {
+	case <-ctx.Done():
+		go func() {
+			if r := <-done; r.s != nil {
+				r.s.Close()
+			}
+		}()
+		return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), ctx.Err())
+	case r := <-done:
+		if r.err != nil {
+			return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), scrub(r.err))
+		}
+		opts.Logger.Debug("connected", "source", cfg.Redacted())
+		return &Session{s: r.s, cfg: *cfg, logger: opts.Logger}, nil
+	}
+}
+
+// scrub drops driver error text that could echo a credential. gocql's
+// authentication errors quote the server's message, never the password,
+// but an error is kept generic when authentication is involved.
+func scrub(err error) error {
+	var re gocql.RequestError
+	if errors.As(err, &re) && re.Code() == gocql.ErrCodeCredentials {
+		return fmt.Errorf("authentication failed (check %s and %s)", EnvUsername, EnvPassword)
+	}
+	return err
+}
+
+// Close releases the session.
+func (s *Session) Close() { s.s.Close() }
+
+// Config returns the configuration the session was opened with.
+func (s *Session) Config() Config { return s.cfg }
+
+// Driver returns the gocql session, for callers that bind values (the
+// loader's Cassandra target).
+func (s *Session) Driver() *gocql.Session { return s.s }
+
+// slogAdapter lets the driver log through slog.
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) attrs(fields []gocql.LogField) []any {
+	out := make([]any, 0, 2*len(fields)+1)
+	out = append(out, "component", "gocql")
+	for _, f := range fields {
+		out = append(out, f.Name, f.Value.Any())
+	}
+	return out
+}
+
+func (a slogAdapter) Error(msg string, fields ...gocql.LogField) { a.l.Error(msg, a.attrs(fields)...) }
+func (a slogAdapter) Warning(msg string, fields ...gocql.LogField) {
+	a.l.Warn(msg, a.attrs(fields)...)
+}
+func (a slogAdapter) Info(msg string, fields ...gocql.LogField)  { a.l.Debug(msg, a.attrs(fields)...) }
+func (a slogAdapter) Debug(msg string, fields ...gocql.LogField) { a.l.Debug(msg, a.attrs(fields)...) }

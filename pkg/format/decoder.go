@@ -72,13 +72,20 @@ func (d *Decoder) DecodeRow(line []byte, r *Row) (err error) {
 	if !p.consume('{') {
 		return p.errorf("want a JSON object, got %s", jsonKind(p.peek()))
 	}
+	next := 0 // keys usually come in column order: try that before the map
 	if !p.consume('}') {
 		for {
 			key, err := p.str()
 			if err != nil {
 				return fmt.Errorf("row key: %w", err)
 			}
-			i, ok := d.index[string(key)]
+			i, ok := next, next < len(d.cols) && d.cols[next].name == string(key)
+			if !ok {
+				i, ok = d.index[string(key)]
+			}
+			if ok {
+				next = i + 1
+			}
 			if !ok {
 				switch {
 				case d.opts.Writetime && string(key) == WritetimeKey:

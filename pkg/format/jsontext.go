@@ -20,12 +20,12 @@ func appendJSONString(dst, s []byte) ([]byte, error) {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if plain[s[i]] {
+			i++
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -81,6 +81,11 @@ func (l *lexer) skipSpace() {
 
 // peek returns the next non-space byte without consuming it, 0 at the end.
 func (l *lexer) peek() byte {
+	if l.pos < len(l.buf) {
+		if c := l.buf[l.pos]; c > ' ' {
+			return c // the common case: no whitespace
+		}
+	}
 	l.skipSpace()
 	if l.pos >= len(l.buf) {
 		return 0
@@ -203,6 +208,15 @@ func (l *lexer) number() (tok []byte, frac, exp bool, err error) {
 	return b[start:i], frac, exp, nil
 }
 
+// plain marks the bytes a JSON string holds as they are: printable ASCII
+// but '"' and '\\'.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 var errSurrogate = errors.New("lone UTF-16 surrogate in \\u escape")
 
 // str consumes a JSON string and returns its unescaped bytes: a slice of
@@ -216,7 +230,13 @@ func (l *lexer) str() ([]byte, error) {
 	i := l.pos + 1
 	start := i
 	ascii := true
-	for i < len(b) {
+	for {
+		for i < len(b) && plain[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		if c == '"' {
 			s := b[start:i]
@@ -234,9 +254,7 @@ func (l *lexer) str() ([]byte, error) {
 			l.pos = i
 			return nil, l.errorf("control character %#x in string", c)
 		}
-		if c >= utf8.RuneSelf {
-			ascii = false
-		}
+		ascii = false // c >= 0x80
 		i++
 	}
 	// Slow path: escapes.

@@ -230,6 +230,8 @@ func (p *dateScanner) end() error {
 	return nil
 }
 
+var errRange = errors.New("out of the timestamp range (int64 milliseconds)")
+
 // parseTimestamp parses an RFC 3339 UTC timestamp (expanded years allowed)
 // with at most millisecond precision.
 func parseTimestamp(s []byte) (int64, error) {
@@ -256,7 +258,6 @@ func parseTimestamp(s []byte) (int64, error) {
 	}
 	tod := ns / 1e6
 	const minDays, maxDays = math.MinInt64/msPerDay - 1, math.MaxInt64 / msPerDay
-	errRange := errors.New("out of the timestamp range (int64 milliseconds)")
 	if days < minDays || days > maxDays {
 		return 0, errRange
 	}

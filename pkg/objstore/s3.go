@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // The S3 backend: s3://bucket/prefix?endpoint=URL&region=R&path-style=BOOL.
@@ -103,6 +104,8 @@ func openS3(ctx context.Context, loc *Location) (Driver, error) {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
 		o.UsePathStyle = pathStyle
+		// The SDK logs to stderr by default; a library stays quiet.
+		o.Logger = logging.Nop{}
 	})
 	prefix := loc.Prefix
 	if prefix != "" {

@@ -85,6 +85,7 @@ func sameList(t *testing.T, what string, got, want []string) {
 // mid-name.
 func testListOrder(t *testing.T, h Harness) {
 	c := ctx(t, 2*time.Minute)
+	_, delimGap := h.Gaps[GapListDelimiterPaging]
 	keys := []string{"order/a-c", "order/a/b", "order/a/c/d", "order/a0", "order/B", "order/\u00e9t\u00e9", "order/a.b", "order/z", "other/x"}
 	for _, k := range keys {
 		mustWrite(t, c, h.Bucket, k, []byte(k))
@@ -99,6 +100,12 @@ func testListOrder(t *testing.T, h Harness) {
 				t.Errorf("list: %s has size %d, want %d", o.Key, o.Size, len(o.Key))
 			}
 		}
+		l = listPaged(t, c, h.Bucket, "order/a/", "", size)
+		sameList(t, fmt.Sprintf("order/a/ without delimiter, page size %d", size), l.items, []string{"order/a/b", "order/a/c/d"})
+		if delimGap && size < 1000 {
+			t.Logf("known gap of this test server (%s): %s; delimited listings checked in one page only", GapListDelimiterPaging, h.Gaps[GapListDelimiterPaging])
+			continue
+		}
 		l = listPaged(t, c, h.Bucket, "order/", "/", size)
 		sameList(t, fmt.Sprintf("order/ with delimiter, page size %d", size), l.items,
 			[]string{"order/B", "order/a-c", "order/a.b", "order/a/", "order/a0", "order/z", "order/\u00e9t\u00e9"})
@@ -106,8 +113,6 @@ func testListOrder(t *testing.T, h Harness) {
 		sameList(t, fmt.Sprintf("order/a with delimiter, page size %d", size), l.items,
 			[]string{"order/a-c", "order/a.b", "order/a/", "order/a0"})
 		sameList(t, "prefixes of order/a", l.prefixes, []string{"order/a/"})
-		l = listPaged(t, c, h.Bucket, "order/a/", "", size)
-		sameList(t, fmt.Sprintf("order/a/ without delimiter, page size %d", size), l.items, []string{"order/a/b", "order/a/c/d"})
 		l = listPaged(t, c, h.Bucket, "", "/", size)
 		sameList(t, fmt.Sprintf("root with delimiter, page size %d", size), l.items, []string{"order/", "other/"})
 	}
@@ -163,7 +168,12 @@ func testListMany(t *testing.T, h Harness) {
 	}
 	t.Logf("listed %d keys in %d pages in %v", len(l.objects), l.pages, time.Since(start).Round(time.Millisecond))
 
-	l = listPaged(t, c, h.Bucket, "many/", "/", 7)
+	delimPage := 7
+	if why, ok := h.Gaps[GapListDelimiterPaging]; ok {
+		t.Logf("known gap of this test server (%s): %s; delimited listing checked in one page", GapListDelimiterPaging, why)
+		delimPage = 1000
+	}
+	l = listPaged(t, c, h.Bucket, "many/", "/", delimPage)
 	var wantDirs, wantTops []string
 	for d := range dirs {
 		wantDirs = append(wantDirs, fmt.Sprintf("many/d%02d/", d))
@@ -173,7 +183,7 @@ func testListMany(t *testing.T, h Harness) {
 	}
 	sameList(t, "common prefixes of many/", l.prefixes, wantDirs)
 	sameList(t, "objects directly in many/", keysOf(l.objects), wantTops)
-	if l.pages < 5 {
+	if l.pages < 5 && delimPage == 7 {
 		t.Errorf("delimited listing of 35 items in pages of 7: %d pages, want at least 5", l.pages)
 	}
 

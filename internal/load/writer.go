@@ -106,7 +106,7 @@ func newPool(ctx context.Context, table Table, workers int, sz *sizer, run *repo
 		Name:    "target",
 		Min:     1,
 		Max:     workers,
-		Initial: max(1, workers/2),
+		Initial: workers,
 	}, run, logger)
 	p := &pool{
 		table: table, ctrl: ctrl, sizer: sz, run: run, logger: logger,

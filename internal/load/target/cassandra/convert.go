@@ -64,7 +64,9 @@ func (cv *converter) timeOf(row *format.Row, c *col, i int, now time.Time) (cell
 			if i >= len(w) {
 				return ct, false, fmt.Errorf("column %s: %d writetimes for more cells", c.name, len(w))
 			}
-			ct.ts = w[i]
+			if w[i] != format.NullElement {
+				ct.ts = w[i]
+			}
 		}
 	}
 	if cv.ttl {

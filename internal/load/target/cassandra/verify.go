@@ -237,7 +237,7 @@ func expect(c *col, row *format.Row, now, readAt time.Time, wt, ttl bool) (want,
 	}
 	wtOf := func(i int) int64 {
 		ws := metaOf(row.Writetime, c.idx)
-		if ws == nil || i >= len(ws) {
+		if ws == nil || i >= len(ws) || ws[i] == format.NullElement {
 			return 0
 		}
 		return ws[i]

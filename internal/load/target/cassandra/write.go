@@ -5,9 +5,14 @@ import (
 	"fmt"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/lading-dev/lading/internal/load"
 )
+
+// carefulParallel bounds the list reads and repairs one batch runs at
+// once.
+const carefulParallel = 8
 
 // op is a mutation's payload: statements that are safe to send again.
 type op struct {
@@ -21,6 +26,7 @@ type op struct {
 // counter) batch, or as a single statement.
 func (tb *Table) Write(ctx context.Context, b *load.Batch) error {
 	var plain []stmt
+	var careful []*listOp
 	for _, m := range b.Mutations {
 		switch o := m.Op.(type) {
 		case *op:
@@ -30,11 +36,20 @@ func (tb *Table) Write(ctx context.Context, b *load.Batch) error {
 				plain = append(plain, o.appends()...)
 				continue
 			}
-			if err := o.writeCarefully(ctx); err != nil {
-				return err
-			}
+			careful = append(careful, o)
 		default:
 			return fmt.Errorf("cassandra: unknown mutation %T", m.Op)
+		}
+	}
+	if len(careful) > 0 {
+		// Each list is read and written on its own; they are independent.
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(carefulParallel)
+		for _, o := range careful {
+			g.Go(func() error { return o.writeCarefully(gctx) })
+		}
+		if err := g.Wait(); err != nil {
+			return err
 		}
 	}
 	err := tb.exec(ctx, plain)

@@ -236,7 +236,7 @@ func (t *Table) CreateTableCQL(keyspace, name string) string {
 // CreateTypeCQL renders a CREATE TYPE statement for u in the given keyspace.
 func (u *UserType) CreateTypeCQL(keyspace string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TYPE IF NOT EXISTS %s.%s (", QuoteIdent(keyspace), QuoteIdent(u.Name))
+	fmt.Fprintf(&b, "CREATE TYPE IF NOT EXISTS %s.%s (", QuoteIdent(keyspace), quoteTypeName(u.Name))
 	for i, f := range u.Fields {
 		if i > 0 {
 			b.WriteString(", ")

@@ -116,7 +116,7 @@ func (t *Type) write(b *strings.Builder, nested bool) {
 	}
 	switch t.Kind {
 	case UDT:
-		b.WriteString(QuoteIdent(t.Name))
+		b.WriteString(quoteTypeName(t.Name))
 	case List, Set, Map, Tuple:
 		b.WriteString(t.Kind.String())
 		b.WriteByte('<')
@@ -349,6 +349,20 @@ func (p *parser) parse(depth int) (*Type, error) {
 		return nil, fmt.Errorf("unknown type %q", name)
 	}
 	return ut.typ(depth)
+}
+
+// quoteTypeName quotes a user type name like QuoteIdent, and also when it
+// reads as a native type or a type constructor ("list", "frozen"), which
+// Parse takes for those when unquoted.
+func quoteTypeName(name string) string {
+	if _, native := nativeKinds[name]; native || typeKeywords[name] {
+		return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+	}
+	return QuoteIdent(name)
+}
+
+var typeKeywords = map[string]bool{
+	"frozen": true, "list": true, "set": true, "map": true, "tuple": true, "vector": true,
 }
 
 // QuoteIdent returns a CQL identifier, double-quoted when it is not a

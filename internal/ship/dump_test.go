@@ -51,13 +51,42 @@ func uniq(t testing.TB) string {
 // is ks.t<n> and the timestamp fixed, so dumps of one batch differ by n.
 func newTestDump(t testing.TB, batch string, n int, sizes ...int) *testDump {
 	t.Helper()
+	parts := map[string][]byte{}
+	var files []manifest.File
+	for i, size := range sizes {
+		data := make([]byte, size)
+		rand.Read(data)
+		sha := sha256.Sum256(data)
+		f := partFile(i, objstore.Sum{Size: int64(size), CRC32C: crc32.Checksum(data, objstore.Castagnoli), SHA256: sha})
+		files = append(files, f)
+		parts[f.Name] = data
+	}
+	td := newTestManifest(t, batch, n, files)
+	td.parts = parts
+	return td
+}
+
+// partFile describes part number i with the measured sum.
+func partFile(i int, s objstore.Sum) manifest.File {
+	return manifest.File{
+		Name: manifest.PartName("0000000000000000", "3f9a0c12", i, manifest.ExtZstd), Unit: "0000000000000000",
+		Rows: s.Size / 100, Bytes: s.Size * 3, StoredBytes: s.Size, CRC32C: s.CRC32CHex(), SHA256: s.SHA256Hex(),
+		Ranges: []manifest.TokenRange{{Start: "-9223372036854775808", End: "-9223372036854775808"}},
+		ReadAt: testStart.Add(time.Second),
+	}
+}
+
+var testStart = time.Date(2026, 11, 22, 15, 45, 30, 0, time.UTC)
+
+// newTestManifest builds the manifest of dump ks.t<n> in batch with files.
+func newTestManifest(t testing.TB, batch string, n int, files []manifest.File) *testDump {
+	t.Helper()
 	table := fmt.Sprintf("t%d", n)
 	ts := "20261122T154530Z"
 	d, err := discover.NewDump(batch, "ks."+table, ts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Date(2026, 11, 22, 15, 45, 30, 0, time.UTC)
 	m := &manifest.Manifest{
 		Format:    manifest.FormatManifest,
 		Tool:      manifest.Tool{Name: "exporter", Version: "test"},
@@ -82,26 +111,14 @@ func newTestDump(t testing.TB, batch string, n int, sizes ...int) *testDump {
 			Compression: "zstd", Consistency: "LOCAL_QUORUM", Columns: []string{"id", "v"},
 			Mode: "ranges", PartBytes: 1 << 20,
 		},
-		Totals: manifest.Totals{Started: start, Finished: start.Add(time.Minute)},
+		Files:  files,
+		Totals: manifest.Totals{Started: testStart, Finished: testStart.Add(time.Minute)},
 	}
-	td := &testDump{dump: d, manifest: m, parts: map[string][]byte{}}
-	full := []manifest.TokenRange{{Start: "-9223372036854775808", End: "-9223372036854775808"}}
-	for i, size := range sizes {
-		data := make([]byte, size)
-		rand.Read(data)
-		name := manifest.PartName("0000000000000000", "3f9a0c12", i, manifest.ExtZstd)
-		sha := sha256.Sum256(data)
-		f := manifest.File{
-			Name: name, Unit: "0000000000000000", Rows: int64(size / 100), Bytes: int64(size) * 3,
-			StoredBytes: int64(size), CRC32C: fmt.Sprintf("%08x", crc32.Checksum(data, objstore.Castagnoli)),
-			SHA256: hex.EncodeToString(sha[:]), Ranges: full, ReadAt: start.Add(time.Second),
-		}
-		m.Files = append(m.Files, f)
+	for _, f := range files {
 		m.Totals.Files++
 		m.Totals.Rows += f.Rows
 		m.Totals.Bytes += f.Bytes
 		m.Totals.StoredBytes += f.StoredBytes
-		td.parts[name] = data
 	}
 	b, err := m.Marshal()
 	if err != nil {
@@ -110,8 +127,7 @@ func newTestDump(t testing.TB, batch string, n int, sizes ...int) *testDump {
 	if _, err := manifest.DecodeManifest(b); err != nil {
 		t.Fatalf("test manifest does not decode: %v", err)
 	}
-	td.manifestBytes = b
-	return td
+	return &testDump{dump: d, manifest: m, manifestBytes: b}
 }
 
 // write stores the dump under root: parts, manifest, _state, then _SUCCESS

@@ -203,7 +203,7 @@ func (t *timedWriter) Write(p []byte) (int, error) {
 // check compares what was read with the manifest.
 func check(f *manifest.File, n int64, crc uint32, sha hash.Hash) error {
 	if n != f.StoredBytes {
-		return fault.Verify(&CorruptError{Part: f.Name, Detail: fmt.Sprintf("%d bytes, manifest says %d", n, f.StoredBytes)})
+		return fault.Verify(&CorruptError{Part: f.Name, Detail: fmt.Sprintf("size %d bytes, manifest says %d", n, f.StoredBytes)})
 	}
 	if got := fmt.Sprintf("%08x", crc); got != f.CRC32C {
 		return fault.Verify(&CorruptError{Part: f.Name, Detail: fmt.Sprintf("crc32c %s, manifest says %s", got, f.CRC32C)})

@@ -178,27 +178,29 @@ install_one() {
 	esac
 }
 
-# install SERVICE...: everything missing, in parallel, logs in $RUN/install-*.log.
+# install_service SERVICE: install it if missing; log in $RUN/install-SERVICE.log.
+install_service() {
+	local s=$1 t=$SECONDS
+	install_one_needed "$s" || return 0
+	log "installing $s (once; cached in $CACHE)"
+	if ! install_one "$s" >"$RUN/install-$s.log" 2>&1; then
+		log "installing $s failed; last lines of $RUN/install-$s.log:"
+		tail -n 40 "$RUN/install-$s.log" >&2
+		return 1
+	fi
+	log "installed $s in $((SECONDS - t))s"
+}
+
+# install SERVICE...: the helpers and everything missing, in parallel.
 install() {
 	need go "install Go"
 	mkdir -p "$CACHE/bin" "$CACHE/tmp" "$RUN"
-	local s pids=() names=() failed=0 i
+	local s pids=() failed=0 i
 	for s in helpers "$@"; do
-		install_one_needed "$s" || continue
-		log "installing $s (once; cached in $CACHE)"
-		install_one "$s" >"$RUN/install-$s.log" 2>&1 &
+		install_service "$s" &
 		pids+=($!)
-		names+=("$s")
 	done
-	for i in "${!pids[@]}"; do
-		if ! wait "${pids[$i]}"; then
-			log "installing ${names[$i]} failed; last lines of $RUN/install-${names[$i]}.log:"
-			tail -n 40 "$RUN/install-${names[$i]}.log" >&2
-			failed=1
-		else
-			log "installed ${names[$i]} (${SECONDS}s)"
-		fi
-	done
+	for i in "${pids[@]}"; do wait "$i" || failed=1; done
 	return $failed
 }
 
@@ -404,12 +406,17 @@ wait_ready() {
 }
 
 up() {
-	local s pid todo=() started=() failed=() t0=$SECONDS
-	install "$@" || die "install failed"
+	local s pid todo=() started=() failed=() pids=() i hpid t0=$SECONDS
+	need go "install Go"
+	mkdir -p "$CACHE/bin" "$CACHE/tmp"
+	# The helpers check health; build them first only if something runs already.
+	for s in "$@"; do
+		[[ -z $(svc_pid "$s") ]] || { install_service helpers || die "building the helpers in scripts/ failed"; break; }
+	done
 	for s in "$@"; do
 		pid=$(svc_pid "$s")
 		if [[ -n $pid ]]; then
-			if healthy "$s" 2; then
+			if healthy "$s" 20; then
 				log "$s already running (pid $pid)"
 				continue
 			fi
@@ -423,10 +430,21 @@ up() {
 		port_open "$(port_of "$s")" && die "port $HOST:$(port_of "$s") for $s is taken by another process (not started by this script)"
 	done
 	[[ " ${todo[*]} " == *" cassandra "* ]] && { port_open $CASSANDRA_STORAGE_PORT && die "port $HOST:$CASSANDRA_STORAGE_PORT (Cassandra storage) is taken"; port_open $CASSANDRA_JMX_PORT && die "port $HOST:$CASSANDRA_JMX_PORT (Cassandra JMX) is taken"; }
+	# Each server starts as soon as it is installed (on a cold cache, Cassandra
+	# boots while the Go servers still build).
+	install_service helpers &
+	hpid=$!
 	for s in "${todo[@]}"; do
-		"start_$s"
-		started+=("$s")
+		(install_service "$s" && "start_$s") &
+		pids+=($!)
 	done
+	for i in "${!pids[@]}"; do
+		if wait "${pids[$i]}"; then started+=("${todo[$i]}"); else failed+=("${todo[$i]}"); fi
+	done
+	if ! wait $hpid; then
+		for s in "${started[@]}"; do stop_one "$s" keep; done
+		die "building the helpers in scripts/ failed"
+	fi
 	# Fast servers first, Cassandra last (it takes the longest).
 	for s in s3 gcs bigtable cassandra; do
 		[[ " ${started[*]} " == *" $s "* ]] || continue
@@ -442,9 +460,10 @@ up() {
 	fi
 }
 
+# stop_one SERVICE [keep] [PID]: stop it (SIGTERM, SIGKILL after 30s), wipe its data unless keep.
 stop_one() {
-	local s=$1 pid i
-	pid=$(svc_pid "$s")
+	local s=$1 pid=${3:-} i
+	[[ -n $pid ]] || pid=$(svc_pid "$s")
 	if [[ -n $pid ]]; then
 		kill -TERM "$pid" 2>/dev/null || true
 		for i in $(seq 300); do pid_alive "$pid" || break; sleep 0.1; done
@@ -461,14 +480,14 @@ stop_one() {
 }
 
 down() {
-	local s pid
+	local s pids=() i
 	[[ -d $RUN ]] || return 0
 	# Signal all first so they shut down in parallel (Cassandra takes a few seconds).
 	for s in "$@"; do
-		pid=$(svc_pid "$s")
-		[[ -z $pid ]] || kill -TERM "$pid" 2>/dev/null || true
+		pids+=("$(svc_pid "$s")")
+		[[ -z ${pids[-1]} ]] || kill -TERM "${pids[-1]}" 2>/dev/null || true
 	done
-	for s in "$@"; do stop_one "$s"; done
+	for i in "${!pids[@]}"; do stop_one "${@:i+1:1}" "" "${pids[$i]}"; done
 }
 
 status() {
@@ -478,7 +497,7 @@ status() {
 		if [[ -z $pid ]]; then
 			printf '%-10s stopped\n' "$s"
 			rc=3
-		elif [[ -x $CACHE/bin/helpers-$(helpers_hash)/svcinit ]] && healthy "$s" 3; then
+		elif [[ -x $CACHE/bin/helpers-$(helpers_hash)/svcinit ]] && healthy "$s" 10; then
 			printf '%-10s running  pid %-7s %s:%s  ready\n' "$s" "$pid" $HOST "$(port_of "$s")"
 		else
 			printf '%-10s running  pid %-7s %s:%s  NOT ANSWERING (log: %s)\n' "$s" "$pid" $HOST "$(port_of "$s")" "$RUN/$s.log"

@@ -187,6 +187,23 @@ func s3Probe(ctx context.Context, c *s3.Client, bucket string) error {
 	e1, e2 := put(), put()
 	fmt.Printf("PutObject If-None-Match:* first=%s second=%s (want ok, PreconditionFailed)\n", apiCode(e1), apiCode(e2))
 
+	src := key + "-src"
+	defer c.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: &bucket, Key: &src})
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &src, Body: strings.NewReader("source")})
+	if err != nil {
+		return err
+	}
+	_, e3 := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &bucket, Key: &key, CopySource: aws.String(bucket + "/" + src),
+		IfNoneMatch: aws.String("*")})
+	got, _ := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	body := ""
+	if got != nil {
+		b, _ := io.ReadAll(got.Body)
+		got.Body.Close()
+		body = string(b)
+	}
+	fmt.Printf("CopyObject If-None-Match:* onto an existing key: %s, object now %q (want PreconditionFailed, \"x\")\n", apiCode(e3), body)
+
 	mp := func(name string, declared string) (string, error) {
 		k := key + "-" + name
 		defer c.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: &bucket, Key: &k})
@@ -315,6 +332,97 @@ func gcsProbe(ctx context.Context, endpoint, bucket string) error {
 	s2, m2 := gcsUpload(ctx, endpoint, bucket, name, "&ifGenerationMatch=0", map[string]string{"name": name}, []byte("x"))
 	fmt.Printf("upload ifGenerationMatch=0 first=%d second=%d (want 200, 412) %.120s\n", s1, s2, m2)
 	s3, m3 := gcsUpload(ctx, endpoint, bucket, name+"-crc", "", map[string]string{"name": name + "-crc", "crc32c": "AAAAAA=="}, []byte("hello"))
-	fmt.Printf("upload with wrong declared crc32c: status=%d (want 400) %.160s\n", s3, m3)
+	fmt.Printf("multipart upload with wrong declared crc32c: status=%d (want 400) %.160s\n", s3, m3)
+
+	for _, chunks := range []int{1, 2} {
+		n := fmt.Sprintf("%s-res%d", name, chunks)
+		st, msg := gcsResumable(ctx, endpoint, bucket, n, "AAAAAA==", chunks)
+		fmt.Printf("resumable upload (%d chunks) with wrong declared crc32c: status=%d (want 400) %.160s\n", chunks, st, msg)
+		gcsDo(ctx, "DELETE", endpoint+"/storage/v1/b/"+bucket+"/o/"+url.PathEscape(n), nil)
+	}
+
+	// Conditional copy onto an existing object.
+	src := name + "-src"
+	gcsUpload(ctx, endpoint, bucket, src, "", map[string]string{"name": src}, []byte("source"))
+	for _, verb := range []string{"copyTo", "rewriteTo"} {
+		st, msg := gcsDo(ctx, "POST", fmt.Sprintf("%s/storage/v1/b/%s/o/%s/%s/b/%s/o/%s?ifGenerationMatch=0",
+			endpoint, bucket, url.PathEscape(src), verb, bucket, url.PathEscape(name)), nil)
+		fmt.Printf("%s with ifGenerationMatch=0 onto an existing object: status=%d (want 412) %.100s\n", verb, st, msg)
+	}
+	gcsDo(ctx, "DELETE", endpoint+"/storage/v1/b/"+bucket+"/o/"+url.PathEscape(src), nil)
+
+	// Listing pages.
+	pre := name + "-list/"
+	for i := 0; i < 3; i++ {
+		n := fmt.Sprintf("%s%d", pre, i)
+		gcsUpload(ctx, endpoint, bucket, n, "", map[string]string{"name": n}, []byte("x"))
+		defer gcsDo(context.Background(), "DELETE", endpoint+"/storage/v1/b/"+bucket+"/o/"+url.PathEscape(n), nil)
+	}
+	for _, q := range []string{"", "&delimiter=/"} {
+		st, msg := gcsDo(ctx, "GET", endpoint+"/storage/v1/b/"+bucket+"/o?maxResults=1&prefix="+url.QueryEscape(pre)+q, nil)
+		var page struct {
+			Items         []json.RawMessage `json:"items"`
+			NextPageToken string            `json:"nextPageToken"`
+		}
+		_ = json.Unmarshal([]byte(msg), &page)
+		fmt.Printf("list maxResults=1%s over 3 objects: status=%d items=%d nextPageToken=%q (want 1 item and a token)\n",
+			q, st, len(page.Items), page.NextPageToken)
+	}
 	return nil
+}
+
+func gcsDo(ctx context.Context, method, u string, body []byte) (int, string) {
+	req, _ := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := httpc.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(msg))
+}
+
+// gcsResumable uploads 256 KiB * chunks + 3 bytes in that many + 1 requests
+// with a declared crc32c, as the Go client does for a large object.
+func gcsResumable(ctx context.Context, endpoint, bucket, name, crc string, chunks int) (int, string) {
+	meta, _ := json.Marshal(map[string]string{"name": name, "crc32c": crc})
+	req, _ := http.NewRequestWithContext(ctx, "POST", endpoint+"/upload/storage/v1/b/"+bucket+"/o?uploadType=resumable&name="+url.QueryEscape(name), bytes.NewReader(meta))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := httpc.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return resp.StatusCode, "no Location header"
+	}
+	const chunk = 256 << 10
+	data := bytes.Repeat([]byte("z"), chunk*chunks+3)
+	st, msg := 0, ""
+	for off := 0; off < len(data); {
+		end := min(off+chunk, len(data))
+		if chunks == 1 {
+			end = len(data) // one request with everything
+		}
+		total := "*"
+		if end == len(data) {
+			total = fmt.Sprint(len(data))
+		}
+		req, _ := http.NewRequestWithContext(ctx, "PUT", loc, bytes.NewReader(data[off:end]))
+		req.Header.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%s", off, end-1, total))
+		resp, err := httpc.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		st, msg = resp.StatusCode, strings.TrimSpace(string(b))
+		off = end
+	}
+	return st, msg
 }

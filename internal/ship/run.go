@@ -197,7 +197,11 @@ func (s *shipper) due(ctx context.Context) (due, done []discover.Dump, err error
 	g.SetLimit(16)
 	for _, d := range src {
 		if !d.Complete {
-			s.log.Debug("not complete at the source; not due", "dump", d.String())
+			lvl := slog.LevelDebug
+			if s.from.Dump != nil {
+				lvl = slog.LevelInfo // the user named this very dump
+			}
+			s.log.Log(ctx, lvl, "not complete at the source (no _SUCCESS); not due", "dump", d.String())
 			continue
 		}
 		g.Go(func() error {

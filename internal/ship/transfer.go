@@ -54,6 +54,7 @@ func newCopier(cfg Config, src, dst *objstore.Bucket, log *slog.Logger, run *rep
 		c.limit = throttle.NewLimiter(float64(cfg.BWLimit), int(min(cfg.BWLimit, limitChunk)))
 	}
 	c.noServerSide.Store(cfg.NoServerSide)
+	run.Set("inflight_limit", int64(cfg.Transfers))
 	return c
 }
 

@@ -1,31 +1,78 @@
 // Command exporter dumps a Cassandra table, token range by token range,
-// into zstd NDJSON parts and a checksummed manifest in object storage.
+// into zstd NDJSON parts and a checksummed manifest in object storage,
+// following the plan/commit/finish protocol: kill it anywhere and run it
+// again, and it completes the dump without losing or duplicating a row.
+// See docs/exporter.md.
 package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
 	"github.com/lading-dev/lading/internal/cli"
+	"github.com/lading-dev/lading/internal/export"
+	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/pkg/format"
 )
 
-const examples = `# Dump ks.users from a local Cassandra into a local directory:
+const examples = `# Dump ks.users from a local Cassandra into a local directory (batch = today's UTC date):
 exporter --source cassandra://127.0.0.1:9042 --table ks.users --dest file:///var/dumps
 
-# One of 8 copies of a Kubernetes Indexed Job (index from JOB_COMPLETION_INDEX):
-exporter --source cassandra://cass1,cass2 --table ks.users --dest s3://bucket/dumps --shards 8`
+# From a production cluster's dc1 into S3, with writetimes and TTLs, 8 readers:
+exporter --source 'cassandra://10.0.0.1,10.0.0.2:9042/?dc=dc1' --table shop.orders \
+         --dest 's3://dumps/prod?region=eu-west-1' --writetime --ttl --parallel 8
+
+# A trial: two columns, at most 1000 rows per unit, into a batch of its own:
+exporter --source cassandra://127.0.0.1 --table ks.users --dest file:///tmp/trial \
+         --batch trial-1 --columns name,email --limit-rows 1000
+
+# Run again after a failure or a kill: the same command continues the same dump.`
 
 func main() {
 	app := cli.New("exporter", "dump a Cassandra table to object storage",
 		"exporter --source URL --table KS.TABLE --dest URL [--batch NAME] [--timestamp TS] [options]", examples)
 	f := app.Flags()
-	f.String("source", "", "source cluster `URL` (cassandra://host1,host2:9042)")
-	f.String("table", "", "table to dump, as `KS.TABLE`")
-	f.String("dest", "", "destination `URL` (file://, s3://, gs://)")
-	f.String("batch", "", "batch `NAME` (default: today's UTC date)")
-	f.String("timestamp", "", "dump timestamp `TS` (default: the batch's dump, or now)")
-	app.AddShardFlags()
+	var cfg export.Config
+	partSize := byteSize(format.DefaultPartBytes)
+	f.StringVar(&cfg.Source, "source", "", "source cluster `URL` (cassandra://host1,host2:9042/?dc=dc1); credentials from CASSANDRA_USERNAME/CASSANDRA_PASSWORD")
+	f.StringVar(&cfg.Table, "table", "", "table to dump, as `KS.TABLE`")
+	f.StringVar(&cfg.Dest, "dest", "", "destination root `URL` (file://, s3://, gs://)")
+	f.StringVar(&cfg.Batch, "batch", "", "batch `NAME` (default: today's UTC date, YYYY-MM-DD)")
+	f.StringVar(&cfg.Timestamp, "timestamp", "", "name the dump `TS` (20261122T154530Z; default: the batch's dump of the table, or now)")
+	f.StringSliceVar(&cfg.Columns, "columns", nil, "export only these `COLUMNS` (comma-separated; key columns are always exported)")
+	f.StringVar(&cfg.Where, "where", "", "extra CQL restriction ANDed to every range query, e.g. \"status = 'open'\"")
+	f.BoolVar(&cfg.AllowFiltering, "allow-filtering", false, "append ALLOW FILTERING (for a --where Cassandra only accepts with it)")
+	f.Int64Var(&cfg.LimitRows, "limit-rows", 0, "read at most `N` rows per unit of work (trials; 0: all)")
+	f.BoolVar(&cfg.Writetime, "writetime", false, "capture WRITETIME of regular and static columns into \"_writetime\"")
+	f.BoolVar(&cfg.TTL, "ttl", false, "capture TTL of regular and static columns into \"_ttl\"")
+	f.StringVar(&cfg.Compression, "compression", export.DefaultCompression, "part compression: zstd, gzip or none")
+	f.StringVar(&cfg.Consistency, "consistency", export.DefaultConsistency, "read consistency (ONE, LOCAL_ONE, QUORUM, LOCAL_QUORUM, ...)")
+	f.IntVar(&cfg.PageSize, "page-size", 1000, "rows per page")
+	f.IntVar(&cfg.Parallel, "parallel", export.DefaultParallel, "units read at once")
+	f.IntVar(&cfg.Splits, "splits", 0, "cut the ring into about `N` ranges (default: sized from system.size_estimates); the first run's plan keeps it")
+	f.Var(&partSize, "part-size", "compressed size at which parts roll (e.g. 128MiB)")
+	f.Float64Var(&cfg.MaxRate, "max-rate", 0, "cap on rows read per second, all readers together (0: none)")
+	f.IntVar(&cfg.MaxInflight, "max-inflight", 0, "cap on page requests in flight, all readers together (0: --parallel)")
+	shards := app.AddShardFlags()
+
 	app.Main(func(ctx context.Context, rt *cli.Runtime) error {
-		return errors.New("not implemented yet")
+		cfg.PartBytes = int64(partSize)
+		cfg.Env = rt.Env
+		var err error
+		if cfg.Shard, cfg.Shards, err = shards.Resolve(rt.Env); err != nil {
+			return err
+		}
+		res, err := export.Run(ctx, cfg, rt.Logger, rt.Run)
+		switch {
+		case res.AlreadyComplete:
+			fmt.Fprintf(rt.Stdout, "dump already complete: %s\n", res.Dump)
+		case res.Complete && res.Manifest != nil:
+			t := res.Manifest.Totals
+			fmt.Fprintf(rt.Stdout, "dump complete: %s: %d rows, %d files, %s\n", res.Dump, t.Rows, t.Files, report.HumanBytes(float64(t.StoredBytes)))
+		case err == nil && res.Dump != "":
+			fmt.Fprintf(rt.Stdout, "units done: %s: %d committed, %d already committed, %d of %d units; others still running\n",
+				res.Dump, res.Committed, res.Skipped, res.Committed+res.Skipped+res.Lost, res.Units)
+		}
+		return err
 	})
 }

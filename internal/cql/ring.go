@@ -201,3 +201,20 @@ func countHosts(hosts []Host, dc string) int {
 	}
 	return n
 }
+
+// Replicas returns the replicas of the ring range holding token t (a
+// row's token: Min itself is held by none, and gives nil).
+func (r *Ring) Replicas(t *big.Int) []string {
+	p := r.Partitioner
+	if t.Cmp(p.Min) <= 0 || t.Cmp(p.Max) > 0 {
+		return nil
+	}
+	i := sort.Search(len(r.Ranges), func(i int) bool {
+		end := r.Ranges[i].End
+		return end.Cmp(p.Min) == 0 || end.Cmp(t) >= 0
+	})
+	if i == len(r.Ranges) {
+		return nil
+	}
+	return r.Ranges[i].Replicas
+}

@@ -247,3 +247,20 @@ func sameSet(a, b []string) bool {
 	sort.Strings(b)
 	return reflect.DeepEqual(a, b)
 }
+
+func TestRingReplicas(t *testing.T) {
+	r, err := BuildRing(murmur3, []Host{{ID: "a", Tokens: toks("-100", "50")}, {ID: "b", Tokens: toks("0")}},
+		Replication{Class: "SimpleStrategy", Options: map[string]string{"replication_factor": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tok, want := range map[string]string{"-101": "a", "-100": "a", "-99": "b", "0": "b", "1": "a", "50": "a", "51": "a", m3max: "a"} {
+		got := r.Replicas(bi(tok))
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("Replicas(%s) = %v, want [%s]", tok, got, want)
+		}
+	}
+	if got := r.Replicas(bi(m3min)); got != nil {
+		t.Errorf("Replicas(min) = %v, want none", got)
+	}
+}

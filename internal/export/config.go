@@ -1,0 +1,173 @@
+package export
+
+import (
+	"strings"
+	"time"
+
+	"github.com/lading-dev/lading/internal/cql"
+	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/pkg/format"
+	"github.com/lading-dev/lading/pkg/manifest"
+)
+
+// Defaults of Config's zero fields.
+const (
+	DefaultParallel    = 4
+	DefaultConsistency = "LOCAL_ONE"
+	DefaultCompression = format.Zstd
+)
+
+// Config is one export: where from, where to, and the options that shape
+// the data. Zero fields take the defaults named.
+type Config struct {
+	// Source is the cluster's cassandra:// URL.
+	Source string
+	// Table is "keyspace.table".
+	Table string
+	// Dest is the store URL of the root that batches live under.
+	Dest string
+	// Batch names the run (default: the UTC date, YYYY-MM-DD).
+	Batch string
+	// Timestamp names the dump explicitly (20261122T154530Z); default:
+	// the batch's dump of the table (from its dump.json), or now.
+	Timestamp string
+
+	// Columns to export (default all); the primary key columns are always
+	// exported, and columns are written in the table's order.
+	Columns []string
+	// Where is an extra CQL restriction of every range's query;
+	// AllowFiltering appends ALLOW FILTERING.
+	Where          string
+	AllowFiltering bool
+	// LimitRows > 0 reads at most that many rows per unit (trials).
+	LimitRows int64
+	// Writetime and TTL capture WRITETIME/TTL of regular and static
+	// columns.
+	Writetime, TTL bool
+	// Compression of parts: zstd (default), gzip or none.
+	Compression string
+	// Consistency of reads; default LOCAL_ONE.
+	Consistency string
+	// PageSize is rows per page; default 1000.
+	PageSize int
+	// Parallel is the number of units read at once; default 4.
+	Parallel int
+	// Splits, when > 0, asks for about that many token ranges instead of
+	// sizing them from system.size_estimates. Only the first run (the
+	// plan) uses it.
+	Splits int
+	// PartBytes is the compressed size at which parts roll; default
+	// format.DefaultPartBytes.
+	PartBytes int64
+
+	// MaxRate caps rows per second (0: no cap).
+	MaxRate float64
+	// MaxInflight caps page requests in flight across all readers (0:
+	// Parallel).
+	MaxInflight int
+
+	// Shard and Shards: this process takes the plan's units whose index
+	// is Shard modulo Shards (default 0 of 1).
+	Shard, Shards int
+
+	// Env looks up CASSANDRA_USERNAME/CASSANDRA_PASSWORD; default
+	// os.Getenv.
+	Env func(string) string
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// withDefaults fills zero fields and checks the rest; every error is a
+// usage error naming the option.
+func (c Config) withDefaults() (Config, error) {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Source == "" {
+		return c, fault.Usagef("--source is required (cassandra://host1,host2:9042)")
+	}
+	if c.Table == "" {
+		return c, fault.Usagef("--table is required (keyspace.table)")
+	}
+	if c.Dest == "" {
+		return c, fault.Usagef("--dest is required (file:///dir, s3://bucket/prefix, gs://bucket/prefix)")
+	}
+	if err := manifest.ValidateTableName(c.Table); err != nil {
+		return c, fault.Usagef("--table: %w", err)
+	}
+	if c.Batch == "" {
+		c.Batch = c.Now().UTC().Format("2006-01-02")
+	}
+	if err := manifest.ValidateBatch(c.Batch); err != nil {
+		return c, fault.Usagef("--batch: %w", err)
+	}
+	if c.Timestamp != "" {
+		if _, err := manifest.ParseTimestamp(c.Timestamp); err != nil {
+			return c, fault.Usagef("--timestamp: %w", err)
+		}
+	}
+	if c.Compression == "" {
+		c.Compression = DefaultCompression
+	}
+	if _, err := format.Extension(c.Compression); err != nil {
+		return c, fault.Usagef("--compression: %w", err)
+	}
+	if c.Consistency == "" {
+		c.Consistency = DefaultConsistency
+	}
+	c.Consistency = strings.ToUpper(c.Consistency)
+	if _, err := cql.ParseConsistency(c.Consistency); err != nil {
+		return c, fault.Usagef("--consistency: %w", err)
+	}
+	if c.PageSize == 0 {
+		c.PageSize = cql.DefaultPageSize
+	}
+	if c.PageSize < 1 {
+		return c, fault.Usagef("--page-size %d: want at least 1", c.PageSize)
+	}
+	if c.Parallel == 0 {
+		c.Parallel = DefaultParallel
+	}
+	if c.Parallel < 1 {
+		return c, fault.Usagef("--parallel %d: want at least 1", c.Parallel)
+	}
+	if c.Splits < 0 {
+		return c, fault.Usagef("--splits %d: want 0 (automatic) or more", c.Splits)
+	}
+	if c.PartBytes == 0 {
+		c.PartBytes = format.DefaultPartBytes
+	}
+	if c.PartBytes < 1 {
+		return c, fault.Usagef("--part-size %d: want a positive size", c.PartBytes)
+	}
+	if c.LimitRows < 0 {
+		return c, fault.Usagef("--limit-rows %d: want 0 (no limit) or more", c.LimitRows)
+	}
+	if c.MaxRate < 0 {
+		return c, fault.Usagef("--max-rate %g: want 0 (no limit) or more", c.MaxRate)
+	}
+	if c.MaxInflight < 0 {
+		return c, fault.Usagef("--max-inflight %d: want 0 (= --parallel) or more", c.MaxInflight)
+	}
+	if c.Shards == 0 {
+		c.Shards = 1
+	}
+	if c.Shard < 0 || c.Shard >= c.Shards {
+		return c, fault.Usagef("shard %d/%d: want 0 <= i < n", c.Shard, c.Shards)
+	}
+	if strings.Contains(c.Where, ";") {
+		return c, fault.Usagef("--where %q: a restriction, not statements (no ';')", c.Where)
+	}
+	for _, col := range c.Columns {
+		if strings.TrimSpace(col) == "" {
+			return c, fault.Usagef("--columns: empty column name")
+		}
+	}
+	return c, nil
+}
+
+// keyspaceTable splits "ks.table".
+func (c Config) keyspaceTable() (string, string) {
+	ks, t, _ := strings.Cut(c.Table, ".")
+	return ks, t
+}

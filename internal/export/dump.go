@@ -1,0 +1,74 @@
+package export
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/pkg/manifest"
+	"github.com/lading-dev/lading/pkg/objstore"
+)
+
+// dump names the one dump of a batch's table and where its objects are,
+// relative to the root bucket.
+type dump struct {
+	batch, table, timestamp string
+	prefix                  string // <batch>/<table>/<timestamp>/
+}
+
+func (d dump) key(name string) string { return d.prefix + name }
+
+func (d dump) String() string { return d.prefix[:len(d.prefix)-1] }
+
+// resolveDump finds or creates the batch's dump of the table: the
+// timestamp in <batch>/<table>/_state/dump.json, created by the first
+// run with a conditional create. An explicit timestamp must agree with
+// the marker (a batch holds one dump per table).
+func resolveDump(ctx context.Context, root *objstore.Bucket, cfg Config, logger *slog.Logger) (dump, error) {
+	key := manifest.DumpMarkerKey(cfg.Batch, cfg.Table)
+	ts := cfg.Timestamp
+	if ts == "" {
+		ts = manifest.FormatTimestamp(cfg.Now())
+	}
+	m := &manifest.DumpMarker{Format: manifest.FormatDump, Batch: cfg.Batch, Table: cfg.Table, Timestamp: ts, Created: cfg.Now().UTC()}
+	data, err := m.Marshal()
+	if err != nil {
+		return dump{}, fmt.Errorf("dump marker: %w", err)
+	}
+	err = root.CreateIfAbsent(ctx, key, data)
+	switch {
+	case err == nil:
+		logger.Info("new dump", "dump", cfg.Batch+"/"+cfg.Table+"/"+ts)
+	case errors.Is(err, objstore.ErrExists):
+		got, err := readMarker(ctx, root, key)
+		if err != nil {
+			return dump{}, err
+		}
+		if got.Batch != cfg.Batch || got.Table != cfg.Table {
+			return dump{}, fault.Usagef("%s names dump %s/%s, not of batch %s table %s", root.Location().Join(key), got.Batch, got.Table, cfg.Batch, cfg.Table)
+		}
+		if cfg.Timestamp != "" && got.Timestamp != cfg.Timestamp {
+			return dump{}, fault.Usagef("batch %s already has dump %s of %s (named in %s); --timestamp %s would be a second one: use another --batch",
+				cfg.Batch, got.Timestamp, cfg.Table, key, cfg.Timestamp)
+		}
+		ts = got.Timestamp
+		logger.Info("continuing the batch's dump", "dump", cfg.Batch+"/"+cfg.Table+"/"+ts)
+	default:
+		return dump{}, fmt.Errorf("create dump marker: %w", err)
+	}
+	return dump{batch: cfg.Batch, table: cfg.Table, timestamp: ts, prefix: manifest.DumpPrefix(cfg.Batch, cfg.Table, ts)}, nil
+}
+
+func readMarker(ctx context.Context, root *objstore.Bucket, key string) (*manifest.DumpMarker, error) {
+	data, err := root.ReadAll(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("read dump marker: %w", err)
+	}
+	m, err := manifest.DecodeDumpMarker(data)
+	if err != nil {
+		return nil, fault.Usagef("%s: %w", root.Location().Join(key), err)
+	}
+	return m, nil
+}

@@ -1,0 +1,285 @@
+package export_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lading-dev/lading/internal/cql"
+	"github.com/lading-dev/lading/internal/cql/cqltest"
+	"github.com/lading-dev/lading/internal/export"
+	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/internal/testenv"
+	"github.com/lading-dev/lading/pkg/format"
+	"github.com/lading-dev/lading/pkg/manifest"
+	"github.com/lading-dev/lading/pkg/objstore"
+	"github.com/lading-dev/lading/pkg/objstore/objstoretest"
+)
+
+// fileDest is a fresh file:// root.
+func fileDest(t testing.TB) string {
+	t.Helper()
+	return "file://" + filepath.ToSlash(t.TempDir())
+}
+
+// s3Dest is a fresh prefix of the test S3 bucket, emptied at the end.
+func s3Dest(t testing.TB) string {
+	t.Helper()
+	endpoint, bucket := testenv.S3(t)
+	u := "s3://" + bucket + "/export-test/" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")) +
+		fmt.Sprintf("-%08x", rand.Uint32()) + "?endpoint=" + url.QueryEscape(endpoint) + "&region=us-east-1"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		b, err := objstore.Open(ctx, u)
+		if err != nil {
+			t.Errorf("clean up %s: %v", u, err)
+			return
+		}
+		defer b.Close()
+		if err := objstoretest.Empty(ctx, b); err != nil {
+			t.Errorf("clean up %s: %v", u, err)
+		}
+	})
+	return u
+}
+
+func openRoot(t testing.TB, u string) *objstore.Bucket {
+	t.Helper()
+	b, err := objstore.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// runExport runs export.Run in this process.
+func runExport(t testing.TB, cfg export.Config) (export.Result, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	return export.Run(ctx, cfg, nil, report.New("exporter"))
+}
+
+// dumpRows is what a complete dump holds, read back and verified.
+type dumpRows struct {
+	m    *manifest.Manifest
+	rows []format.Row // copies
+	// keys counts rows by primary key (hex of the key columns' bytes).
+	keys map[string]int
+}
+
+// readDump reads the dump's manifest, checks every part against it
+// (size, SHA-256, rows) and that no unlisted part is left, and decodes
+// every row.
+func readDump(t testing.TB, root *objstore.Bucket, prefix string) *dumpRows {
+	t.Helper()
+	ctx := context.Background()
+	for _, name := range []string{manifest.SuccessName, manifest.ManifestName} {
+		if ok, err := root.Exists(ctx, prefix+"/"+name); err != nil || !ok {
+			t.Fatalf("%s/%s missing (%v)", prefix, name, err)
+		}
+	}
+	data, err := root.ReadAll(ctx, prefix+"/"+manifest.ManifestName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := manifest.DecodeManifest(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := format.NewDecoder(&m.Source.Table, m.Options.Columns, format.Options{Writetime: m.Options.Writetime, TTL: m.Options.TTL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nkey := 0
+	for _, c := range m.Options.Columns {
+		col := m.Source.Table.Column(c)
+		if col.Role == "partition_key" || col.Role == "clustering" {
+			nkey++
+		}
+	}
+	d := &dumpRows{m: m, keys: map[string]int{}}
+	listed := map[string]bool{}
+	var total int64
+	for _, f := range m.Files {
+		listed[f.Name] = true
+		raw, err := root.ReadAll(ctx, prefix+"/"+f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(raw)
+		if int64(len(raw)) != f.StoredBytes || hex.EncodeToString(sum[:]) != f.SHA256 {
+			t.Fatalf("part %s: %d bytes sha256 %x, manifest says %d bytes %s", f.Name, len(raw), sum, f.StoredBytes, f.SHA256)
+		}
+		pr, err := format.NewPartReader(bytes.NewReader(raw), f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		for {
+			line, err := pr.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("part %s: %v", f.Name, err)
+			}
+			var r format.Row
+			if err := dec.DecodeRow(line, &r); err != nil {
+				t.Fatalf("part %s line %d: %v", f.Name, n, err)
+			}
+			d.rows = append(d.rows, copyRow(r))
+			var k strings.Builder
+			for i := 0; i < nkey; i++ {
+				fmt.Fprintf(&k, "%x/", r.Values[i])
+			}
+			d.keys[k.String()]++
+			n++
+		}
+		_ = pr.Close()
+		if n != f.Rows {
+			t.Fatalf("part %s has %d rows, manifest says %d", f.Name, n, f.Rows)
+		}
+		total += n
+	}
+	if total != m.Totals.Rows {
+		t.Fatalf("parts hold %d rows, manifest totals say %d", total, m.Totals.Rows)
+	}
+	objs, _, err := root.ListAll(ctx, prefix+"/", "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		name := strings.TrimPrefix(o.Key, prefix+"/")
+		if strings.HasPrefix(name, "part-") && !listed[name] {
+			t.Errorf("unlisted part %s left in the dump", name)
+		}
+	}
+	return d
+}
+
+func copyRow(r format.Row) format.Row {
+	var c format.Row
+	for _, v := range r.Values {
+		if v == nil {
+			c.Values = append(c.Values, nil)
+		} else {
+			c.Values = append(c.Values, append([]byte{}, v...))
+		}
+	}
+	for _, v := range r.Writetime {
+		c.Writetime = append(c.Writetime, append([]int64(nil), v...))
+	}
+	for _, v := range r.TTL {
+		c.TTL = append(c.TTL, append([]int64(nil), v...))
+	}
+	return c
+}
+
+// sourceKeys reads every primary key of a table directly (one full scan
+// with the driver's paging), as hex of the key columns' raw bytes.
+func sourceKeys(t testing.TB, s *cql.Session, ks, table string, keyCols []string) map[string]int {
+	t.Helper()
+	iter := s.Driver().Query(fmt.Sprintf("SELECT %s FROM %s.%s", strings.Join(keyCols, ", "), ks, table)).PageSize(5000).Iter()
+	vals := make([]cql.Raw, len(keyCols))
+	dest := make([]any, len(keyCols))
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	out := map[string]int{}
+	for iter.Scan(dest...) {
+		var k strings.Builder
+		for _, v := range vals {
+			fmt.Fprintf(&k, "%x/", []byte(v))
+		}
+		out[k.String()]++
+	}
+	if err := iter.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// compareKeys fails unless the dump holds every source key exactly once
+// and nothing else.
+func compareKeys(t testing.TB, dump, src map[string]int) {
+	t.Helper()
+	missing, extra, dup := 0, 0, 0
+	for k, n := range dump {
+		if src[k] == 0 {
+			extra++
+		}
+		if n > 1 {
+			dup++
+		}
+	}
+	for k := range src {
+		if dump[k] == 0 {
+			missing++
+		}
+	}
+	if missing+extra+dup > 0 {
+		t.Fatalf("dump vs source: %d keys missing, %d extra, %d duplicated (dump %d keys, source %d)", missing, extra, dup, len(dump), len(src))
+	}
+}
+
+// kvTable creates ks.kv (p bigint, c int, s text static, v text) with
+// `partitions` partitions of `per` rows each, plus one wide partition
+// (p = -1) of `wide` rows; statics set on every partition.
+func kvTable(t testing.TB, s *cql.Session, partitions, per, wide int) (ks string, rows int) {
+	t.Helper()
+	ks = cqltest.Keyspace(t, s)
+	cqltest.Exec(t, s, "CREATE TABLE "+ks+".kv (p bigint, c int, s text STATIC, v text, PRIMARY KEY (p, c))")
+	n := partitions*per + wide
+	cqltest.Insert(t, s, "INSERT INTO "+ks+".kv (p, c, s, v) VALUES (?, ?, ?, ?)", n, 64, func(i int) []any {
+		if i < wide {
+			return []any{int64(-1), i, "wide", fmt.Sprintf("w%07d", i)}
+		}
+		j := i - wide
+		p := int64(j / per)
+		return []any{p, j % per, fmt.Sprintf("static-%d", p), fmt.Sprintf("value-%d-%d", p, j%per)}
+	})
+	return ks, n
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// exporterBinary builds cmd/exporter once per test process.
+func exporterBinary(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "lading-exporter-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "exporter")
+		out, err := exec.Command("go", "build", "-o", binPath, "github.com/lading-dev/lading/cmd/exporter").CombinedOutput()
+		if err != nil {
+			binErr = errors.New("go build ./cmd/exporter: " + err.Error() + "\n" + string(out))
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}

@@ -1,0 +1,350 @@
+package export
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lading-dev/lading/internal/cql"
+	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/internal/throttle"
+	"github.com/lading-dev/lading/pkg/format"
+	"github.com/lading-dev/lading/pkg/manifest"
+	"github.com/lading-dev/lading/pkg/objstore"
+	"github.com/lading-dev/lading/pkg/schema"
+)
+
+// Result says what a run did.
+type Result struct {
+	// Dump is <batch>/<table>/<timestamp>.
+	Dump string
+	// AlreadyComplete: _SUCCESS was there when the run started.
+	AlreadyComplete bool
+	// Complete: the dump is complete (_SUCCESS written by this run or
+	// found already there).
+	Complete bool
+	// Units in the plan; Committed by this run; Skipped because already
+	// committed; Lost to another attempt's commit.
+	Units, Committed, Skipped, Lost int
+	// Rows and StoredBytes this run wrote in its committed units.
+	Rows, StoredBytes int64
+	// Manifest is the complete dump's manifest, when this run finished it.
+	Manifest *manifest.Manifest
+}
+
+// exporter is one run's shared state.
+type exporter struct {
+	cfg    Config
+	root   *objstore.Bucket
+	d      dump
+	plan   *manifest.Plan
+	src    *source
+	ptn    *cql.Partitioner
+	ring   *cql.Ring
+	logger *slog.Logger
+	run    *report.Run
+
+	cols     []*schema.Column // exported, in row order
+	timed    []int            // indexes into cols with WRITETIME/TTL
+	wtTypes  []*schema.Type   // result type of WRITETIME per timed column
+	ttlTypes []*schema.Type   // result type of TTL per timed column
+	enc      *format.Encoder
+	scanner  *cql.Scanner
+	ext      string
+}
+
+// Run exports one table as DESIGN.md's plan/commit/finish protocol says:
+// it finds or creates the batch's dump, fixes or checks its plan, reads
+// and commits every uncommitted unit of its shard with cfg.Parallel
+// readers, and, when every unit of the plan is committed, finishes the
+// dump (manifest.json, unlisted parts deleted, _SUCCESS). A dump already
+// complete is left as it is. Errors carry their exit class
+// (internal/fault): bad options, a missing table or a changed schema are
+// usage errors; anything else is worth retrying, and the next run
+// continues from the commits.
+func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) (Result, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return Result{}, err
+	}
+	srcCfg, err := cql.ParseURL(cfg.Source)
+	if err != nil {
+		return Result{}, err
+	}
+	root, err := objstore.Open(ctx, cfg.Dest)
+	if err != nil {
+		return Result{}, fmt.Errorf("--dest: %w", err)
+	}
+	defer root.Close()
+	d, err := resolveDump(ctx, root, cfg, logger)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Dump: d.String()}
+	x := &exporter{cfg: cfg, root: root, d: d, logger: logger.With("dump", d.String()), run: run}
+	if done, err := x.alreadyComplete(ctx); err != nil || done {
+		res.AlreadyComplete, res.Complete = done, done
+		return res, err
+	}
+
+	s, err := cql.Connect(ctx, srcCfg, cql.Options{Logger: logger, Env: cfg.Env})
+	if err != nil {
+		return res, err
+	}
+	defer s.Close()
+	if err := x.prepare(ctx, s); err != nil {
+		return res, err
+	}
+	res.Units = len(x.plan.Units)
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		x.watchSchema(ctx, cancel)
+	}()
+	err = x.work(ctx, &res)
+	cancel(nil)
+	<-watchDone
+	if err != nil {
+		if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) {
+			err = c
+		}
+		return res, err
+	}
+	if err := x.checkSchema(context.WithoutCancel(ctx)); err != nil {
+		return res, err
+	}
+	m, err := x.finish(context.WithoutCancel(ctx))
+	if err != nil {
+		return res, err
+	}
+	if m == nil {
+		x.logger.Info("this run's units are done; other units are not committed yet", "units", len(x.plan.Units))
+		return res, nil
+	}
+	res.Complete, res.Manifest = true, m
+	return res, nil
+}
+
+// alreadyComplete reports whether the dump has _SUCCESS; if so, parts
+// that its manifest does not list (left by an attempt that died after
+// the finisher's sweep) are deleted.
+func (x *exporter) alreadyComplete(ctx context.Context) (bool, error) {
+	ok, err := x.root.Exists(ctx, x.d.key(manifest.SuccessName))
+	if err != nil || !ok {
+		return false, err
+	}
+	x.logger.Info("dump already complete")
+	data, err := x.root.ReadAll(ctx, x.d.key(manifest.ManifestName))
+	if err != nil {
+		return true, fmt.Errorf("read manifest of complete dump: %w", err)
+	}
+	m, err := manifest.DecodeManifest(data)
+	if err != nil {
+		return true, fault.Usagef("%s: %w", x.root.Location().Join(x.d.key(manifest.ManifestName)), err)
+	}
+	return true, x.sweep(ctx, m)
+}
+
+// prepare reads the source schema and the ring, fixes or checks the plan
+// and builds the scanner and the encoder.
+func (x *exporter) prepare(ctx context.Context, s *cql.Session) error {
+	ks, name := x.cfg.keyspaceTable()
+	t, info, err := cql.ReadTable(ctx, s, ks, name)
+	if err != nil {
+		return err
+	}
+	if t.QualifiedName() != x.cfg.Table {
+		return fault.Usagef("--table %s: the table is named %s (names are case-sensitive)", x.cfg.Table, t.QualifiedName())
+	}
+	p, err := cql.PartitionerByName(info.Partitioner)
+	if err != nil {
+		return fault.Usage(err)
+	}
+	x.src = &source{s: s, table: t, info: info, part: p}
+	x.ptn = p
+	if x.plan, err = loadOrCreatePlan(ctx, x.root, x.d, x.src, x.cfg, x.logger); err != nil {
+		return err
+	}
+	if x.ring, err = cql.ReadRing(ctx, s, p, ks); err != nil {
+		return err
+	}
+	// The plan's table and columns decide the rows (they equal the live
+	// ones: sameSource checked).
+	pt := &x.plan.Source.Table
+	for _, name := range x.plan.Options.Columns {
+		x.cols = append(x.cols, pt.Column(name))
+	}
+	for i, c := range x.cols {
+		if !cql.Timed(c) {
+			continue
+		}
+		x.timed = append(x.timed, i)
+		wt, ttl := "bigint", "int"
+		if c.T.MultiCell() {
+			wt, ttl = "list<bigint>", "list<int>"
+		}
+		wtT, _ := schema.Parse(wt, nil)
+		ttlT, _ := schema.Parse(ttl, nil)
+		x.wtTypes = append(x.wtTypes, wtT)
+		x.ttlTypes = append(x.ttlTypes, ttlT)
+	}
+	opts := x.plan.Options
+	if x.enc, err = format.NewEncoder(pt, opts.Columns, format.Options{Writetime: opts.Writetime, TTL: opts.TTL}); err != nil {
+		return err
+	}
+	if x.ext, err = format.Extension(opts.Compression); err != nil {
+		return fault.Usage(err)
+	}
+	spec := cql.ScanSpec{
+		Table: pt, Columns: x.cols, Writetime: opts.Writetime, TTL: opts.TTL,
+		Where: opts.Where, AllowFiltering: opts.AllowFiltering,
+		PageSize: x.cfg.PageSize, Consistency: opts.Consistency,
+		Limiter: throttle.NewLimiter(x.cfg.MaxRate, 0),
+	}
+	if x.cfg.MaxInflight > 0 {
+		spec.Gate = throttle.NewController(throttle.Config{Name: "source", Min: x.cfg.MaxInflight, Max: x.cfg.MaxInflight}, x.run, x.logger)
+	}
+	if x.scanner, err = cql.NewScanner(s, spec, x.logger, x.run); err != nil {
+		return err
+	}
+	if sc := x.scanner.Timed(); len(sc) != len(x.timed) {
+		return fmt.Errorf("scanner times %d columns, encoder %d", len(sc), len(x.timed))
+	}
+	return nil
+}
+
+// work runs every uncommitted unit of this shard with cfg.Parallel
+// workers. After the first failure no new unit starts; units under way
+// finish (their commits save work for the next run), and the first error
+// is returned.
+func (x *exporter) work(ctx context.Context, res *Result) error {
+	committed, err := x.committedUnits(ctx)
+	if err != nil {
+		return err
+	}
+	var todo []manifest.Unit
+	for i, u := range x.plan.Units {
+		if i%x.cfg.Shards != x.cfg.Shard {
+			continue
+		}
+		if committed[u.ID] {
+			res.Skipped++
+			continue
+		}
+		todo = append(todo, u)
+	}
+	x.run.Set("units_total", int64(len(x.plan.Units)))
+	var done atomic.Int64
+	done.Store(int64(len(committed)))
+	x.run.Set("units_done", done.Load())
+	x.logger.Info("exporting", "units", len(todo), "already_committed", len(committed), "of", len(x.plan.Units),
+		"parallel", x.cfg.Parallel, "shard", fmt.Sprintf("%d/%d", x.cfg.Shard, x.cfg.Shards))
+
+	var (
+		mu       sync.Mutex
+		firstErr error
+		next     int
+		wg       sync.WaitGroup
+	)
+	take := func() (manifest.Unit, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr != nil || next >= len(todo) || ctx.Err() != nil {
+			return manifest.Unit{}, false
+		}
+		next++
+		return todo[next-1], true
+	}
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	for range min(x.cfg.Parallel, len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				u, ok := take()
+				if !ok {
+					return
+				}
+				outcome, rows, stored, err := x.doUnit(ctx, u)
+				if err != nil {
+					fail(err)
+					return
+				}
+				mu.Lock()
+				switch outcome {
+				case unitCommitted:
+					res.Committed++
+					res.Rows += rows
+					res.StoredBytes += stored
+				case unitSkipped:
+					res.Skipped++
+				case unitLost:
+					res.Lost++
+				}
+				mu.Unlock()
+				x.run.Set("units_done", done.Add(1))
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+type unitOutcome int
+
+const (
+	unitCommitted unitOutcome = iota
+	unitSkipped
+	unitLost
+)
+
+// doUnit exports one unit unless it is committed by now.
+func (x *exporter) doUnit(ctx context.Context, u manifest.Unit) (unitOutcome, int64, int64, error) {
+	ok, err := x.root.Exists(ctx, x.d.key(manifest.CommitName(u.ID)))
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("check commit of unit %s: %w", u.ID, err)
+	}
+	if ok {
+		return unitSkipped, 0, 0, nil
+	}
+	ur, err := x.newUnitRun(u)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	start := time.Now()
+	won, err := ur.do(ctx)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	var stored int64
+	for _, f := range ur.files {
+		stored += f.StoredBytes
+	}
+	if !won {
+		x.logger.Info("unit committed by another attempt; ours is discarded", "unit", u.ID, "attempt", ur.attempt)
+		x.run.Add("units_lost", 1)
+		return unitLost, 0, 0, nil
+	}
+	x.logger.Debug("unit committed", "unit", u.ID, "attempt", ur.attempt, "rows", ur.rows, "parts", len(ur.files), "took", elapsed(start))
+	return unitCommitted, ur.rows, stored, nil
+}

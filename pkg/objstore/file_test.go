@@ -22,6 +22,7 @@ func openFileBucket(t *testing.T, dir string) *objstore.Bucket {
 }
 
 func TestFileConformance(t *testing.T) {
+	t.Parallel()
 	objstoretest.RunConformanceTests(t, func(t *testing.T) objstoretest.Harness {
 		return objstoretest.Harness{
 			Bucket:      openFileBucket(t, filepath.Join(t.TempDir(), "store")),

@@ -174,6 +174,7 @@ func (d *gcsDriver) Delete(ctx context.Context, key string) error {
 
 type gcsWriter struct {
 	w      *storage.Writer
+	opts   WriterOptions
 	cancel context.CancelFunc
 	key    string
 	done   bool
@@ -193,7 +194,7 @@ func (d *gcsDriver) NewWriter(ctx context.Context, key string, opts WriterOption
 		w.SendCRC32C = true
 		w.CRC32C = opts.CRC32C
 	}
-	return &gcsWriter{w: w, cancel: cancel, key: key}, nil
+	return &gcsWriter{w: w, opts: opts, cancel: cancel, key: key}, nil
 }
 
 // gcsChunkSize is the resumable chunk (a multiple of 256 KiB). An object
@@ -228,7 +229,15 @@ func (w *gcsWriter) Close() error {
 	}
 	w.done = true
 	defer w.cancel()
-	return gcsErr("write", w.key, w.w.Close())
+	err := w.w.Close()
+	var ge *googleapi.Error
+	if err != nil && w.opts.HasCRC32C && errors.As(err, &ge) && ge.Code == http.StatusBadRequest &&
+		strings.Contains(strings.ToLower(ge.Message), "crc32c") {
+		// The service refused bytes that do not match the declared CRC32C.
+		return &ChecksumError{Key: w.key, Algorithm: "crc32c", Want: fmt.Sprintf("%08x", w.opts.CRC32C), Got: "another value computed by the store",
+			Detail: "refused by the store: " + redact(err).Error()}
+	}
+	return gcsErr("write", w.key, err)
 }
 
 // Abort cancels the upload before it is finalised: nothing becomes

@@ -40,6 +40,7 @@ func openGCSBucket(t *testing.T) *objstore.Bucket {
 }
 
 func TestGCSConformance(t *testing.T) {
+	t.Parallel()
 	testenv.GCS(t)
 	objstoretest.RunConformanceTests(t, func(t *testing.T) objstoretest.Harness {
 		return objstoretest.Harness{

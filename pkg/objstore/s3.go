@@ -153,6 +153,33 @@ func s3Err(op, key string, err error) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
+// isBadDigest reports the store refusing bytes whose checksum differs
+// from the one sent with them.
+func isBadDigest(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch":
+		return true
+	}
+	return false
+}
+
+// checksumRefused turns the store's refusal of a declared checksum into a
+// *ChecksumError (permanent: the bytes are not the declared ones); when
+// lading computed the checksum itself, the bytes changed on the way and
+// another try may pass.
+func checksumRefused(key string, declared bool, sent, computed uint32, err error) error {
+	ce := &ChecksumError{Key: key, Algorithm: "crc32c", Want: fmt.Sprintf("%08x", sent), Got: fmt.Sprintf("%08x", computed),
+		Detail: "refused by the store: " + err.Error()}
+	if declared {
+		return ce
+	}
+	return Retryable(ce)
+}
+
 // isInvalidRange reports a 416: a read starting at or past the end.
 func isInvalidRange(err error) bool {
 	var ae smithy.APIError

@@ -220,12 +220,22 @@ func (w *s3Writer) setAttrs(contentType **string, class *types.StorageClass) {
 	}
 }
 
-// wholeCRC is the CRC32C told to the store: the declared one if any.
-func (w *s3Writer) wholeCRC() *string {
+// sentCRC is the CRC32C told to the store: the declared one if any.
+func (w *s3Writer) sentCRC() uint32 {
 	if w.opts.HasCRC32C {
-		return s3CRC32C(w.opts.CRC32C)
+		return w.opts.CRC32C
 	}
-	return s3CRC32C(w.crc)
+	return w.crc
+}
+
+func (w *s3Writer) wholeCRC() *string { return s3CRC32C(w.sentCRC()) }
+
+// writeErr maps the error of the request that commits the object.
+func (w *s3Writer) writeErr(op string, err error) error {
+	if isBadDigest(err) {
+		return checksumRefused(w.key, w.opts.HasCRC32C, w.sentCRC(), w.crc, redact(err))
+	}
+	return s3Err(op, w.key, err)
 }
 
 func (w *s3Writer) Close() error {
@@ -262,7 +272,7 @@ func (w *s3Writer) Close() error {
 	}
 	if _, err := w.d.client.CompleteMultipartUpload(w.ctx, in); err != nil {
 		w.abortUpload()
-		return s3Err("complete multipart upload of", w.key, err)
+		return w.writeErr("complete multipart upload of", err)
 	}
 	return nil
 }
@@ -282,7 +292,10 @@ func (w *s3Writer) putObject() error {
 	}
 	_, err := w.d.client.PutObject(w.ctx, in)
 	w.buf = nil
-	return s3Err("put", w.key, err)
+	if err != nil {
+		return w.writeErr("put", err)
+	}
+	return nil
 }
 
 // abortUpload discards a multipart upload's parts, even when the caller's

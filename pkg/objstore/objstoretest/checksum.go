@@ -66,6 +66,10 @@ func testDeclaredCRC32CDriver(t *testing.T, h Harness) {
 				t.Errorf("the store accepted %d bytes declared with a wrong CRC32C", tc.size)
 				_ = d.Delete(c, key)
 			} else {
+				var ce *objstore.ChecksumError
+				if !errors.As(err, &ce) {
+					t.Errorf("refused, but with %v; want a *ChecksumError (a verification failure, not a retry)", err)
+				}
 				t.Logf("refused as expected: %v", err)
 			}
 			checkAbsent(t, c, h.Bucket, key)

@@ -80,6 +80,7 @@ func (d *s3Driver) NewWriter(ctx context.Context, key string, opts WriterOptions
 	}
 	if opts.Size > 0 && opts.Size <= int64(partSize) {
 		w.buf = make([]byte, 0, opts.Size)
+		w.nbufs = 1
 	}
 	return w, nil
 }
@@ -140,7 +141,7 @@ func (w *s3Writer) getBuf() ([]byte, error) {
 		return b, nil
 	default:
 	}
-	if w.nbufs == 0 && w.uploadID == nil {
+	if w.nbufs == 0 {
 		// The first buffer grows with the data: small objects stay small.
 		w.nbufs++
 		return make([]byte, 0, min(w.partSize, 64<<10)), nil

@@ -67,6 +67,8 @@ type CompressOptions struct {
 	Concurrency int
 }
 
+const maxWindow = 128 << 20
+
 type zstdKey struct{ level, concurrency int }
 
 var (
@@ -74,7 +76,9 @@ var (
 	gzipWriters  sync.Map // level -> *sync.Pool of *gzip.Writer
 	zstdDecoders = sync.Pool{New: func() any {
 		// Concurrency 1: synchronous, no goroutines to leak from a pool.
-		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false))
+		// The window cap bounds the memory a hostile part can claim; it
+		// admits zstd --long=27 streams.
+		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxWindow))
 		if err != nil {
 			panic(fmt.Sprintf("zstd decoder: %v", err)) // static options; cannot fail
 		}

@@ -48,7 +48,7 @@ func NewDecoder(t *schema.Table, columns []string, opts Options) (*Decoder, erro
 // the decoder's columns (each at most once) and, when captured,
 // "_writetime" and "_ttl", with a value of the right JSON type and range
 // for its column, is an error naming the column. A null value is the same
-// as an absent key.
+// as an absent key. After an error, r's contents are unspecified.
 func (d *Decoder) DecodeRow(line []byte, r *Row) (err error) {
 	p := &d.p
 	p.buf, p.pos = line, 0

@@ -547,6 +547,9 @@ func (p *parser) vector(t *schema.Type) error {
 	p.pos++ // '['
 	et := t.Params[0]
 	size := fixedSize(et)
+	if size < 0 {
+		return p.errorf("%s is too large", t)
+	}
 	for i := 0; i < t.Dim; i++ {
 		if i > 0 {
 			if !p.consume(',') {

@@ -38,8 +38,8 @@ func emptyAsString(k schema.Kind) bool {
 }
 
 // fixedSize is the serialized size of t when all its values have one size
-// (Cassandra's valueLengthIfFixed), else 0. Vectors store such elements
-// without a length prefix.
+// (Cassandra's valueLengthIfFixed), else 0; -1 for a vector too large to
+// hold in memory. Vectors store such elements without a length prefix.
 func fixedSize(t *schema.Type) int {
 	switch t.Kind {
 	case schema.Boolean:
@@ -51,7 +51,11 @@ func fixedSize(t *schema.Type) int {
 	case schema.UUID, schema.Timeuuid:
 		return 16
 	case schema.Vector:
-		return fixedSize(t.Params[0]) * t.Dim
+		e := fixedSize(t.Params[0])
+		if e < 0 || t.Dim > 1<<31/max(e, 1) {
+			return -1
+		}
+		return e * t.Dim
 	}
 	return 0
 }
@@ -383,6 +387,9 @@ func appendUDT(dst []byte, t *schema.Type, raw []byte) ([]byte, error) {
 func appendVector(dst []byte, t *schema.Type, raw []byte) ([]byte, error) {
 	et := t.Params[0]
 	size := fixedSize(et)
+	if size < 0 || t.Dim > len(raw) {
+		return dst, fmt.Errorf("vector: %d bytes cannot hold %d elements", len(raw), t.Dim)
+	}
 	if size > 0 && len(raw) != size*t.Dim {
 		return dst, fmt.Errorf("vector: want %d bytes, got %d", size*t.Dim, len(raw))
 	}

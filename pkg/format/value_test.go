@@ -187,6 +187,7 @@ func TestParseRejects(t *testing.T) {
 		{"vector<float, 3>", `[1,2,3,4]`, "has 3 elements, got more"},
 		{"vector<float, 2>", `[1,null]`, "cannot be null"},
 		{"vector<float, 2>", `[1,""]`, "want 4 bytes, got 0"},
+		{"vector<vector<bigint, 1073741824>, 4>", `[]`, "too large"},
 		{"int", ``, "want an integer for int, got the end of the line"},
 		{"int", `nul`, "want an integer"},
 	} {
@@ -245,6 +246,8 @@ func TestEncodeRejects(t *testing.T) {
 		{"vector<text, 2>", varvec([]byte("a")), "element 1: truncated"},
 		{"vector<text, 1>", []byte{5, 'a'}, "element 0: truncated"},
 		{"vector<text, 1>", append(varvec([]byte("a")), 0), "trailing"},
+		{"vector<vector<bigint, 1073741824>, 4>", []byte{1}, "cannot hold"},
+		{"vector<text, 3>", []byte{0, 0}, "cannot hold"},
 	} {
 		typ := mustType(t, c.typ, udts)
 		got, err := AppendValue(nil, typ, c.raw)

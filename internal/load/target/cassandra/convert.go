@@ -116,16 +116,17 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 			return dst, false, fmt.Errorf("partition key column %s is null", c.name)
 		}
 		pkParts[i] = v
-		keyArgs = append(keyArgs, own(v))
+		keyArgs = bindValue(keyArgs, c.t, v)
 		keyBytes += len(v) + valueOverhead
 	}
+	pkN := len(keyArgs)
 	nullCK := 0
 	for _, c := range tb.ck {
 		v := valueOf(row, c.idx)
 		if v == nil {
 			nullCK++
 		}
-		keyArgs = append(keyArgs, own(v))
+		keyArgs = bindValue(keyArgs, c.t, v)
 		if v != nil {
 			keyBytes += len(v) + valueOverhead
 		}
@@ -137,7 +138,7 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 	group := joinKey(pkParts)
 	newPartition := group != cv.lastPK
 	cv.lastPK = group
-	pkArgs := keyArgs[:len(tb.pk)]
+	pkArgs := keyArgs[:pkN:pkN]
 	rowKey := keyArgs
 	if staticOnly {
 		rowKey = pkArgs
@@ -212,9 +213,9 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 			if groups == nil {
 				groups = map[cellTime]*grp{}
 			}
-			n := len(tb.pk) + len(tb.scalars)
-			if !staticOnly {
-				n += len(tb.ck)
+			n := len(tb.scalars)
+			if staticOnly {
+				n = len(tb.statics)
 			}
 			g = &grp{args: make([]any, n)}
 			for i := range g.args {
@@ -228,17 +229,42 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 	}
 	for _, ct := range order {
 		g := groups[ct]
-		copy(g.args, rowKey)
 		ts, ttl := cv.bindTime(ct)
-		args := append(g.args, ts, ttl)
-		if staticOnly {
-			args = compactStatic(tb, args)
-		}
+		args := make([]any, 0, len(rowKey)+len(g.args)+2)
+		args = append(append(append(args, rowKey...), g.args...), ts, ttl)
 		q := tb.insertRow
 		if staticOnly {
 			q = tb.insertStatic
 		}
 		dst = append(dst, mut(stmt{q, args}, g.bytes))
+	}
+
+	// Tuple columns, each by a statement of its own (see bind.go).
+	for _, c := range tb.cols {
+		v := valueOf(row, c.idx)
+		if !c.tuple || v == nil {
+			continue
+		}
+		static := c.c.Role == schema.Static
+		if staticOnly && !static {
+			return dst, false, fmt.Errorf("column %s has a value in a row without clustering key", c.name)
+		}
+		ct, expired, err := cv.timeOf(row, c, 0, now)
+		if err != nil {
+			return dst, false, err
+		}
+		count(static, expired)
+		if expired || static && !newPartition {
+			continue
+		}
+		note(static, ct)
+		w := rowKey
+		if static {
+			w = pkArgs
+		}
+		ts, ttl := cv.bindTime(ct)
+		args := bindValue([]any{ts, ttl}, c.t, v)
+		dst = append(dst, mut(stmt{c.add, append(args, w...)}, len(v)))
 	}
 
 	// Multi-cell columns, cell by cell.
@@ -371,15 +397,14 @@ func metaIndex(row *format.Row, c *col, es []elem, i int) int {
 // marker is an INSERT of the key alone (every other column unset).
 func (cv *converter) marker(key []any, staticOnly bool, ts, ttl any, mut func(stmt, int) load.Mutation) load.Mutation {
 	tb := cv.tb
-	q, n := tb.insertRow, len(tb.pk)+len(tb.ck)+len(tb.scalars)
+	q, n := tb.insertRow, len(tb.scalars)
 	if staticOnly {
-		q, n = tb.insertStatic, len(tb.pk)+len(tb.statics)
+		q, n = tb.insertStatic, len(tb.statics)
 	}
-	args := make([]any, n, n+2)
-	for i := range args {
-		args[i] = gocql.UnsetValue
+	args := append(make([]any, 0, len(key)+n+2), key...)
+	for range n {
+		args = append(args, gocql.UnsetValue)
 	}
-	copy(args, key)
 	return mut(stmt{q, append(args, ts, ttl)}, 0)
 }
 
@@ -389,20 +414,11 @@ func (cv *converter) scalarIndex(c *col, staticOnly bool) int {
 	if staticOnly {
 		for i, s := range tb.statics {
 			if s == c {
-				return len(tb.pk) + i
+				return i
 			}
 		}
 	}
-	return len(tb.pk) + len(tb.ck) + c.scalarPos
-}
-
-// compactStatic trims a static-only row's arguments to insertStatic's
-// shape (key, statics, timestamp, TTL).
-func compactStatic(tb *Table, args []any) []any {
-	n := len(tb.pk) + len(tb.statics)
-	out := make([]any, 0, n+2)
-	out = append(out, args[:n]...)
-	return append(out, args[len(args)-2:]...)
+	return c.scalarPos
 }
 
 // cellRun is a run of cells with one writetime and TTL.

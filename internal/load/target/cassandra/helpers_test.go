@@ -111,3 +111,14 @@ func TestMain(m *testing.M) {
 
 var _ = fmt.Sprintf
 var _ = time.Now
+
+func openStore(u string) (*objstore.Bucket, error) { return objstore.Open(context.Background(), u) }
+
+// emptyStore deletes every object of a store and closes it.
+func emptyStore(b *objstore.Bucket) {
+	objs, _, _ := b.ListAll(context.Background(), "", "")
+	for _, o := range objs {
+		b.Delete(context.Background(), o.Key)
+	}
+	b.Close()
+}

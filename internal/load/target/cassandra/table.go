@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -36,6 +39,7 @@ type col struct {
 	c     *schema.Column
 	t     *schema.Type
 	multi bool
+	tuple bool // a top-level tuple: written by a statement of its own
 	// stmt writes this multi-cell column's cells; discard removes list
 	// elements by value; read reads a list and its writetimes.
 	add, discard, read string
@@ -80,7 +84,7 @@ func newTable(t *Target, m *manifest.Manifest, name string, exists bool) (*Table
 		if c == nil {
 			return nil, fmt.Errorf("manifest: column %q is not in the table", n)
 		}
-		cc := &col{name: n, idx: i, c: c, t: c.T, multi: c.T.MultiCell()}
+		cc := &col{name: n, idx: i, c: c, t: c.T, multi: c.T.MultiCell(), tuple: c.T.Kind == schema.Tuple}
 		switch c.Role {
 		case schema.PartitionKey:
 			pk[c.Position] = cc
@@ -113,14 +117,18 @@ func quoted(cs []*col) []string {
 	return out
 }
 
-func marks(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+func marks(cs []*col) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = marker(c.t)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func where(cs []*col) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
-		parts[i] = schema.QuoteIdent(c.name) + " = ?"
+		parts[i] = schema.QuoteIdent(c.name) + " = " + marker(c.t)
 	}
 	return strings.Join(parts, " AND ")
 }
@@ -133,6 +141,15 @@ func (tb *Table) build() {
 		if tb.counter {
 			continue
 		}
+		w := rowWhere
+		if c.c.Role == schema.Static {
+			w = statWhere
+		}
+		qn := schema.QuoteIdent(c.name)
+		if c.tuple {
+			c.add = fmt.Sprintf("UPDATE %s USING TIMESTAMP ? AND TTL ? SET %s = %s WHERE %s", tb.q, qn, marker(c.t), w)
+			continue
+		}
 		if !c.multi {
 			c.scalarPos = len(tb.scalars)
 			tb.scalars = append(tb.scalars, c)
@@ -141,11 +158,6 @@ func (tb *Table) build() {
 			}
 			continue
 		}
-		w := rowWhere
-		if c.c.Role == schema.Static {
-			w = statWhere
-		}
-		qn := schema.QuoteIdent(c.name)
 		switch c.t.Kind {
 		case schema.UDT:
 			sets := make([]string, len(c.t.Fields))
@@ -178,10 +190,10 @@ func (tb *Table) build() {
 			tb.counterStat = fmt.Sprintf("UPDATE %s SET %s WHERE %s", tb.q, strings.Join(ss, ", "), statWhere)
 		}
 	} else {
-		all := append(quoted(keys), quoted(tb.scalars)...)
-		tb.insertRow = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) USING TIMESTAMP ? AND TTL ?", tb.q, strings.Join(all, ", "), marks(len(all)))
-		st := append(quoted(tb.pk), quoted(tb.statics)...)
-		tb.insertStatic = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) USING TIMESTAMP ? AND TTL ?", tb.q, strings.Join(st, ", "), marks(len(st)))
+		all := append(append([]*col{}, keys...), tb.scalars...)
+		tb.insertRow = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) USING TIMESTAMP ? AND TTL ?", tb.q, strings.Join(quoted(all), ", "), marks(all))
+		st := append(append([]*col{}, tb.pk...), tb.statics...)
+		tb.insertStatic = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) USING TIMESTAMP ? AND TTL ?", tb.q, strings.Join(quoted(st), ", "), marks(st))
 	}
 	// Verification reads every dumped column, with WRITETIME and TTL of
 	// the timed ones when the dump has them.
@@ -195,7 +207,7 @@ func (tb *Table) build() {
 		sel = append(sel, "WRITETIME("+qn+")", "TTL("+qn+")")
 	}
 	if len(sel) == 0 {
-		sel = quoted(keys)
+		sel = []string{"COUNT(*)"}
 	}
 	tb.selectRow = fmt.Sprintf("SELECT %s FROM %s WHERE %s", strings.Join(sel, ", "), tb.q, rowWhere)
 	tb.selectStatic = fmt.Sprintf("SELECT %s FROM %s WHERE %s LIMIT 1", strings.Join(sel, ", "), tb.q, statWhere)
@@ -270,8 +282,22 @@ func (tb *Table) Classify(err error) load.ErrorKind {
 		// A counter write whose outcome is unknown cannot be retried.
 		return load.Fatal
 	}
-	if cql.IsRetryable(err) {
+	if transient(err) {
 		return load.Overloaded
 	}
+	if errors.Is(err, gocql.ErrFrameTooBig) {
+		return load.TooLarge
+	}
 	return load.Fatal
+}
+
+// transient reports client-side errors that say nothing about the
+// request: no answer in time, a lost connection, no host right now.
+func transient(err error) bool {
+	var ne net.Error
+	return errors.Is(err, gocql.ErrTimeoutNoResponse) || errors.Is(err, gocql.ErrConnectionClosed) ||
+		errors.Is(err, gocql.ErrNoConnections) || errors.Is(err, gocql.ErrNoStreams) ||
+		errors.Is(err, gocql.ErrTooManyTimeouts) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.As(err, &ne)
 }

@@ -123,19 +123,20 @@ type want struct {
 func (tb *Table) compareRow(ctx context.Context, row *format.Row, now, readAt time.Time, wt, ttl bool) ([]load.Mismatch, error) {
 	var key []any
 	for _, c := range tb.pk {
-		key = append(key, cql.Raw(valueOf(row, c.idx)))
+		key = bindValue(key, c.t, valueOf(row, c.idx))
 	}
+	pkN := len(key)
 	staticOnly := len(tb.ck) > 0
 	for _, c := range tb.ck {
 		v := valueOf(row, c.idx)
 		if v != nil {
 			staticOnly = false
 		}
-		key = append(key, cql.Raw(v))
+		key = bindValue(key, c.t, v)
 	}
 	q := tb.selectRow
 	if staticOnly {
-		q, key = tb.selectStatic, key[:len(tb.pk)]
+		q, key = tb.selectStatic, key[:pkN]
 	}
 	// Expected states.
 	wants := make([]want, len(tb.cols))
@@ -158,7 +159,13 @@ func (tb *Table) compareRow(ctx context.Context, row *format.Row, now, readAt ti
 	vals := make([]cql.Raw, len(tb.cols))
 	wts := make([]cql.Raw, len(tb.cols))
 	ttls := make([]cql.Raw, len(tb.cols))
-	for i := range tb.cols {
+	tuples := make([]*tupleDest, len(tb.cols))
+	for i, c := range tb.cols {
+		if c.tuple {
+			tuples[i] = newTupleDest(c.t)
+			dest = append(dest, tuples[i].dests()...)
+			continue
+		}
 		dest = append(dest, &vals[i])
 	}
 	for i, c := range tb.cols {
@@ -166,14 +173,19 @@ func (tb *Table) compareRow(ctx context.Context, row *format.Row, now, readAt ti
 			dest = append(dest, &wts[i], &ttls[i])
 		}
 	}
+	var n int64
 	if len(tb.cols) == 0 {
-		ks := make([]cql.Raw, len(tb.pk)+len(tb.ck))
-		dest = dest[:0]
-		for i := range ks {
-			dest = append(dest, &ks[i])
-		}
+		dest = []any{&n}
 	}
 	err := tb.t.s.Query(q, key...).WithContext(ctx).Consistency(tb.t.cons).Scan(dest...)
+	if err == nil && len(tb.cols) == 0 && n == 0 {
+		err = gocql.ErrNotFound
+	}
+	for i, d := range tuples {
+		if d != nil {
+			vals[i] = d.value(wts[i] != nil || !cql.Timed(tb.cols[i].c))
+		}
+	}
 	if errors.Is(err, gocql.ErrNotFound) {
 		if rowExpected {
 			return []load.Mismatch{{Detail: "row missing in the target"}}, nil

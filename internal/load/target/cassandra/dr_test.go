@@ -1,0 +1,267 @@
+package cassandra_test
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/lading-dev/lading/internal/cql"
+	"github.com/lading-dev/lading/internal/testenv"
+)
+
+// buildCommands builds cmd/exporter, cmd/shipper and cmd/loader into a
+// temporary directory.
+func buildCommands(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, c := range []string{"exporter", "shipper", "loader"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, c), "github.com/lading-dev/lading/cmd/"+c)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", c, err, out)
+		}
+	}
+	return dir
+}
+
+func runCmd(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = os.Environ()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", filepath.Base(bin), strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// everyTypeSchema has every CQL type as a column, a user type used
+// frozen and not, a static column and descending clustering.
+const everyTypeSchema = `CREATE TYPE %[1]s.addr (street text, zip int, tags frozen<set<text>>);
+CREATE TABLE %[1]s.every (
+  id uuid, day date, seq timeuuid,
+  a ascii, bi bigint, bl blob, bo boolean, de decimal, db double, du duration, fl float,
+  ine inet, i int, si smallint, te text, ti time, ts timestamp, tu timeuuid, tiny tinyint,
+  u uuid, vc varchar, vi varint,
+  li list<int>, se set<text>, ma map<text, bigint>, fli frozen<list<text>>,
+  tup tuple<int, text>, ad addr, fad frozen<addr>, vec vector<float, 3>,
+  st text static, sli list<int> static,
+  PRIMARY KEY ((id, day), seq)) WITH CLUSTERING ORDER BY (seq DESC)`
+
+// fillEveryType writes rows with varied writetimes, TTLs, appends at
+// other times, and nulls.
+func fillEveryType(t *testing.T, e *env, ks string, partitions int) int {
+	t.Helper()
+	for _, stmt := range strings.Split(fmt.Sprintf(everyTypeSchema, ks), ";\n") {
+		e.exec(stmt)
+	}
+	rows := 0
+	for p := range partitions {
+		id := gocql.TimeUUID()
+		day := "2026-11-" + fmt.Sprintf("%02d", 1+p%28)
+		base := int64(1_700_000_000_000_000 + p*1000)
+		e.exec(fmt.Sprintf("UPDATE %s.every USING TIMESTAMP %d SET st = 'static %d', sli = [%d, %d] WHERE id = %s AND day = '%s'", ks, base, p, p, p+1, id, day))
+		for r := range 3 {
+			seq := gocql.TimeUUID()
+			ttl := ""
+			if r == 1 {
+				ttl = " AND TTL 86400"
+			}
+			e.exec(fmt.Sprintf(`INSERT INTO %s.every (id, day, seq, a, bi, bl, bo, de, db, du, fl, ine, i, si, te, ti, ts, tu, tiny, u, vc, vi,
+				li, se, ma, fli, tup, ad, fad, vec) VALUES (%s, '%s', %s, 'ascii %d', %d, 0xcafe%02x, %v, 12345678901234567890.%03d, %v, 1h2m3s%dns, 1.5, '10.0.%d.1', %d, %d, 'text é %d', '08:12:54.123456789', '2026-11-22 15:45:30.123Z', now(), %d, %s, 'vc', %d00000000000000000000,
+				[1, 2, %d], {'x', 'y%d'}, {'k': %d}, ['f', 'g'], (%d, 'tup'), {street: 'main %d', zip: %d}, {street: 'frozen', zip: 1, tags: {'a', 'b'}}, [1.5, -2.25, %d.0])
+				USING TIMESTAMP %d%s`,
+				ks, id, day, seq, p, int64(p)*1e12, p%256, r%2 == 0, p, 0.1+float64(p), p, p%250, p, p%30000, p, p%128, gocql.TimeUUID(), p,
+				r, p, p*7, p, p, p, r, base+int64(r)*10, ttl))
+			rows++
+			if r == 2 {
+				// Later appends and element writes at other timestamps, one
+				// with a TTL; a null written over a value.
+				e.exec(fmt.Sprintf("UPDATE %s.every USING TIMESTAMP %d SET li = li + [%d], se = se + {'late'}, ma = ma + {'late': 1} WHERE id = %s AND day = '%s' AND seq = %s", ks, base+500, 100+p, id, day, seq))
+				e.exec(fmt.Sprintf("UPDATE %s.every USING TIMESTAMP %d AND TTL 7200 SET ma = ma + {'ttl': 2}, ad.street = 'moved' WHERE id = %s AND day = '%s' AND seq = %s", ks, base+600, id, day, seq))
+				e.exec(fmt.Sprintf("UPDATE %s.every USING TIMESTAMP %d SET te = null WHERE id = %s AND day = '%s' AND seq = %s", ks, base+700, id, day, seq))
+			}
+		}
+	}
+	return rows
+}
+
+// snapshot reads a table as JSON rows keyed by primary key, with the
+// writetime and TTL of every regular and static column.
+type rowSnap struct {
+	values string
+	meta   map[string]any
+}
+
+var timedColumns = []string{"a", "bi", "bl", "bo", "de", "db", "du", "fl", "ine", "i", "si", "te", "ti", "ts", "tu", "tiny", "u", "vc", "vi", "li", "se", "ma", "fli", "tup", "ad", "fad", "vec", "st", "sli"}
+
+func snapshot(t *testing.T, e *env, ks string) map[string]rowSnap {
+	t.Helper()
+	out := map[string]rowSnap{}
+	iter := e.s.Query("SELECT JSON * FROM " + ks + ".every").Consistency(gocql.One).Iter()
+	var js string
+	for iter.Scan(&js) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(js), &m); err != nil {
+			t.Fatal(err)
+		}
+		out[fmt.Sprint(m["id"], " ", m["day"], " ", m["seq"])] = rowSnap{values: js}
+	}
+	if err := iter.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sel := []string{"id", "day", "seq"}
+	for _, c := range timedColumns {
+		sel = append(sel, "writetime("+c+")", "ttl("+c+")")
+	}
+	iter = e.s.Query("SELECT " + strings.Join(sel, ", ") + " FROM " + ks + ".every").Consistency(gocql.One).Iter()
+	var id, seq gocql.UUID
+	var day time.Time
+	raws := make([]cql.Raw, 2*len(timedColumns))
+	dest := []any{&id, &day, &seq}
+	for i := range raws {
+		dest = append(dest, &raws[i])
+	}
+	for iter.Scan(dest...) {
+		k := fmt.Sprint(id, " ", day.Format("2006-01-02"), " ", seq)
+		s := out[k]
+		s.meta = map[string]any{}
+		for i, c := range timedColumns {
+			s.meta["wt_"+c] = fmt.Sprintf("%x", raws[2*i])
+			s.meta["ttl_"+c] = decodeTTL(raws[2*i+1])
+		}
+		out[k] = s
+	}
+	if err := iter.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// decodeTTL turns TTL(c) (an int, or a list of ints and nulls for a
+// multi-cell column) into nil, a float64 or a []any of them.
+func decodeTTL(v []byte) any {
+	if v == nil {
+		return nil
+	}
+	if len(v) == 4 {
+		return float64(int32(binary.BigEndian.Uint32(v)))
+	}
+	n := int(binary.BigEndian.Uint32(v))
+	v = v[4:]
+	out := make([]any, 0, n)
+	for range n {
+		l := int32(binary.BigEndian.Uint32(v))
+		v = v[4:]
+		if l < 0 {
+			out = append(out, nil)
+			continue
+		}
+		out = append(out, float64(int32(binary.BigEndian.Uint32(v[:l]))))
+		v = v[l:]
+	}
+	return out
+}
+
+// compareTTL compares TTL values (numbers or lists of numbers and nulls):
+// the restored one may be lower by up to slack seconds, never higher.
+func ttlClose(src, dst any, slack float64) bool {
+	switch s := src.(type) {
+	case nil:
+		return dst == nil
+	case float64:
+		d, ok := dst.(float64)
+		return ok && d <= s && d >= s-slack
+	case []any:
+		d, ok := dst.([]any)
+		if !ok || len(d) != len(s) {
+			return false
+		}
+		for i := range s {
+			if !ttlClose(s[i], d[i], slack) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// Disaster recovery end to end: a table with every type is exported with
+// writetimes and TTLs, shipped to S3, dropped, and restored by the
+// loader; --verify full passes and the restored rows, writetimes and TTLs
+// equal the source's (TTLs within the seconds elapsed).
+func TestDisasterRecovery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the commands")
+	}
+	e := newEnv(t)
+	bins := buildCommands(t)
+	endpoint, bucket := testenv.S3(t)
+	nrows := fillEveryType(t, e, e.ks, 20)
+	src := snapshot(t, e, e.ks)
+	if len(src) != nrows {
+		t.Fatalf("source has %d rows, want %d", len(src), nrows)
+	}
+	taken := time.Now()
+
+	dumps := "file://" + t.TempDir()
+	s3 := "s3://" + bucket + "/dr-test/" + e.ks + "?endpoint=" + url.QueryEscape(endpoint)
+	t.Cleanup(func() {
+		if b, err := openStore(s3); err == nil {
+			emptyStore(b)
+		}
+	})
+	out := runCmd(t, filepath.Join(bins, "exporter"), "--source", "cassandra://"+e.hosts, "--table", e.ks+".every", "--dest", dumps, "--batch", "dr", "--writetime", "--ttl", "--splits", "8")
+	t.Logf("exporter: %s", strings.TrimSpace(out))
+	out = runCmd(t, filepath.Join(bins, "shipper"), "--from", dumps, "--to", s3)
+	t.Logf("shipper: %s", strings.TrimSpace(out))
+
+	e.exec("DROP TABLE " + e.ks + ".every")
+	e.exec("DROP TYPE " + e.ks + ".addr")
+	out = runCmd(t, filepath.Join(bins, "loader"), "--from", s3, "--to", e.target(), "--create-table", "--verify", "full")
+	t.Logf("loader: %s", strings.TrimSpace(out))
+	if !strings.Contains(out, fmt.Sprintf("loaded dr/%s.every/", e.ks)) || !strings.Contains(out, "verify full: passed") {
+		t.Fatalf("loader did not load and verify the dump: %s", out)
+	}
+
+	dst := snapshot(t, e, e.ks)
+	if len(dst) != len(src) {
+		t.Errorf("restored %d rows, source had %d", len(dst), len(src))
+	}
+	slack := time.Since(taken).Seconds() + 2
+	bad := 0
+	for k, s := range src {
+		d, ok := dst[k]
+		if !ok {
+			t.Errorf("row %s missing", k)
+			bad++
+			continue
+		}
+		if d.values != s.values {
+			t.Errorf("row %s:\n  source   %s\n  restored %s", k, s.values, d.values)
+			bad++
+		}
+		for _, c := range timedColumns {
+			if fmt.Sprint(s.meta["wt_"+c]) != fmt.Sprint(d.meta["wt_"+c]) {
+				t.Errorf("row %s column %s: writetime %v, source %v", k, c, d.meta["wt_"+c], s.meta["wt_"+c])
+				bad++
+			}
+			if !ttlClose(s.meta["ttl_"+c], d.meta["ttl_"+c], slack) {
+				t.Errorf("row %s column %s: ttl %v, source %v (slack %.0fs)", k, c, d.meta["ttl_"+c], s.meta["ttl_"+c], slack)
+				bad++
+			}
+		}
+		if bad > 20 {
+			t.Fatal("too many differences")
+		}
+	}
+}

@@ -59,7 +59,9 @@ type tupleDest struct {
 	elems []cql.Raw
 }
 
-func newTupleDest(t *schema.Type) *tupleDest { return &tupleDest{elems: make([]cql.Raw, len(t.Params))} }
+func newTupleDest(t *schema.Type) *tupleDest {
+	return &tupleDest{elems: make([]cql.Raw, len(t.Params))}
+}
 
 // dests returns the scan destinations of the tuple's elements.
 func (d *tupleDest) dests() []any {

@@ -170,14 +170,25 @@ func (b *Bucket) ListPage(ctx context.Context, prefix, delimiter, pageToken stri
 	return p, b.wrap("list", prefix, err)
 }
 
-// List calls fn for every page of a listing, in key order.
+// List calls fn for every page of a listing, in key order. Each common
+// prefix is handed to fn once, even when a store repeats it on a later
+// page (fake-gcs-server does).
 func (b *Bucket) List(ctx context.Context, prefix, delimiter string, fn func(Page) error) error {
-	token := ""
+	token, last := "", ""
 	for {
 		p, err := b.ListPage(ctx, prefix, delimiter, token, 1000)
 		if err != nil {
 			return err
 		}
+		fresh := p.Prefixes[:0:0]
+		for _, pre := range p.Prefixes {
+			if last != "" && pre <= last {
+				continue
+			}
+			fresh = append(fresh, pre)
+			last = pre
+		}
+		p.Prefixes = fresh
 		if err := fn(p); err != nil {
 			return err
 		}

@@ -246,11 +246,12 @@ func kvTable(t testing.TB, s *cql.Session, partitions, per, wide int) (ks string
 	ks = cqltest.Keyspace(t, s)
 	cqltest.Exec(t, s, "CREATE TABLE "+ks+".kv (p bigint, c int, s text STATIC, v text, PRIMARY KEY (p, c))")
 	n := partitions*per + wide
-	cqltest.Insert(t, s, "INSERT INTO "+ks+".kv (p, c, s, v) VALUES (?, ?, ?, ?)", n, 64, func(i int) []any {
-		if i < wide {
-			return []any{int64(-1), i, "wide", fmt.Sprintf("w%07d", i)}
-		}
-		j := i - wide
+	stmt := "INSERT INTO " + ks + ".kv (p, c, s, v) VALUES (?, ?, ?, ?)"
+	cqltest.InsertBatches(t, s, stmt, wide, 100, 64, func(i int) []any {
+		h := sha256.Sum256([]byte(fmt.Sprint(i)))
+		return []any{int64(-1), i, "wide", hex.EncodeToString(h[:12])}
+	})
+	cqltest.InsertBatches(t, s, stmt, partitions*per, per, 64, func(j int) []any {
 		p := int64(j / per)
 		return []any{p, j % per, fmt.Sprintf("static-%d", p), fmt.Sprintf("value-%d-%d", p, j%per)}
 	})

@@ -130,12 +130,14 @@ func checkPlan(root *objstore.Bucket, key string, data []byte, src *source, opts
 	if err != nil {
 		return nil, fault.Usagef("%s: %w", root.Location().Join(key), err)
 	}
+	// The source first: a changed schema also changes the default
+	// columns, and the schema change is the news.
+	if err := sameSource(&plan.Source, src); err != nil {
+		return nil, err
+	}
 	if diffs := manifest.OptionsConflict(plan.Options, opts); len(diffs) > 0 {
 		return nil, fault.Usagef("options contradict the dump's plan (%s): %s; use the plan's options or another --batch",
 			root.Location().Join(key), strings.Join(diffs, "; "))
-	}
-	if err := sameSource(&plan.Source, src); err != nil {
-		return nil, err
 	}
 	return plan, nil
 }

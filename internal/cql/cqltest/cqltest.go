@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
 	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/testenv"
 )
@@ -119,6 +121,58 @@ func Insert(t testing.TB, s *cql.Session, stmt string, n, inflight int, args fun
 				}
 				if err != nil {
 					once.Do(func() { firstErr = fmt.Errorf("insert %d: %w", i, err); cancel() })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		t.Fatal(firstErr)
+	}
+}
+
+// InsertBatches is Insert with consecutive statements grouped into
+// unlogged batches of up to size (callers keep one batch in one
+// partition); a batch never crosses a multiple of size.
+func InsertBatches(t testing.TB, s *cql.Session, stmt string, n, size, inflight int, args func(i int) []any) {
+	t.Helper()
+	if size <= 1 {
+		Insert(t, s, stmt, n, inflight, args)
+		return
+	}
+	if inflight <= 0 {
+		inflight = 64
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var once sync.Once
+	var firstErr error
+	batches := (n + size - 1) / size
+	for range inflight {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				b := int(next.Add(1) - 1)
+				if b >= batches || ctx.Err() != nil {
+					return
+				}
+				var err error
+				for try := 0; try < 5; try++ {
+					batch := s.Driver().Batch(gocql.UnloggedBatch)
+					for i := b * size; i < min((b+1)*size, n); i++ {
+						batch.Query(stmt, args(i)...)
+					}
+					if err = batch.ExecContext(ctx); err == nil {
+						break
+					}
+					time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
+				}
+				if err != nil {
+					once.Do(func() { firstErr = fmt.Errorf("insert batch %d: %w", b, err); cancel() })
 					return
 				}
 			}

@@ -117,7 +117,7 @@ go_tool() {
 	[[ -x $out ]] && return 0
 	tmp=$(mktemp -d "$CACHE/tmp/go-$name.XXXXXX")
 	log "building $pkg@$ver (once; cached in $CACHE/bin)"
-	(cd "$tmp" && GOFLAGS= GOWORK=off GOBIN="$tmp" go install "$pkg@$ver") || { rm -rf "$tmp"; return 1; }
+	(cd "$tmp" && GOFLAGS='' GOWORK=off GOBIN="$tmp" go install "$pkg@$ver") || { rm -rf "$tmp"; return 1; }
 	mv "$tmp/$(basename "$pkg")" "$out"
 	rm -rf "$tmp"
 }
@@ -133,7 +133,7 @@ build_helpers() {
 	out=$CACHE/bin/helpers-$h
 	[[ -x $out/svcinit && -x $out/cqlping && -x $out/testfmt ]] && return 0
 	tmp=$(mktemp -d "$CACHE/tmp/helpers.XXXXXX")
-	(cd "$SCRIPT_DIR" && GOFLAGS= GOWORK=off go build -o "$tmp/" ./cqlping ./svcinit ./testfmt) || { rm -rf "$tmp"; return 1; }
+	(cd "$SCRIPT_DIR" && GOFLAGS='' GOWORK=off go build -o "$tmp/" ./cqlping ./svcinit ./testfmt) || { rm -rf "$tmp"; return 1; }
 	mv -T "$tmp" "$out" 2>/dev/null || rm -rf "$tmp" # lost a race with another build: fine
 	find "$CACHE/bin" -maxdepth 1 -name 'helpers-*' -mtime +14 -exec rm -rf {} + 2>/dev/null || true
 }
@@ -224,6 +224,7 @@ spawn() {
 	shift
 	rm -f "$RUN/$s.pid"
 	# Own session (survives the caller's Ctrl-C), no inherited fds beyond 0-2 (our locks).
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	env LADING_SERVICES_TAG="$s" setsid bash -c '
 		for fd in /proc/$$/fd/*; do n=${fd##*/}; ((n > 2)) && exec {n}>&-; done 2>/dev/null
 		echo $$ >"$0"

@@ -48,13 +48,20 @@ with_lease_lock() {
 	) 8>"$RUN/.lease-lock"
 }
 
-services_up() {
+# shellcheck disable=SC2317 # called through with_lease_lock
+register_and_up() {
+	echo $$ >"$LEASES/$$"
 	# shellcheck disable=SC2086 # SERVICES is a word list
-	with_lease_lock eval 'echo $$ >"$LEASES/$$" && "$SVC" up '"$SERVICES" || return 1
+	"$SVC" up $SERVICES
+}
+
+services_up() {
+	with_lease_lock register_and_up || return 1
 	eval "$("$SVC" env)"
 	export LADING_REQUIRE_SERVICES=1
 }
 
+# shellcheck disable=SC2317 # called through with_lease_lock
 stop_if_last() {
 	local f others=()
 	rm -f "$LEASES/$$"
@@ -89,6 +96,7 @@ run_tests() {
 	rm -f "$summary"
 	# shellcheck disable=SC2046,SC2086
 	mapfile -t race < <(existing $RACE_PKGS | xargs -r go list -e 2>/dev/null | sort -u)
+	# shellcheck disable=SC2086
 	mapfile -t nonrace < <(go list -e ${GOLISTFLAGS:-} ./... 2>/dev/null | sort -u | comm -23 - <(printf '%s\n' "${race[@]}" | sort -u))
 	# If listing failed, let go test itself report why.
 	((${#nonrace[@]} + ${#race[@]})) || nonrace=(./...)

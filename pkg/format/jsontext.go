@@ -1,6 +1,7 @@
 package format
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"unicode/utf8"
@@ -20,9 +21,9 @@ func appendJSONString(dst, s []byte) ([]byte, error) {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if plain[s[i]] {
-			i++
-			continue
+		i += plainPrefix(s[i:])
+		if i >= len(s) {
+			break
 		}
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -217,6 +218,26 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
+// plainPrefix returns how many bytes at the start of b are plain, eight
+// at a time while it can (SWAR: a byte below 0x20, equal to '"' or '\\',
+// or with its top bit set stops the word).
+func plainPrefix(b []byte) int {
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		q := w ^ (lsb * '"')
+		bs := w ^ (lsb * '\\')
+		if ((w-lsb*0x20)&^w|(q-lsb)&^q|(bs-lsb)&^bs|w)&msb != 0 {
+			break
+		}
+	}
+	for i < len(b) && plain[b[i]] {
+		i++
+	}
+	return i
+}
+
 var errSurrogate = errors.New("lone UTF-16 surrogate in \\u escape")
 
 // str consumes a JSON string and returns its unescaped bytes: a slice of
@@ -231,9 +252,7 @@ func (l *lexer) str() ([]byte, error) {
 	start := i
 	ascii := true
 	for {
-		for i < len(b) && plain[b[i]] {
-			i++
-		}
+		i += plainPrefix(b[i:])
 		if i >= len(b) {
 			break
 		}

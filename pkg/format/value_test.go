@@ -367,3 +367,21 @@ func TestNumbersRandom(t *testing.T) {
 		check(dect, dec(x, int32(rng.IntN(40)-20)))
 	}
 }
+
+// TestPlainPrefix checks the word-at-a-time scan against the table, with
+// every special byte at every position of a 20-byte string.
+func TestPlainPrefix(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 20; pos++ {
+			b := bytes.Repeat([]byte{'a'}, 20)
+			b[pos] = byte(c)
+			want := 20
+			if !plain[c] {
+				want = pos
+			}
+			if got := plainPrefix(b); got != want {
+				t.Fatalf("byte %#x at %d: %d, want %d", c, pos, got, want)
+			}
+		}
+	}
+}

@@ -107,9 +107,10 @@ func TestRejects(t *testing.T) {
 
 	o = e.opts(e.storeURL + "/" + prefix)
 	o.MaxRejects = 1
+	o.Verify = load.VerifyCount
 	o.Run = report.New("loader")
 	res := e.run(o)
-	if d := res.Dumps[0]; d.Outcome != "loaded" || d.Counts.Rejects != 1 || d.Verify.Result != "passed" {
+	if d := res.Dumps[0]; d.Outcome != "loaded" || d.Counts.Rejects != 1 || d.Verify.Result != "passed" || d.Verify.Expected != 2 || d.Verify.Found != 2 {
 		t.Fatalf("%+v", d)
 	}
 	if n := e.count("rej"); n != 2 {

@@ -2,6 +2,8 @@ package cassandra
 
 import (
 	"bytes"
+	"hash/fnv"
+	"sync"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -70,6 +72,11 @@ func (o *listOp) appends() []stmt {
 // the dump's list whatever an earlier attempt left.
 func (o *listOp) writeCarefully(ctx context.Context) error {
 	tb := o.tb
+	// Two parts of one dump may reach the same static list at once: the
+	// read and the write of one list must not interleave with another's.
+	mu := tb.listLock(o.c.name, o.where)
+	mu.Lock()
+	defer mu.Unlock()
 	var val, wts cql.Raw
 	err := tb.t.s.Query(o.c.read, o.where...).WithContext(ctx).Consistency(tb.t.cons).Scan(&val, &wts)
 	if err != nil && !errors.Is(err, gocql.ErrNotFound) {
@@ -176,4 +183,17 @@ func beInt(b []byte) int64 {
 		v = v<<8 | int64(x)
 	}
 	return v
+}
+
+// listLock returns the lock of one list (column and row key), striped.
+func (tb *Table) listLock(column string, key []any) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(column))
+	for _, k := range key {
+		if r, ok := k.(cql.Raw); ok {
+			h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(r))))
+			h.Write(r)
+		}
+	}
+	return &tb.listLocks[h.Sum32()%uint32(len(tb.listLocks))]
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"syscall"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -64,6 +65,8 @@ type Table struct {
 	counterRow, counterStat string
 	selectRow, selectStatic string
 	selectCols              []*col // what selectRow returns after the key
+
+	listLocks [64]sync.Mutex // see listOp.writeCarefully
 }
 
 var _ load.Table = (*Table)(nil)

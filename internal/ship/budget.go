@@ -55,20 +55,22 @@ type upload struct {
 func (u upload) memory() int64 { return copyBufSize + int64(u.concurrency+1)*u.partSize }
 
 // uploadFor picks how to upload a file of size bytes so that the transfer
-// fits its share of the memory budget: the configured chunk size, or the
-// largest of 5 to 16 MiB that leaves room for two chunks in flight, raised
-// if needed so the file fits in maxParts chunks; then as many chunks in
-// flight (1 to 4) as the share holds.
+// fits its share of the memory budget. The chunk size is the configured
+// one, or the largest whole MiB from 5 to 16 MiB that leaves room for two
+// chunks (one filling, one in flight: larger chunks mean fewer requests,
+// which matters more than parallel chunks for resumable uploads), raised
+// if needed so the file fits in maxParts chunks. Then as many chunks go
+// in flight (1 to 4) as the share holds.
 func uploadFor(c Config, size int64) upload {
 	share := c.MaxMemory / int64(c.Transfers)
 	ps := c.PartSize
 	if ps == 0 {
-		ps = min(max((share-copyBufSize)/3, minPartSize), 16*mib)
+		ps = min(max((share-copyBufSize)/2/mib*mib, minPartSize), 16*mib)
 	}
 	if need := (size + maxParts - 1) / maxParts; ps < need {
-		ps = need
+		ps = (need + mib - 1) / mib * mib
 	}
-	ps = min((ps+mib-1)/mib*mib, maxPartSize)
+	ps = min(ps, maxPartSize)
 	conc := int((share-copyBufSize)/ps) - 1
 	return upload{partSize: ps, concurrency: min(max(conc, 1), maxConcurrency)}
 }

@@ -2,12 +2,12 @@ package cassandra
 
 import (
 	"bytes"
-	"hash/fnv"
-	"sync"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"sync"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 

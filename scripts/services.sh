@@ -234,22 +234,9 @@ spawn() {
 	die "$s did not start"
 }
 
-cassandra_jvm_opts() {
-	local lib=$1
+# The module flags Cassandra 5.0 needs on JDK 17 (as its conf/jvm17-server.options).
+jpms_opts() {
 	cat <<EOF
--Xms512m
--Xmx1g
--Xss256k
--XX:+UseG1GC
--XX:+ParallelRefProcEnabled
--XX:MaxTenuringThreshold=1
--XX:G1HeapRegionSize=16m
--XX:MaxGCPauseMillis=300
--XX:MaxDirectMemorySize=512m
--XX:+ExitOnOutOfMemoryError
--Djava.security.manager=allow
--Djava.net.preferIPv4Stack=true
--Djdk.attach.allowAttachSelf=true
 --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED
 --add-exports=java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED
 --add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED
@@ -273,6 +260,26 @@ cassandra_jvm_opts() {
 --add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED
 --add-opens=java.base/java.lang=ALL-UNNAMED
 --add-opens=java.base/java.util=ALL-UNNAMED
+EOF
+}
+
+cassandra_jvm_opts() {
+	local lib=$1
+	cat <<EOF
+-Xms512m
+-Xmx1g
+-Xss256k
+-XX:+UseG1GC
+-XX:+ParallelRefProcEnabled
+-XX:MaxTenuringThreshold=1
+-XX:G1HeapRegionSize=16m
+-XX:MaxGCPauseMillis=300
+-XX:MaxDirectMemorySize=512m
+-XX:+ExitOnOutOfMemoryError
+-Djava.security.manager=allow
+-Djava.net.preferIPv4Stack=true
+-Djdk.attach.allowAttachSelf=true
+$(jpms_opts)
 -Dio.netty.tryReflectionSetAccessible=true
 -Dio.netty.allocator.useCacheForAllThreads=true
 -Dio.netty.allocator.maxOrder=11
@@ -513,7 +520,15 @@ nodetool() {
 	java=$(find_java) || die "no JDK 17 (or 11) found"
 	home=$(cassandra_home)
 	[[ -f $home/.complete ]] || die "Cassandra is not installed; run: $0 install cassandra"
-	"$java" -Xmx128m -cp "$home/lib/*" -Dlogback.configurationFile=/dev/null \
+	local opts=()
+	mapfile -t opts < <(jpms_opts)
+	mkdir -p "$RUN"
+	cat >"$RUN/nodetool-logback.xml" <<EOF
+<configuration><appender name="E" class="ch.qos.logback.core.ConsoleAppender"><target>System.err</target>
+<encoder><pattern>%-5level %msg%n</pattern></encoder></appender><root level="ERROR"><appender-ref ref="E"/></root></configuration>
+EOF
+	"$java" -Xmx128m "${opts[@]}" -cp "$home/lib/*" -Dcassandra.logdir="$RUN" \
+		-Dlogback.configurationFile="file://$RUN/nodetool-logback.xml" \
 		org.apache.cassandra.tools.NodeTool -h $HOST -p $CASSANDRA_JMX_PORT "$@"
 }
 

@@ -192,7 +192,7 @@ func shardOf(table string, n int) int {
 	return int(h.Sum32() % uint32(n))
 }
 
-// printf writes a line for humans on stderr through the logger.
+// say logs a line for humans (stderr, through the logger).
 func (l *Loader) say(msg string, args ...any) { l.opts.Logger.Info(msg, args...) }
 
 // targetTableName is the target table's name for a dump's table.

@@ -134,6 +134,16 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 		}()
 	}
 	sz := newSizer(tbl.Limits(), o.BatchBytes, o.Run, log)
+	if m.Totals.Rows > 0 {
+		// What the schema and the dump say about row sizes, next to the
+		// limits the batches are sized under.
+		avg := m.Totals.Bytes / m.Totals.Rows
+		rowsPerBatch := int64(sz.limit()) / max(avg, 1)
+		o.Run.Event("batch_plan", "avg_row_json_bytes", avg, "columns", len(m.Source.Table.Columns),
+			"batch_bytes", sz.limit(), "hard_limit", tbl.Limits().MaxBytes, "rows_per_batch_about", rowsPerBatch,
+			"one_group_per_batch", tbl.Limits().SameGroup)
+		log.Info("batch plan", "avg_row_json_bytes", avg, "rows_per_batch_about", rowsPerBatch, "one_group_per_batch", tbl.Limits().SameGroup)
+	}
 	pl := newPool(lctx, tbl, o.Workers, sz, o.Run, log)
 	var (
 		mu       sync.Mutex

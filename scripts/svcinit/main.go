@@ -4,11 +4,11 @@
 //	svcinit waitport  -addr 127.0.0.1:8086 [-timeout 1m]
 //	svcinit s3init    -endpoint http://127.0.0.1:7070 -buckets a,b [-timeout 1m]
 //	svcinit gcsinit   -endpoint http://127.0.0.1:4443 -buckets a,b [-timeout 1m]
-//	svcinit s3probe   -endpoint http://127.0.0.1:7070 -bucket a     (feature report)
-//	svcinit gcsprobe  -endpoint http://127.0.0.1:4443 -bucket a     (feature report)
+//	svcinit s3probe   [-endpoint http://127.0.0.1:7070] [-bucket lading-test]   (feature report)
+//	svcinit gcsprobe  [-endpoint http://127.0.0.1:4443] [-bucket lading-test]   (feature report)
 //
 // S3 credentials and region come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
-// and AWS_REGION.
+// and AWS_REGION (default: those of `scripts/services.sh env`).
 package main
 
 import (
@@ -46,6 +46,14 @@ func main() {
 	bucket := fs.String("bucket", "lading-test", "bucket for probes")
 	timeout := fs.Duration("timeout", time.Minute, "give up after this long")
 	_ = fs.Parse(os.Args[2:])
+	if *endpoint == "" { // the defaults of `scripts/services.sh env`
+		switch os.Args[1] {
+		case "s3init", "s3probe":
+			*endpoint = envOr("LADING_S3_ENDPOINT", "http://127.0.0.1:7070")
+		case "gcsinit", "gcsprobe":
+			*endpoint = "http://" + envOr("STORAGE_EMULATOR_HOST", "127.0.0.1:4443")
+		}
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
@@ -75,6 +83,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "svcinit %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }
 
 func usage() {
@@ -124,8 +139,8 @@ func s3Client(endpoint string) *s3.Client {
 	}
 	creds := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{
-			AccessKeyID:     os.Getenv("AWS_ACCESS_KEY_ID"),
-			SecretAccessKey: os.Getenv("AWS_SECRET_ACCESS_KEY"),
+			AccessKeyID:     envOr("AWS_ACCESS_KEY_ID", "lading-test-access"),
+			SecretAccessKey: envOr("AWS_SECRET_ACCESS_KEY", "lading-test-secret"),
 			Source:          "env",
 		}, nil
 	})

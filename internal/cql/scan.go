@@ -94,6 +94,9 @@ type Scanner struct {
 	logger   *slog.Logger
 	run      *report.Run
 	pagePool sync.Pool
+	// fault, when set (tests), runs before each page request and fails it
+	// with its error.
+	fault func() error
 }
 
 // outKind says where a result column goes.
@@ -246,7 +249,15 @@ func (sc *Scanner) Scan(ctx context.Context, p *Partitioner, r Range, fn func(*P
 				}
 			}
 			start := time.Now()
-			pg, ns, err := sc.fetch(ctx, lo, hi, state)
+			var pg *Page
+			var ns []byte
+			var err error
+			if sc.fault != nil {
+				err = sc.fault()
+			}
+			if err == nil {
+				pg, ns, err = sc.fetch(ctx, lo, hi, state)
+			}
 			if g := sc.spec.Gate; g != nil {
 				g.Release(time.Since(start), Outcome(err))
 			}

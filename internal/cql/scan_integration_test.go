@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/cql/cqltest"
 	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/internal/throttle"
 	"github.com/lading-dev/lading/pkg/schema"
 )
 
@@ -249,5 +253,65 @@ func TestScanBadWhereIsUsageError(t *testing.T) {
 	err = sc.Scan(context.Background(), p, cql.Range{Start: p.Min, End: p.Min}, func(pg *cql.Page) error { n += len(pg.Rows); pg.Release(); return nil })
 	if err != nil || n != 1 {
 		t.Fatalf("scan with ALLOW FILTERING: %d rows, %v", n, err)
+	}
+}
+
+// Pages that fail with retryable errors are requested again from the same
+// paging state: every row is read exactly once, and the retries counted.
+func TestScanRetriesResumeFromPageState(t *testing.T) {
+	s := cqltest.Session(t)
+	ks := cqltest.Keyspace(t, s)
+	cqltest.Exec(t, s, "CREATE TABLE "+ks+".kv (k int, c int, PRIMARY KEY (k, c))")
+	const n = 2000
+	cqltest.InsertBatches(t, s, "INSERT INTO "+ks+".kv (k, c) VALUES (?, ?)", n, 100, 16, func(i int) []any { return []any{i / 100, i % 100} })
+	tab, _, err := cql.ReadTable(context.Background(), s, ks, "kv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := report.New("test")
+	spec := cql.ScanSpec{Table: tab, Columns: []*schema.Column{tab.Column("k"), tab.Column("c")}, PageSize: 37,
+		Retry: throttle.Backoff{Initial: time.Millisecond, Max: 5 * time.Millisecond, Attempts: 4}}
+	sc, err := cql.NewScanner(s, spec, nil, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	cql.SetFault(sc, func() error {
+		calls++
+		if calls%3 != 0 { // two failures, then success: within 4 attempts
+			return &gocql.RequestErrReadTimeout{}
+		}
+		return nil
+	})
+	p := murmur(t)
+	seen := map[string]int{}
+	err = sc.Scan(context.Background(), p, cql.Range{Start: p.Min, End: p.Min}, func(pg *cql.Page) error {
+		for _, r := range pg.Rows {
+			seen[fmt.Sprintf("%x/%x", r.Values[0], r.Values[1])]++
+		}
+		pg.Release()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != n {
+		t.Fatalf("%d distinct rows, want %d", len(seen), n)
+	}
+	for k, c := range seen {
+		if c != 1 {
+			t.Fatalf("row %s read %d times", k, c)
+		}
+	}
+	pages := run.Counter("pages")
+	if pages < n/37 || run.Counter("retries") != 2*pages {
+		t.Errorf("%d pages, %d retries; want 2 retries per page", pages, run.Counter("retries"))
+	}
+
+	// A page that keeps failing fails the scan, retryable (exit 1).
+	cql.SetFault(sc, func() error { return &gocql.RequestErrUnavailable{} })
+	err = sc.Scan(context.Background(), p, cql.Range{Start: p.Min, End: p.Min}, func(pg *cql.Page) error { pg.Release(); return nil })
+	if err == nil || fault.Code(err) != fault.ExitRetry || !strings.Contains(err.Error(), "giving up after 4 attempts") {
+		t.Fatalf("scan with a page failing for good: %v (exit %d)", err, fault.Code(err))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/pkg/manifest"
@@ -20,7 +21,8 @@ type dump struct {
 
 func (d dump) key(name string) string { return d.prefix + name }
 
-func (d dump) String() string { return d.prefix[:len(d.prefix)-1] }
+// String is <batch>/<table>/<timestamp>, or "" before the dump is known.
+func (d dump) String() string { return strings.TrimSuffix(d.prefix, "/") }
 
 // resolveDump finds or creates the batch's dump of the table: the
 // timestamp in <batch>/<table>/_state/dump.json, created by the first
@@ -59,6 +61,24 @@ func resolveDump(ctx context.Context, root *objstore.Bucket, cfg Config, logger 
 		return dump{}, fmt.Errorf("create dump marker: %w", err)
 	}
 	return dump{batch: cfg.Batch, table: cfg.Table, timestamp: ts, prefix: manifest.DumpPrefix(cfg.Batch, cfg.Table, ts)}, nil
+}
+
+// findDump returns the batch's dump of the table if its marker exists
+// (and agrees with an explicit timestamp), without creating anything.
+func findDump(ctx context.Context, root *objstore.Bucket, cfg Config) (dump, bool, error) {
+	key := manifest.DumpMarkerKey(cfg.Batch, cfg.Table)
+	got, err := readMarker(ctx, root, key)
+	if errors.Is(err, objstore.ErrNotFound) {
+		return dump{}, false, nil
+	}
+	if err != nil {
+		return dump{}, false, err
+	}
+	if cfg.Timestamp != "" && got.Timestamp != cfg.Timestamp {
+		return dump{}, false, fault.Usagef("batch %s already has dump %s of %s (named in %s); --timestamp %s would be a second one: use another --batch",
+			cfg.Batch, got.Timestamp, cfg.Table, key, cfg.Timestamp)
+	}
+	return dump{batch: cfg.Batch, table: cfg.Table, timestamp: got.Timestamp, prefix: manifest.DumpPrefix(cfg.Batch, cfg.Table, got.Timestamp)}, true, nil
 }
 
 func readMarker(ctx context.Context, root *objstore.Bucket, key string) (*manifest.DumpMarker, error) {

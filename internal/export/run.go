@@ -84,22 +84,38 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 		return Result{}, fmt.Errorf("--dest: %w", err)
 	}
 	defer root.Close()
-	d, err := resolveDump(ctx, root, cfg, logger)
+	// A complete dump needs no source: look before connecting.
+	d, found, err := findDump(ctx, root, cfg)
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Dump: d.String()}
-	x := &exporter{cfg: cfg, root: root, d: d, logger: logger.With("dump", d.String()), run: run}
-	if done, err := x.alreadyComplete(ctx); err != nil || done {
-		res.AlreadyComplete, res.Complete = done, done
-		return res, err
+	x := &exporter{cfg: cfg, root: root, d: d, logger: logger, run: run}
+	if found {
+		x.logger = logger.With("dump", d.String())
+		if done, err := x.alreadyComplete(ctx); err != nil || done {
+			return Result{Dump: d.String(), AlreadyComplete: done, Complete: done}, err
+		}
 	}
 
 	s, err := cql.Connect(ctx, srcCfg, cql.Options{Logger: logger, Env: cfg.Env})
 	if err != nil {
-		return res, err
+		return Result{Dump: d.String()}, err
 	}
 	defer s.Close()
+	// The table must exist before a dump of it is named.
+	if err := x.readSource(ctx, s); err != nil {
+		return Result{Dump: d.String()}, err
+	}
+	if !found {
+		if d, err = resolveDump(ctx, root, cfg, logger); err != nil {
+			return Result{}, err
+		}
+		x.d, x.logger = d, logger.With("dump", d.String())
+		if done, err := x.alreadyComplete(ctx); err != nil || done {
+			return Result{Dump: d.String(), AlreadyComplete: done, Complete: done}, err
+		}
+	}
+	res := Result{Dump: d.String()}
 	if err := x.prepare(ctx, s); err != nil {
 		return res, err
 	}
@@ -156,9 +172,8 @@ func (x *exporter) alreadyComplete(ctx context.Context) (bool, error) {
 	return true, x.sweep(ctx, m)
 }
 
-// prepare reads the source schema and the ring, fixes or checks the plan
-// and builds the scanner and the encoder.
-func (x *exporter) prepare(ctx context.Context, s *cql.Session) error {
+// readSource reads the source table's schema and the cluster's identity.
+func (x *exporter) readSource(ctx context.Context, s *cql.Session) error {
 	ks, name := x.cfg.keyspaceTable()
 	t, info, err := cql.ReadTable(ctx, s, ks, name)
 	if err != nil {
@@ -173,6 +188,15 @@ func (x *exporter) prepare(ctx context.Context, s *cql.Session) error {
 	}
 	x.src = &source{s: s, table: t, info: info, part: p}
 	x.ptn = p
+	return nil
+}
+
+// prepare fixes or checks the plan, reads the ring and builds the scanner
+// and the encoder.
+func (x *exporter) prepare(ctx context.Context, s *cql.Session) error {
+	ks := x.src.table.Keyspace
+	p := x.ptn
+	var err error
 	if x.plan, err = loadOrCreatePlan(ctx, x.root, x.d, x.src, x.cfg, x.logger); err != nil {
 		return err
 	}

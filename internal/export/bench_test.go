@@ -1,0 +1,241 @@
+package export_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lading-dev/lading/internal/cql"
+	"github.com/lading-dev/lading/internal/cql/cqltest"
+	"github.com/lading-dev/lading/pkg/format"
+	"github.com/lading-dev/lading/pkg/schema"
+)
+
+// benchRows is LADING_BENCH_ROWS, default 1,000,000.
+func benchRows(b testing.TB) int {
+	n := 1_000_000
+	if v := os.Getenv("LADING_BENCH_ROWS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return n
+}
+
+const benchDDL = `CREATE TABLE %s.bench (
+	id bigint, seq int, name text, email text, score double, tags set<text>,
+	created timestamp, payload blob, PRIMARY KEY (id, seq))`
+
+// benchUsage is what one export process cost.
+type benchUsage struct {
+	wall      time.Duration
+	cpu       time.Duration // user + system
+	maxRSSKiB int64
+	rows      int64
+	bytes     int64 // uncompressed NDJSON
+	stored    int64
+}
+
+func (u benchUsage) report(b *testing.B) {
+	b.ReportMetric(float64(u.rows)/u.wall.Seconds(), "rows/s")
+	b.ReportMetric(float64(u.bytes)/1e6/u.wall.Seconds(), "MB/s")
+	b.ReportMetric(u.cpu.Seconds()/(float64(u.rows)/1e6), "cpu-s/Mrows")
+	b.ReportMetric(float64(u.maxRSSKiB)/1024, "peak-RSS-MiB")
+	b.Logf("%d rows, %.1f MB NDJSON (%.1f MB stored) in %s: %.0f rows/s, %.1f MB/s, %.2f CPU s per million rows, peak RSS %.0f MiB",
+		u.rows, float64(u.bytes)/1e6, float64(u.stored)/1e6, u.wall.Round(time.Millisecond), float64(u.rows)/u.wall.Seconds(),
+		float64(u.bytes)/1e6/u.wall.Seconds(), u.cpu.Seconds()/(float64(u.rows)/1e6), float64(u.maxRSSKiB)/1024)
+}
+
+func usageOf(cmd *exec.Cmd, wall time.Duration) benchUsage {
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	return benchUsage{
+		wall:      wall,
+		cpu:       time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
+		maxRSSKiB: ru.Maxrss,
+	}
+}
+
+// BenchmarkExport exports a table of LADING_BENCH_ROWS rows (default 1M;
+// about 300 bytes of JSON a row: text, double, set, timestamp and a
+// 64-byte blob; 100 rows a partition) with the exporter binary at its
+// defaults to file:// and to the S3 server, and scans and encodes it
+// without any store (null sink). Each run is its own process, so CPU
+// time and peak RSS are the run's.
+func BenchmarkExport(b *testing.B) {
+	n := benchRows(b)
+	s := cqltest.Session(b)
+	ks := cqltest.Keyspace(b, s)
+	cqltest.Exec(b, s, fmt.Sprintf(benchDDL, ks))
+	start := time.Now()
+	payload := bytes.Repeat([]byte{0xab, 0x01, 0x7f, 0x00}, 16)
+	cqltest.InsertBatches(b, s, "INSERT INTO "+ks+".bench (id, seq, name, email, score, tags, created, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		n, 100, 64, func(i int) []any {
+			return []any{int64(i / 100), i % 100, fmt.Sprintf("customer %d", i), fmt.Sprintf("user%d@example.com", i),
+				float64(i) / 7, []string{"a", fmt.Sprint(i % 13)}, time.UnixMilli(1_700_000_000_000 + int64(i)), payload}
+		})
+	b.Logf("inserted %d rows in %s", n, time.Since(start).Round(time.Second))
+	bin := exporterBinary(b)
+
+	export := func(b *testing.B, dest string) {
+		for i := range b.N {
+			args := []string{"--source", cqltest.URL(b), "--table", ks + ".bench", "--dest", dest,
+				"--batch", fmt.Sprintf("bench-%d", i), "--report", b.TempDir() + "/report.json", "--log-level", "warn"}
+			cmd := exec.Command(bin, args...)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			t0 := time.Now()
+			if err := cmd.Run(); err != nil {
+				b.Fatalf("exporter: %v\n%s", err, out.String())
+			}
+			u := usageOf(cmd, time.Since(t0))
+			rep := readReport(b, args[len(args)-3])
+			u.rows, u.bytes, u.stored = rep.Counters["rows"], rep.Counters["bytes"], rep.Counters["stored_bytes"]
+			if u.rows != int64(n) {
+				b.Fatalf("exported %d rows, want %d\n%s", u.rows, n, out.String())
+			}
+			u.report(b)
+		}
+	}
+	b.Run("file", func(b *testing.B) { export(b, fileDest(b)) })
+	b.Run("s3", func(b *testing.B) { export(b, s3Dest(b)) })
+	b.Run("null", func(b *testing.B) {
+		for range b.N {
+			cmd := exec.Command(os.Args[0], "-test.run", "^TestBenchNullSinkChild$", "-test.v")
+			cmd.Env = append(os.Environ(), "LADING_BENCH_NULL_SINK="+ks+".bench")
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			t0 := time.Now()
+			if err := cmd.Run(); err != nil {
+				b.Fatalf("null sink: %v\n%s", err, out.String())
+			}
+			u := usageOf(cmd, time.Since(t0))
+			i := strings.Index(out.String(), "NULLSINK ")
+			if i < 0 {
+				b.Fatalf("null sink printed no result:\n%s", out.String())
+			}
+			if _, err := fmt.Sscanf(out.String()[i:], "NULLSINK %d %d", &u.rows, &u.bytes); err != nil || u.rows != int64(n) {
+				b.Fatalf("null sink: %d rows (%v), want %d\n%s", u.rows, err, n, out.String())
+			}
+			u.report(b)
+		}
+	})
+}
+
+type benchReport struct {
+	Counters map[string]int64 `json:"counters"`
+}
+
+func readReport(b testing.TB, path string) benchReport {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var r benchReport
+	if err := json.Unmarshal(data, &r); err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
+// TestBenchNullSinkChild is BenchmarkExport's null sink, run as a child
+// process: it scans the table named by LADING_BENCH_NULL_SINK the way the
+// exporter does (its splits, 4 readers, pages of 1000) and encodes every
+// row to NDJSON, storing nothing. It prints "NULLSINK <rows> <bytes>".
+func TestBenchNullSinkChild(t *testing.T) {
+	name := os.Getenv("LADING_BENCH_NULL_SINK")
+	if name == "" {
+		t.Skip("a child process of BenchmarkExport")
+	}
+	ks, table, _ := strings.Cut(name, ".")
+	s := cqltest.Session(t)
+	ctx := context.Background()
+	tab, info, err := cql.ReadTable(ctx, s, ks, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := cql.PartitionerByName(info.Partitioner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := cql.ReadRing(ctx, s, p, ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, _ := cql.ReadEstimates(ctx, s, p, ks, table)
+	splits := cql.Splits(ring, est, cql.SplitOptions{Min: 16})
+	var cols []*schema.Column
+	var names []string
+	for i := range tab.Columns {
+		cols = append(cols, &tab.Columns[i])
+		names = append(names, tab.Columns[i].Name)
+	}
+	sc, err := cql.NewScanner(s, cql.ScanSpec{Table: tab, Columns: cols}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := format.NewEncoder(tab, names, format.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var rows, nbytes int64
+	work := make(chan cql.Split)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var line []byte
+			var r format.Row
+			var myRows, myBytes int64
+			failed := false
+			for sp := range work {
+				if failed {
+					continue
+				}
+				err := sc.Scan(ctx, p, sp.Range, func(pg *cql.Page) error {
+					for i := range pg.Rows {
+						r.Values = pg.Rows[i].Values
+						var err error
+						if line, err = enc.AppendRow(line[:0], &r); err != nil {
+							return err
+						}
+						myBytes += int64(len(line))
+					}
+					myRows += int64(len(pg.Rows))
+					pg.Release()
+					return nil
+				})
+				if err != nil {
+					errs <- err
+					failed = true
+				}
+			}
+			mu.Lock()
+			rows, nbytes = rows+myRows, nbytes+myBytes
+			mu.Unlock()
+		}()
+	}
+	for _, sp := range splits {
+		work <- sp
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		t.Fatal(err)
+	default:
+	}
+	fmt.Printf("NULLSINK %d %d\n", rows, nbytes)
+}

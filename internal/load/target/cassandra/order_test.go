@@ -2,6 +2,7 @@ package cassandra_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,40 @@ func TestOrderDryRunAndWatch(t *testing.T) {
 	var v string
 	if err := e.s.Query("SELECT v FROM " + e.ks + ".ord WHERE k = 1 AND c = 1").Scan(&v); err != nil || v != "three" {
 		t.Errorf("value %q (%v), want the newest dump's", v, err)
+	}
+}
+
+// --state keeps the ledger in another store, leaving the dump store
+// untouched.
+func TestStateElsewhere(t *testing.T) {
+	e := newEnv(t)
+	_, prefix := loadtest.Write(t, e.store, loadtest.Dump{Table: blobTable("st", "int"), Parts: [][]format.Row{{blobRow(loadtest.Int(1), loadtest.Int(1), []byte("v"))}}})
+	stateURL := "file://" + t.TempDir()
+	o := e.opts(e.storeURL)
+	o.State = stateURL
+	if d := e.run(o).Dumps[0]; d.Outcome != "loaded" || d.Dump != prefix {
+		t.Fatalf("%+v", d)
+	}
+	if recs := e.loadedRecords(); len(recs) != 0 {
+		t.Errorf("ledger written into the dump store: %v", recs)
+	}
+	state, err := openStore(stateURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer state.Close()
+	objs, _, err := state.ListAll(context.Background(), "loads/", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ob := range objs {
+		found = found || strings.Contains(ob.Key, "/loaded/")
+	}
+	if !found {
+		t.Errorf("no loaded record under %s/loads/: %v", stateURL, objs)
+	}
+	if d := e.run(o).Dumps[0]; d.Outcome != "already loaded" {
+		t.Errorf("second run: %+v", d)
 	}
 }

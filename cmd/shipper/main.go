@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/lading-dev/lading/internal/cli"
@@ -61,6 +62,12 @@ func main() {
 
 	app.Main(func(ctx context.Context, rt *cli.Runtime) error {
 		cfg.MaxMemory, cfg.PartSize, cfg.BWLimit = int64(maxMem), int64(part), int64(bwlimit)
+		if rt.Env("GOMEMLIMIT") == "" {
+			// The budget bounds the transfers' buffers; this keeps the
+			// garbage they leave from doubling the heap before it is
+			// collected (the rest of the process needs about 40 MB).
+			debug.SetMemoryLimit(cfg.MaxMemory + memoryOverhead)
+		}
 		if check != "" {
 			if cfg.From != "" || cfg.To != "" {
 				return fault.Usagef("--check takes no --from or --to")
@@ -79,6 +86,10 @@ func main() {
 		return err
 	})
 }
+
+// memoryOverhead is what the process may use beyond --max-memory before
+// the Go runtime collects garbage more eagerly.
+const memoryOverhead = 64 << 20
 
 func printShip(rt *cli.Runtime, cfg ship.Config, res ship.Result) {
 	for _, d := range res.Dumps {

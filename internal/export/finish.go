@@ -94,7 +94,7 @@ func (x *exporter) writeManifest(ctx context.Context, m *manifest.Manifest, data
 	key := x.d.key(manifest.ManifestName)
 	err := x.root.CreateIfAbsent(ctx, key, data)
 	if err == nil {
-		x.logger.Info("manifest written", "dump", x.d.String(), "files", m.Totals.Files, "rows", m.Totals.Rows)
+		x.logger.Info("manifest written", "files", m.Totals.Files, "rows", m.Totals.Rows)
 		return nil
 	}
 	if !errors.Is(err, objstore.ErrExists) {
@@ -155,7 +155,7 @@ func (x *exporter) sweep(ctx context.Context, m *manifest.Manifest) error {
 		deleted++
 	}
 	if deleted > 0 {
-		x.logger.Info("deleted parts no commit lists", "dump", x.d.String(), "parts", deleted)
+		x.logger.Info("deleted parts no commit lists", "parts", deleted)
 		x.run.Add("parts_deleted", int64(deleted))
 	}
 	return nil
@@ -183,7 +183,7 @@ func (x *exporter) writeSuccess(ctx context.Context, m *manifest.Manifest, manif
 		return fmt.Errorf("write _SUCCESS: %w", err)
 	}
 	if err == nil {
-		x.logger.Info("dump complete", "dump", x.d.String(), "files", m.Totals.Files, "rows", m.Totals.Rows, "stored_bytes", m.Totals.StoredBytes)
+		x.logger.Info("dump complete", "files", m.Totals.Files, "rows", m.Totals.Rows, "stored_bytes", m.Totals.StoredBytes)
 	}
 	return nil
 }

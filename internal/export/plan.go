@@ -102,7 +102,7 @@ func loadOrCreatePlan(ctx context.Context, root *objstore.Bucket, d dump, src *s
 	err = root.CreateIfAbsent(ctx, key, data)
 	switch {
 	case err == nil:
-		logger.Info("planned", "units", len(plan.Units), "splits", countRanges(plan), "dump", d.String())
+		logger.Info("planned", "units", len(plan.Units), "splits", countRanges(plan))
 		return plan, nil
 	case errors.Is(err, objstore.ErrExists):
 		data, err := root.ReadAll(ctx, key)

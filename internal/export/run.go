@@ -342,8 +342,23 @@ const (
 	unitLost
 )
 
+// unitRetry is how a unit whose store writes failed with an error the
+// store marks retryable is tried again (as a new attempt). Source errors
+// are not retried here: their pages were already retried.
+var unitRetry = throttle.Backoff{Initial: time.Second, Max: 30 * time.Second, Attempts: 3}
+
 // doUnit exports one unit unless it is committed by now.
-func (x *exporter) doUnit(ctx context.Context, u manifest.Unit) (unitOutcome, int64, int64, error) {
+func (x *exporter) doUnit(ctx context.Context, u manifest.Unit) (outcome unitOutcome, rows, stored int64, err error) {
+	err = throttle.Retry(ctx, unitRetry, objstore.IsRetryable, x.logger, x.run, "unit "+u.ID, func(ctx context.Context) error {
+		var err error
+		outcome, rows, stored, err = x.doUnitOnce(ctx, u)
+		return err
+	})
+	return outcome, rows, stored, err
+}
+
+// doUnitOnce is one attempt at a unit.
+func (x *exporter) doUnitOnce(ctx context.Context, u manifest.Unit) (unitOutcome, int64, int64, error) {
 	ok, err := x.root.Exists(ctx, x.d.key(manifest.CommitName(u.ID)))
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("check commit of unit %s: %w", u.ID, err)

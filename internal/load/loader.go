@@ -142,6 +142,13 @@ func (l *Loader) pass(ctx context.Context) error {
 	if named && len(dumps) == 0 {
 		return fault.Usagef("no dump at %s", l.opts.From)
 	}
+	if l.opts.TargetTable != "" {
+		for _, d := range dumps {
+			if d.Table != dumps[0].Table {
+				return fault.Usagef("--target-table %s would receive dumps of %s and %s: name one table with --table", l.opts.TargetTable, dumps[0].Table, d.Table)
+			}
+		}
+	}
 	var errs []error
 	failedTable := map[string]bool{}
 	due := 0

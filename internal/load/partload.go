@@ -44,6 +44,18 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 			return nil, err
 		}
 	}
+	if whole, ok := tbl.(PartLoader); ok {
+		rec, err := whole.LoadPart(ctx, PartInfo{Manifest: m, File: f, Fresh: fresh, Now: o.Now}, part.Open)
+		if err != nil {
+			return nil, fmt.Errorf("part %s: %w", f.Name, err)
+		}
+		if rec.Rows != f.Rows {
+			return nil, fault.Verifyf("part %s: the target loaded %d rows, the manifest says %d", f.Name, rec.Rows, f.Rows)
+		}
+		rec.Part, rec.CRC32C, rec.Loaded = f.Name, f.CRC32C, o.Now().UTC()
+		o.Run.Add("rows", rec.Rows)
+		return &rec, nil
+	}
 	rc, err := part.Open(ctx)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"sort"
 	"strings"
@@ -85,6 +86,15 @@ type Table interface {
 	// Compare reads the given rows of one part back from the target and
 	// returns the differences from what the load promised to write.
 	Compare(ctx context.Context, p PartInfo, rows []DumpRow) ([]Mismatch, error)
+}
+
+// PartLoader is implemented by tables that load a proven part whole
+// instead of taking its rows (Snowflake's COPY INTO reads the part from
+// the store itself). LoadPart is called only after the part's checksums
+// matched; open reads the proven bytes for targets that stream them. It
+// returns the part's counts (Rows must be the part's row count).
+type PartLoader interface {
+	LoadPart(ctx context.Context, p PartInfo, open func(context.Context) (io.ReadCloser, error)) (PartRecord, error)
 }
 
 // Claimer is implemented by tables that load all or nothing

@@ -95,7 +95,7 @@ func open(ctx context.Context, opts Options) (*Loader, error) {
 	l.target, err = OpenTarget(ctx, opts.To, TargetOptions{
 		Logger: opts.Logger, Run: opts.Run, Env: opts.Env,
 		CreateNamespace: opts.CreateKeyspace, Replication: opts.Replication,
-		Consistency: opts.Consistency, Workers: opts.Workers,
+		Consistency: opts.Consistency, Workers: opts.Workers, ClaimStaleAfter: opts.ClaimStaleAfter,
 	})
 	if err != nil {
 		l.close()

@@ -49,6 +49,9 @@ type Options struct {
 	// SpoolDir and SpoolBytes bound spooling to local disk.
 	SpoolDir   string
 	SpoolBytes int64
+	// ClaimStaleAfter is how old a counter claim's heartbeat must be
+	// before another loader takes it over (0: the target's default).
+	ClaimStaleAfter time.Duration
 	// Verify is none, count or full.
 	Verify string
 	// MaxRejects is how many rows the target may refuse before the load

@@ -234,6 +234,9 @@ type TargetOptions struct {
 	Consistency string
 	// Workers is the most concurrent requests the loader will send.
 	Workers int
+	// ClaimStaleAfter is how old a claim's heartbeat must be before it is
+	// taken over (all-or-nothing tables; 0: the target's default).
+	ClaimStaleAfter time.Duration
 }
 
 // Opener opens a target from its URL.

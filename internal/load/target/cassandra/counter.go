@@ -20,10 +20,11 @@ import (
 //   - one loader at a time holds the table's claim, a row of the small
 //     table lading_claims in the target keyspace, taken with a
 //     lightweight transaction (INSERT ... IF NOT EXISTS) and kept alive by
-//     a heartbeat every HeartbeatEvery (a conditional UPDATE on the
-//     owner). A claim whose heartbeat is older than StaleAfter is taken
+//     a heartbeat (a conditional UPDATE on the owner) every quarter of
+//     the stale time (at most 20s). A claim whose heartbeat is older than
+//     the stale time (DefaultStaleAfter, or --claim-stale-after) is taken
 //     over, conditionally on the stale heartbeat; a holder that cannot
-//     renew its claim for StaleAfter/2 stops writing first.
+//     renew its claim for half the stale time stops writing first.
 //   - counter writes are sent once: the driver never retries them, and a
 //     write that times out (or fails in any way whose outcome is unknown)
 //     fails the load.
@@ -33,11 +34,14 @@ import (
 // ClaimsTable is the claims table's name in the target keyspace.
 const ClaimsTable = "lading_claims"
 
-// Claim timing.
-var (
-	HeartbeatEvery = 20 * time.Second
-	StaleAfter     = 5 * time.Minute
-)
+// DefaultStaleAfter is how old a claim's heartbeat must be before
+// another loader takes the claim over.
+const DefaultStaleAfter = 5 * time.Minute
+
+// heartbeatEvery is how often a claim is renewed.
+func heartbeatEvery(stale time.Duration) time.Duration {
+	return min(20*time.Second, max(stale/4, 100*time.Millisecond))
+}
 
 var _ load.Claimer = (*Table)(nil)
 
@@ -71,7 +75,7 @@ func (tb *Table) Claim(ctx context.Context, owner string) (load.Claim, error) {
 		hOwner, _ = m["owner"].(string)
 		hSince, _ = m["since"].(time.Time)
 		hBeat, _ = m["heartbeat"].(time.Time)
-		if time.Since(hBeat) < StaleAfter {
+		if time.Since(hBeat) < tb.t.staleAfter {
 			return nil, fault.Usagef("counter table %s is being loaded by %s since %s (last heartbeat %s ago); one loader at a time", tb.q, hOwner, hSince.Format(time.RFC3339), time.Since(hBeat).Round(time.Second))
 		}
 		m2 := map[string]any{}
@@ -94,7 +98,8 @@ func (tb *Table) Claim(ctx context.Context, owner string) (load.Claim, error) {
 func (c *claim) heartbeat(ct string) {
 	defer c.done.Done()
 	last := time.Now()
-	t := time.NewTicker(HeartbeatEvery)
+	every := heartbeatEvery(c.tb.t.staleAfter)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -102,7 +107,7 @@ func (c *claim) heartbeat(ct string) {
 			return
 		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), HeartbeatEvery)
+		ctx, cancel := context.WithTimeout(context.Background(), max(every, 5*time.Second))
 		m := map[string]any{}
 		applied, err := c.tb.t.s.Query("UPDATE "+ct+" SET heartbeat = ? WHERE name = ? IF owner = ?", time.Now().UTC(), c.name, c.owner).
 			WithContext(ctx).SerialConsistency(gocql.LocalSerial).MapScanCAS(m)
@@ -114,7 +119,7 @@ func (c *claim) heartbeat(ct string) {
 			c.tb.t.logger.Error("counter claim lost", "table", c.tb.q, "owner", m["owner"])
 			c.markLost()
 			return
-		case time.Since(last) > StaleAfter/2:
+		case time.Since(last) > c.tb.t.staleAfter/2:
 			c.tb.t.logger.Error("cannot renew counter claim; stopping", "table", c.tb.q, "err", err.Error())
 			c.markLost()
 			return

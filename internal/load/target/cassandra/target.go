@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -43,6 +44,8 @@ type Target struct {
 	cons    gocql.Consistency
 	logger  *slog.Logger
 	run     *report.Run
+	// staleAfter: a counter claim older than this is taken over.
+	staleAfter time.Duration
 }
 
 var _ load.Target = (*Target)(nil)
@@ -71,7 +74,10 @@ func Open(ctx context.Context, rawURL string, opts load.TargetOptions) (load.Tar
 	if err != nil {
 		return nil, err
 	}
-	t := &Target{sess: sess, s: sess.Driver(), ks: cfg.Keyspace, cons: cons, logger: logger, run: opts.Run}
+	t := &Target{sess: sess, s: sess.Driver(), ks: cfg.Keyspace, cons: cons, logger: logger, run: opts.Run, staleAfter: opts.ClaimStaleAfter}
+	if t.staleAfter <= 0 {
+		t.staleAfter = DefaultStaleAfter
+	}
 	if t.cluster, err = cql.ReadCluster(ctx, sess); err != nil {
 		sess.Close()
 		return nil, err

@@ -8,7 +8,6 @@ import (
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
-	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/internal/load"
 	"github.com/lading-dev/lading/pkg/schema"
 )
@@ -76,7 +75,8 @@ func (tb *Table) Claim(ctx context.Context, owner string) (load.Claim, error) {
 		hSince, _ = m["since"].(time.Time)
 		hBeat, _ = m["heartbeat"].(time.Time)
 		if time.Since(hBeat) < tb.t.staleAfter {
-			return nil, fault.Usagef("counter table %s is being loaded by %s since %s (last heartbeat %s ago); one loader at a time", tb.q, hOwner, hSince.Format(time.RFC3339), time.Since(hBeat).Round(time.Second))
+			// Worth retrying: the claim ends, or goes stale.
+			return nil, fmt.Errorf("counter table %s is being loaded by %s since %s (last heartbeat %s ago); one loader at a time", tb.q, hOwner, hSince.Format(time.RFC3339), time.Since(hBeat).Round(time.Second))
 		}
 		m2 := map[string]any{}
 		applied, err = tb.t.s.Query("UPDATE "+ct+" SET owner = ?, since = ?, heartbeat = ? WHERE name = ? IF owner = ? AND heartbeat = ?", owner, now, now, name, hOwner, hBeat).

@@ -315,3 +315,23 @@ func TestScanRetriesResumeFromPageState(t *testing.T) {
 		t.Fatalf("scan with a page failing for good: %v (exit %d)", err, fault.Code(err))
 	}
 }
+
+// Raw binds bytes unchanged and reads them back unchanged; nil is null,
+// empty is empty.
+func TestRawRoundTrip(t *testing.T) {
+	s := cqltest.Session(t)
+	ks := cqltest.Keyspace(t, s)
+	cqltest.Exec(t, s, "CREATE TABLE "+ks+".r (k int PRIMARY KEY, b blob, m map<text, int>, t text)")
+	m := []byte{0, 0, 0, 1, 0, 0, 0, 1, 'a', 0, 0, 0, 4, 0, 0, 0, 7} // {'a': 7}
+	if err := s.Driver().Query("INSERT INTO "+ks+".r (k, b, m, t) VALUES (?, ?, ?, ?)",
+		cql.Raw(i32(1)), cql.Raw([]byte{}), cql.Raw(m), cql.Raw(nil)).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	var b, gm, gt cql.Raw
+	if err := s.Driver().Query("SELECT b, m, t FROM "+ks+".r WHERE k = 1").Scan(&b, &gm, &gt); err != nil {
+		t.Fatal(err)
+	}
+	if b == nil || len(b) != 0 || !bytes.Equal(gm, m) || gt != nil {
+		t.Fatalf("read back b=%x (nil %v) m=%x t=%x (nil %v)", []byte(b), b == nil, []byte(gm), []byte(gt), gt == nil)
+	}
+}

@@ -105,6 +105,11 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 	if err != nil {
 		return err
 	}
+	if o.Force && !empty {
+		// A forced reload into a table that holds rows (perhaps of later
+		// dumps too): its rows are not fresh, and a count proves nothing.
+		st.EmptyBefore = false
+	}
 
 	loaded, begun, err := dl.Progress(ctx)
 	if err != nil {

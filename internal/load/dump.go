@@ -188,6 +188,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 			run.RowsExpired += rec.RowsExpired
 			run.Rejects += rec.Rejects
 			run.Mutations += rec.Mutations
+			run.addExpiry(rec.ExpiringRows, rec.ExpiryMin, rec.ExpiryMax)
 			mu.Unlock()
 			if tbl.Idempotent() {
 				if err := dl.PartLoaded(gctx, rec); err != nil {
@@ -224,6 +225,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 			counts.RowsExpired += r.RowsExpired
 			counts.Rejects += r.Rejects
 			counts.Mutations += r.Mutations
+			counts.addExpiry(r.ExpiringRows, r.ExpiryMin, r.ExpiryMax)
 		}
 	}
 	counts.Files, counts.Rows, counts.StoredBytes = int64(len(m.Files)), m.Totals.Rows, m.Totals.StoredBytes

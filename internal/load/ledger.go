@@ -129,6 +129,25 @@ type Counts struct {
 	Mutations    int64 `json:"mutations"`
 	StoredBytes  int64 `json:"stored_bytes"`
 	PartsSkipped int64 `json:"parts_skipped"`
+	// ExpiringRows will expire in the target by their TTLs, between
+	// ExpiryMin and ExpiryMax (Unix seconds).
+	ExpiringRows int64 `json:"expiring_rows,omitempty"`
+	ExpiryMin    int64 `json:"expiry_min,omitempty"`
+	ExpiryMax    int64 `json:"expiry_max,omitempty"`
+}
+
+// addExpiry merges another range of expiring rows.
+func (c *Counts) addExpiry(n, lo, hi int64) {
+	if n == 0 {
+		return
+	}
+	if c.ExpiringRows == 0 || lo < c.ExpiryMin {
+		c.ExpiryMin = lo
+	}
+	if hi > c.ExpiryMax {
+		c.ExpiryMax = hi
+	}
+	c.ExpiringRows += n
 }
 
 // VerifyResult is the outcome of verification.
@@ -188,7 +207,12 @@ type PartRecord struct {
 	RowsExpired int64     `json:"rows_expired"`
 	Rejects     int64     `json:"rejects"`
 	Mutations   int64     `json:"mutations"`
-	Loaded      time.Time `json:"loaded"`
+	// ExpiringRows will expire by their TTLs, between ExpiryMin and
+	// ExpiryMax (Unix seconds).
+	ExpiringRows int64     `json:"expiring_rows,omitempty"`
+	ExpiryMin    int64     `json:"expiry_min,omitempty"`
+	ExpiryMax    int64     `json:"expiry_max,omitempty"`
+	Loaded       time.Time `json:"loaded"`
 }
 
 // DumpLedger is the ledger of one dump in one incarnation.

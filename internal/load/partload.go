@@ -110,6 +110,16 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 			o.Run.Add("rows_expired", 1)
 		} else {
 			rec.RowsWritten++
+			if er, ok := conv.(ExpiryReporter); ok {
+				if at := er.RowExpiry(); !at.IsZero() {
+					s := at.Unix()
+					if rec.ExpiringRows == 0 || s < rec.ExpiryMin {
+						rec.ExpiryMin = s
+					}
+					rec.ExpiryMax = max(rec.ExpiryMax, s)
+					rec.ExpiringRows++
+				}
+			}
 		}
 		if len(muts) == 0 {
 			continue

@@ -8,7 +8,9 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/internal/load/loadtest"
@@ -27,6 +29,10 @@ type memTarget struct {
 	tables map[string]*memTable
 	nextID int
 	whole  bool // tables load whole parts (PartLoader)
+	// clock, when set, is the target's time: rows whose value is "short"
+	// expire 10s after they are converted, and Count first moves the
+	// clock a minute on (a long load) and skips expired rows.
+	clock *atomic.Int64
 }
 
 var (
@@ -96,14 +102,16 @@ type memTable struct {
 	src       *schema.Table
 	mu        sync.Mutex
 	rows      map[string][][]byte
+	expires   map[string]int64
 	writes    map[string]int // writes per row key
 	failAfter int            // fail every write after this many (0: never)
 	nwrites   int
 }
 
 type memRow struct {
-	key    string
-	values [][]byte
+	key     string
+	values  [][]byte
+	expires int64 // Unix seconds; 0: never
 }
 
 func (tb *memTable) Identity() Identity {
@@ -131,18 +139,32 @@ func (tb *memTable) key(r *format.Row) string {
 	return strings.Join(parts, "/")
 }
 
-type memConv struct{ tb *memTable }
+type memConv struct {
+	tb     *memTable
+	expiry int64
+}
 
-func (c memConv) Convert(r *format.Row, line int64, dst []Mutation) ([]Mutation, bool, error) {
+func (c *memConv) Convert(r *format.Row, line int64, dst []Mutation) ([]Mutation, bool, error) {
 	vals := cloneRow(r).Values
 	n := 0
 	for _, v := range vals {
 		n += len(v)
 	}
-	return append(dst, Mutation{Bytes: n, Line: line, Op: memRow{key: c.tb.key(r), values: vals}}), false, nil
+	c.expiry = 0
+	if clk := c.tb.mt.clock; clk != nil && string(vals[len(vals)-1]) == "short" {
+		c.expiry = clk.Load() + 10
+	}
+	return append(dst, Mutation{Bytes: n, Line: line, Op: memRow{key: c.tb.key(r), values: vals, expires: c.expiry}}), false, nil
 }
 
-func (tb *memTable) Converter(PartInfo) (Converter, error) { return memConv{tb}, nil }
+func (c *memConv) RowExpiry() time.Time {
+	if c.expiry == 0 {
+		return time.Time{}
+	}
+	return time.Unix(c.expiry, 0)
+}
+
+func (tb *memTable) Converter(PartInfo) (Converter, error) { return &memConv{tb: tb}, nil }
 
 var errMemDown = errors.New("mem target down")
 
@@ -157,6 +179,12 @@ func (tb *memTable) Write(_ context.Context, b *Batch) error {
 		r := m.Op.(memRow)
 		tb.rows[r.key] = r.values
 		tb.writes[r.key]++
+		if r.expires != 0 {
+			if tb.expires == nil {
+				tb.expires = map[string]int64{}
+			}
+			tb.expires[r.key] = r.expires
+		}
 	}
 	return nil
 }
@@ -166,6 +194,16 @@ func (tb *memTable) Classify(error) ErrorKind { return Fatal }
 func (tb *memTable) Count(context.Context) (int64, error) {
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
+	if clk := tb.mt.clock; clk != nil {
+		now := clk.Add(60)
+		n := int64(0)
+		for k := range tb.rows {
+			if e := tb.expires[k]; e == 0 || e > now {
+				n++
+			}
+		}
+		return n, nil
+	}
 	return int64(len(tb.rows)), nil
 }
 
@@ -374,5 +412,27 @@ func TestForcedReloadSkipsCount(t *testing.T) {
 	res, err := Run(ctx, o)
 	if err != nil || res.Dumps[0].Outcome != "loaded" || res.Dumps[0].Verify.Result != "skipped" {
 		t.Fatalf("forced reload: %+v %v, want loaded with the count skipped", res.Dumps, err)
+	}
+}
+
+// Rows whose TTLs run out between the load and the count do not fail
+// count verification.
+func TestCountAllowsForExpiredRows(t *testing.T) {
+	ctx := context.Background()
+	store := fileStore(t)
+	mt, to := newMemTarget(t, false)
+	mt.clock = new(atomic.Int64)
+	mt.clock.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix())
+	rows := append(memRows(0, 5, "short"), memRows(5, 5, "long")...)
+	_, prefix := loadtest.Write(t, store, loadtest.Dump{Table: memTableSchema(), Parts: [][]format.Row{rows}})
+	o := memOpts(t, store.Location().String()+"/"+prefix, to)
+	o.Now = func() time.Time { return time.Unix(mt.clock.Load(), 0) }
+	res, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := res.Dumps[0]
+	if d.Verify.Result != "passed" || d.Verify.Found != 5 || d.Counts.ExpiringRows != 5 {
+		t.Errorf("%+v", d)
 	}
 }

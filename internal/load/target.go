@@ -186,6 +186,14 @@ type Converter interface {
 	Convert(row *format.Row, line int64, dst []Mutation) (out []Mutation, expired bool, err error)
 }
 
+// ExpiryReporter is implemented by converters whose rows can expire in
+// the target (TTLs): after Convert, RowExpiry says when the row just
+// converted will cease to exist (zero: never). Count verification uses it
+// to allow for rows that expire between the load and the count.
+type ExpiryReporter interface {
+	RowExpiry() time.Time
+}
+
 // ErrorKind classifies a Write error.
 type ErrorKind int
 

@@ -33,7 +33,11 @@ type converter struct {
 	wt, ttl bool // the dump captured writetimes / TTLs
 	readAt  time.Time
 	lastPK  string // partition of the previous row (statics are written once per partition and part)
+	expiry  time.Time
 }
+
+// RowExpiry says when the last converted row expires (zero: never).
+func (cv *converter) RowExpiry() time.Time { return cv.expiry }
 
 // Converter returns the converter of one part's rows.
 func (tb *Table) Converter(p load.PartInfo) (load.Converter, error) {
@@ -107,6 +111,7 @@ func (cv *converter) bindTime(ct cellTime) (any, any) {
 func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) ([]load.Mutation, bool, error) {
 	tb := cv.tb
 	now := cv.info.Now()
+	cv.expiry = time.Time{}
 	keyArgs := make([]any, 0, len(tb.pk)+len(tb.ck))
 	pkParts := make([][]byte, len(tb.pk))
 	keyBytes := 0
@@ -179,8 +184,12 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 			regExpired++
 		}
 	}
+	statWritten, statAllTTL, statMaxTTL := 0, true, int64(0)
 	note := func(static bool, ct cellTime) {
 		if static {
+			statWritten++
+			statAllTTL = statAllTTL && ct.ttl > 0
+			statMaxTTL = max(statMaxTTL, ct.ttl)
 			return
 		}
 		regWritten++
@@ -346,7 +355,14 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 
 	if staticOnly {
 		// The partition's static row: gone when every static cell expired.
+		if statWritten > 0 && statAllTTL {
+			cv.expiry = now.Add(time.Duration(statMaxTTL) * time.Second)
+		}
 		return dst, statDump > 0 && statExpired == statDump, nil
+	}
+	if regWritten > 0 && allTTL {
+		// Every cell (and so every row marker) of the row has a TTL.
+		cv.expiry = now.Add(time.Duration(maxTTL) * time.Second)
 	}
 	switch {
 	case regDump > 0 && regWritten == 0:

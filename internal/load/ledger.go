@@ -199,14 +199,14 @@ type StartedRecord struct {
 
 // PartRecord is parts/<part>.json.
 type PartRecord struct {
-	Format      string    `json:"format"`
-	Part        string    `json:"part"`
-	CRC32C      string    `json:"crc32c"`
-	Rows        int64     `json:"rows"`
-	RowsWritten int64     `json:"rows_written"`
-	RowsExpired int64     `json:"rows_expired"`
-	Rejects     int64     `json:"rejects"`
-	Mutations   int64     `json:"mutations"`
+	Format      string `json:"format"`
+	Part        string `json:"part"`
+	CRC32C      string `json:"crc32c"`
+	Rows        int64  `json:"rows"`
+	RowsWritten int64  `json:"rows_written"`
+	RowsExpired int64  `json:"rows_expired"`
+	Rejects     int64  `json:"rejects"`
+	Mutations   int64  `json:"mutations"`
 	// ExpiringRows will expire by their TTLs, between ExpiryMin and
 	// ExpiryMax (Unix seconds).
 	ExpiringRows int64     `json:"expiring_rows,omitempty"`

@@ -33,7 +33,7 @@ func main() {
 		"exporter --source URL --table KS.TABLE --dest URL [--batch NAME] [--timestamp TS] [options]", examples)
 	f := app.Flags()
 	var cfg export.Config
-	partSize := byteSize(format.DefaultPartBytes)
+	partSize := cli.ByteSize(format.DefaultPartBytes)
 	f.StringVar(&cfg.Source, "source", "", "source cluster `URL` (cassandra://host1,host2:9042/?dc=dc1); credentials from CASSANDRA_USERNAME/CASSANDRA_PASSWORD")
 	f.StringVar(&cfg.Table, "table", "", "table to dump, as `KS.TABLE`")
 	f.StringVar(&cfg.Dest, "dest", "", "destination root `URL` (file://, s3://, gs://)")

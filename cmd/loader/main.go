@@ -33,8 +33,8 @@ func main() {
 	f := app.Flags()
 	var (
 		o          load.Options
-		spoolBytes = byteSize(4 << 30)
-		batchBytes = byteSize(0)
+		spoolBytes = cli.ByteSize(4 << 30)
+		batchBytes = cli.ByteSize(0)
 	)
 	f.StringVar(&o.From, "from", "", "dump store `URL` (file://, s3://, gs://): a root, or one dump's prefix")
 	f.StringVar(&o.To, "to", "", "target `URL` (cassandra://host1,host2:9042/keyspace?dc=...)")

@@ -38,7 +38,7 @@ func main() {
 		cfg                   ship.Config
 		check                 string
 		full                  bool
-		maxMem, part, bwlimit = byteSize(ship.DefaultMaxMemory), byteSize(0), byteSize(0)
+		maxMem, part, bwlimit = cli.ByteSize(ship.DefaultMaxMemory), cli.ByteSize(0), cli.ByteSize(0)
 	)
 	f.StringVar(&cfg.From, "from", "", "source store `URL` (file://, s3://, gs://): a root or one dump's prefix")
 	f.StringVar(&cfg.To, "to", "", "destination store `URL` (file://, s3://, gs://)")

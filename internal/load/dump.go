@@ -80,6 +80,11 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 		return nil
 	}
 
+	if tbl.Exists() {
+		if err := tbl.CheckSchema(ctx); err != nil {
+			return err
+		}
+	}
 	if o.DryRun {
 		return l.dryRun(ctx, d, m, tbl, inc)
 	}

@@ -118,6 +118,7 @@ func (tb *memTable) Identity() Identity {
 	return Identity{Kind: "mem", Cluster: tb.mt.name, Namespace: tb.mt.ns, Table: tb.name}
 }
 func (tb *memTable) Exists() bool                                { return true }
+func (tb *memTable) CheckSchema(context.Context) error           { return nil }
 func (tb *memTable) Incarnation(context.Context) (string, error) { return tb.id, nil }
 func (tb *memTable) Empty(context.Context) (bool, error) {
 	tb.mu.Lock()

@@ -20,10 +20,10 @@ import (
 // keyspace, a Spanner database, a Bigtable instance, ...).
 type Target interface {
 	// Table maps the dump's table onto the target: it creates the target
-	// table (and what it needs, such as user types) when opts.Create is
-	// set, else checks the existing one. A mismatch is a usage error
-	// (fault.Usage) naming every differing column. With opts.DryRun
-	// nothing is created: a missing table is reported by Table.Exists.
+	// table (and what it needs, such as user types) when it is missing and
+	// opts.Create is set; a missing table otherwise is a usage error. With
+	// opts.DryRun nothing is created: a missing table is reported by
+	// Table.Exists. Table.CheckSchema compares an existing table.
 	Table(ctx context.Context, m *manifest.Manifest, opts TableOptions) (Table, error)
 	// Close releases the connection.
 	Close() error
@@ -64,6 +64,10 @@ type Table interface {
 	// Exists reports whether the table exists (false only in a dry run
 	// that would create it).
 	Exists() bool
+	// CheckSchema compares the existing table with the dump's schema. A
+	// mismatch is a usage error (fault.Usage) naming every differing
+	// column. The loader calls it only for dumps it is about to load.
+	CheckSchema(ctx context.Context) error
 	// Incarnation identifies this particular creation of the table (for
 	// Cassandra the table id): a table dropped and recreated has a new
 	// one, and the ledger then loads every dump again.

@@ -34,6 +34,7 @@ var (
 func (f *fakeTable) Identity() Identity {
 	return Identity{Kind: "fake", Cluster: "c", Namespace: "n", Table: "t"}
 }
+func (f *fakeTable) CheckSchema(context.Context) error           { return nil }
 func (f *fakeTable) Exists() bool                                { return true }
 func (f *fakeTable) Incarnation(context.Context) (string, error) { return "1", nil }
 func (f *fakeTable) Empty(context.Context) (bool, error)         { return true, nil }

@@ -173,16 +173,19 @@ func (t *Target) Table(ctx context.Context, m *manifest.Manifest, opts load.Tabl
 			exists = true
 		}
 	}
-	if exists {
-		have, _, err := cql.ReadTable(ctx, t.sess, t.ks, name)
-		if err != nil {
-			return nil, err
-		}
-		if diffs := compareSchema(src, m.Options.Columns, have); len(diffs) > 0 {
-			return nil, fault.Usagef("table %s.%s does not match the dump's schema: %s", t.ks, name, strings.Join(diffs, "; "))
-		}
-	}
 	return newTable(t, m, name, exists)
+}
+
+// CheckSchema compares the target table with the dump's.
+func (tb *Table) CheckSchema(ctx context.Context) error {
+	have, _, err := cql.ReadTable(ctx, tb.t.sess, tb.t.ks, tb.name)
+	if err != nil {
+		return err
+	}
+	if diffs := compareSchema(&tb.m.Source.Table, tb.m.Options.Columns, have); len(diffs) > 0 {
+		return fault.Usagef("table %s.%s does not match the dump's schema: %s", tb.t.ks, tb.name, strings.Join(diffs, "; "))
+	}
+	return nil
 }
 
 // create creates the dump's user types in the target keyspace, then the

@@ -75,7 +75,9 @@ func (p *faultProxy) handle(client net.Conn, n int64) {
 	defer client.Close()
 	action := "pass"
 	if n <= p.faulty {
-		action = []string{"pass", "reset", "503", "delay", "flip"}[n%5]
+		// Every other connection misbehaves, so no request's retries can
+		// all be spent on faults.
+		action = []string{"pass", "reset", "pass", "503", "pass", "delay", "pass", "flip"}[n%8]
 	}
 	switch action {
 	case "503":
@@ -100,7 +102,13 @@ func (p *faultProxy) handle(client net.Conn, n int64) {
 	var budget atomic.Int64
 	budget.Store(1 << 62)
 	if action == "reset" {
-		budget.Store(int64(200 + p.intn(16<<10)))
+		// Alternately within the first request (any use resets it) or in
+		// the middle of a body.
+		if n/8%2 == 0 {
+			budget.Store(int64(100 + p.intn(400)))
+		} else {
+			budget.Store(int64(64<<10 + p.intn(1<<20)))
+		}
 	}
 	// flipAt is the offset of the downstream byte to damage (-1: none).
 	flipAt := int64(-1)

@@ -163,10 +163,10 @@ func (l *Loader) pass(ctx context.Context) error {
 			l.opts.Logger.Debug("skipping incomplete dump", "dump", d.String())
 			continue
 		}
-		due++
 		if l.opts.Shards > 1 && shardOf(d.Table, l.opts.Shards) != l.opts.Shard {
 			continue
 		}
+		due++
 		if err := l.loadDump(ctx, d, named); err != nil {
 			l.record(DumpResult{Dump: d.String(), Outcome: "failed", Err: err})
 			if ctx.Err() != nil {
@@ -186,6 +186,9 @@ func (l *Loader) pass(ctx context.Context) error {
 
 // record notes what happened to a dump.
 func (l *Loader) record(r DumpResult) {
+	if l.opts.Watch && r.Outcome == "already loaded" {
+		return // every poll would repeat it
+	}
 	l.resMu.Lock()
 	l.res.Dumps = append(l.res.Dumps, r)
 	l.resMu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sort"
 	"sync"
 	"time"
@@ -189,7 +190,8 @@ func (p *pool) write(ctx context.Context, j *job) {
 				return
 			}
 			p.run.Add("retries", 1)
-			wait := p.backoff.Cap(b.Attempt - 1)
+			capped := p.backoff.Cap(b.Attempt - 1)
+			wait := capped/2 + time.Duration(rand.Int64N(int64(capped/2)+1)) // jittered
 			p.logger.Warn("retrying batch", "attempt", b.Attempt, "wait", wait, "err", err.Error())
 			t := time.NewTimer(wait)
 			select {

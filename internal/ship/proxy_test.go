@@ -10,154 +10,52 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/lading-dev/lading/internal/testenv"
+	"github.com/lading-dev/lading/internal/testenv/faultproxy"
 )
 
-// faultProxy is a TCP proxy on loopback between the shipper and a store
-// that misbehaves on some connections: it resets them part-way through,
-// answers 503 instead of forwarding, adds latency, or flips a bit of a
-// response body (past its headers), in turn. Only the
-// first connections misbehave, so a run that retries does finish.
-type faultProxy struct {
-	ln       net.Listener
-	upstream string
-	faulty   int64 // connections numbered below this may misbehave
-	rng      *rand.Rand
-	rngMu    sync.Mutex
-
-	conns, resets, unavailable, delayed, flipped atomic.Int64
-	wg                                           sync.WaitGroup
-}
-
-func newFaultProxy(t *testing.T, upstream string, faulty int64, seed uint64) *faultProxy {
+// newFaultProxy starts a loopback proxy to a store whose first `faulty`
+// connections misbehave in turn: reset part-way through, answered 503
+// instead of forwarded, held before forwarding, or with a bit of the
+// response body (past its headers) flipped. Later connections pass, so a
+// run that retries does finish.
+func newFaultProxy(t *testing.T, upstream string, faulty int64, seed uint64) *faultproxy.Proxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
+	var mu sync.Mutex
+	intn := func(n int) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return rng.IntN(n)
 	}
-	p := &faultProxy{ln: ln, upstream: upstream, faulty: faulty, rng: rand.New(rand.NewPCG(seed, seed^0x5eed))}
-	go p.serve()
-	t.Cleanup(func() {
-		ln.Close()
-		p.wg.Wait()
-	})
-	return p
+	return faultproxy.Start(t, upstream, faultproxy.Options{Plan: func(n int64) faultproxy.Fault {
+		if n > faulty {
+			return faultproxy.Fault{}
+		}
+		switch n % 5 {
+		case 1:
+			return faultproxy.Fault{ResetAfter: int64(200 + intn(16<<10))}
+		case 2:
+			return faultproxy.Fault{Respond: answer503}
+		case 3:
+			return faultproxy.Fault{Delay: time.Duration(100+intn(300)) * time.Millisecond}
+		case 4:
+			return faultproxy.Fault{Flip: true, FlipAt: int64(64<<10 + intn(1<<20))}
+		}
+		return faultproxy.Fault{}
+	}})
 }
 
-func (p *faultProxy) addr() string { return p.ln.Addr().String() }
-
-func (p *faultProxy) intn(n int) int {
-	p.rngMu.Lock()
-	defer p.rngMu.Unlock()
-	return p.rng.IntN(n)
-}
-
-func (p *faultProxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		n := p.conns.Add(1)
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			p.handle(c, n)
-		}()
+// answer503 reads the request head, answers 503 and hangs up.
+func answer503(client net.Conn) {
+	req, err := http.ReadRequest(bufio.NewReader(client))
+	if err == nil {
+		req.Body.Close()
 	}
-}
-
-func (p *faultProxy) handle(client net.Conn, n int64) {
-	defer client.Close()
-	action := "pass"
-	if n <= p.faulty {
-		// Every other connection misbehaves, so no request's retries can
-		// all be spent on faults.
-		action = []string{"pass", "reset", "pass", "503", "pass", "delay", "pass", "flip"}[n%8]
-	}
-	switch action {
-	case "503":
-		// Read the request head, answer 503 and hang up.
-		p.unavailable.Add(1)
-		req, err := http.ReadRequest(bufio.NewReader(client))
-		if err == nil {
-			req.Body.Close()
-		}
-		io.WriteString(client, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-		return
-	case "delay":
-		p.delayed.Add(1)
-		time.Sleep(time.Duration(100+p.intn(300)) * time.Millisecond)
-	}
-	up, err := net.Dial("tcp", p.upstream)
-	if err != nil {
-		return
-	}
-	defer up.Close()
-	// budget is how many bytes may pass (both ways) before a reset.
-	var budget atomic.Int64
-	budget.Store(1 << 62)
-	if action == "reset" {
-		// Alternately within the first request (any use resets it) or in
-		// the middle of a body.
-		if n/8%2 == 0 {
-			budget.Store(int64(100 + p.intn(400)))
-		} else {
-			budget.Store(int64(64<<10 + p.intn(1<<20)))
-		}
-	}
-	// flipAt is the offset of the downstream byte to damage (-1: none).
-	flipAt := int64(-1)
-	if action == "flip" {
-		flipAt = int64(64<<10 + p.intn(1<<20))
-	}
-	done := make(chan struct{}, 2)
-	pipe := func(dst, src net.Conn) {
-		defer func() { done <- struct{}{} }()
-		buf := make([]byte, 32<<10)
-		var off int64
-		for {
-			k, err := src.Read(buf)
-			if k > 0 && src == up && flipAt >= off && flipAt < off+int64(k) {
-				buf[flipAt-off] ^= 0x10
-				p.flipped.Add(1)
-			}
-			off += int64(k)
-			if k > 0 {
-				if budget.Add(-int64(k)) < 0 {
-					p.resets.Add(1)
-					reset(client)
-					reset(up)
-					return
-				}
-				if _, werr := dst.Write(buf[:k]); werr != nil {
-					return
-				}
-			}
-			if err != nil {
-				if tc, ok := dst.(*net.TCPConn); ok {
-					tc.CloseWrite()
-				}
-				return
-			}
-		}
-	}
-	go pipe(up, client)
-	go pipe(client, up)
-	<-done
-	<-done
-}
-
-// reset closes c with a TCP RST instead of a FIN.
-func reset(c net.Conn) {
-	if tc, ok := c.(*net.TCPConn); ok {
-		tc.SetLinger(0)
-	}
-	c.Close()
+	io.WriteString(client, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 }
 
 // TestShipThroughFaultyNetwork ships to and from S3 through the proxy:
@@ -176,7 +74,7 @@ func TestShipThroughFaultyNetwork(t *testing.T) {
 			// The proxied URL names the same prefix as the direct one, which
 			// the test uses to prepare and inspect the store.
 			direct := s3URLAt(t, endpoint, bucket)
-			viaProxy := strings.Replace(direct, url.QueryEscape(endpoint), url.QueryEscape("http://"+proxy.addr()), 1)
+			viaProxy := strings.Replace(direct, url.QueryEscape(endpoint), url.QueryEscape("http://"+proxy.Addr()), 1)
 			s3 := cleanStore(t, direct)
 			local := fileStore(t)
 			src, dst, srcURL, dstURL := local, s3, local.url, viaProxy
@@ -192,13 +90,15 @@ func TestShipThroughFaultyNetwork(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			_, err := Run(ctx, cfg, testLogger(t), nil)
+			st := proxy.Stats()
 			if err != nil {
 				t.Fatalf("through the proxy (%d connections, %d resets, %d 503s, %d delayed): %v",
-					proxy.conns.Load(), proxy.resets.Load(), proxy.unavailable.Load(), proxy.delayed.Load(), err)
+					st.Conns, st.Resets, st.Responded, st.Delayed, err)
 			}
 			td.assertShipped(t, dst.b)
-			t.Logf("%d connections, %d resets, %d 503s, %d delayed, %d flipped", proxy.conns.Load(), proxy.resets.Load(), proxy.unavailable.Load(), proxy.delayed.Load(), proxy.flipped.Load())
-			if proxy.resets.Load() == 0 || proxy.unavailable.Load() == 0 || proxy.delayed.Load() == 0 {
+			st = proxy.Stats()
+			t.Logf("%d connections, %d resets, %d 503s, %d delayed, %d flipped", st.Conns, st.Resets, st.Responded, st.Delayed, st.Flipped)
+			if st.Resets == 0 || st.Responded == 0 || st.Delayed == 0 {
 				t.Fatalf("not every kind of fault was injected: the test proved less than it says")
 			}
 		})

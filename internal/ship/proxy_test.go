@@ -18,10 +18,12 @@ import (
 )
 
 // newFaultProxy starts a loopback proxy to a store whose first `faulty`
-// connections misbehave in turn: reset part-way through, answered 503
-// instead of forwarded, held before forwarding, or with a bit of the
-// response body (past its headers) flipped. Later connections pass, so a
-// run that retries does finish.
+// connections misbehave, every other one, in turn: reset (within the
+// first request, or in the middle of a body), answered 503 instead of
+// forwarded, held before forwarding, or with a bit of the response body
+// (past its headers) flipped. Every other connection passes, so no
+// request's retries can all be spent on faults, and later connections all
+// pass, so a run that retries does finish.
 func newFaultProxy(t *testing.T, upstream string, faulty int64, seed uint64) *faultproxy.Proxy {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
@@ -35,14 +37,17 @@ func newFaultProxy(t *testing.T, upstream string, faulty int64, seed uint64) *fa
 		if n > faulty {
 			return faultproxy.Fault{}
 		}
-		switch n % 5 {
+		switch n % 8 {
 		case 1:
-			return faultproxy.Fault{ResetAfter: int64(200 + intn(16<<10))}
-		case 2:
-			return faultproxy.Fault{Respond: answer503}
+			if n/8%2 == 0 {
+				return faultproxy.Fault{ResetAfter: int64(100 + intn(400))} // any use resets it
+			}
+			return faultproxy.Fault{ResetAfter: int64(64<<10 + intn(1<<20))}
 		case 3:
+			return faultproxy.Fault{Respond: answer503}
+		case 5:
 			return faultproxy.Fault{Delay: time.Duration(100+intn(300)) * time.Millisecond}
-		case 4:
+		case 7:
 			return faultproxy.Fault{Flip: true, FlipAt: int64(64<<10 + intn(1<<20))}
 		}
 		return faultproxy.Fault{}

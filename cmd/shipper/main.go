@@ -82,7 +82,7 @@ func main() {
 			return err
 		}
 		res, err := ship.Run(ctx, cfg, rt.Logger, rt.Run)
-		printShip(rt, cfg, res)
+		printShip(rt, cfg, res, err)
 		return err
 	})
 }
@@ -91,7 +91,7 @@ func main() {
 // the Go runtime collects garbage more eagerly.
 const memoryOverhead = 64 << 20
 
-func printShip(rt *cli.Runtime, cfg ship.Config, res ship.Result) {
+func printShip(rt *cli.Runtime, cfg ship.Config, res ship.Result, err error) {
 	for _, d := range res.Dumps {
 		switch d.Outcome {
 		case ship.WouldShip:
@@ -103,7 +103,7 @@ func printShip(rt *cli.Runtime, cfg ship.Config, res ship.Result) {
 				d.Files, d.FilesCopied+d.FilesServerSide, report.HumanBytes(float64(d.BytesCopied)), d.FilesSkipped)
 		}
 	}
-	if len(res.Dumps) == 0 && !cfg.Watch {
+	if len(res.Dumps) == 0 && !cfg.Watch && err == nil {
 		fmt.Fprintln(rt.Stdout, "nothing to ship")
 	}
 }

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"fmt"
+	"github.com/lading-dev/lading/internal/redact"
 	"io"
 	"log/slog"
 	"sort"
@@ -286,7 +287,7 @@ func Schemes() []string {
 func OpenTarget(ctx context.Context, rawURL string, opts TargetOptions) (Target, error) {
 	scheme, _, ok := strings.Cut(rawURL, "://")
 	if !ok {
-		return nil, fault.Usagef("--to %q: not a URL (e.g. cassandra://10.0.0.5:9042/keyspace)", redactURL(rawURL))
+		return nil, fault.Usagef("--to %q: not a URL (e.g. cassandra://10.0.0.5:9042/keyspace)", redact.URL(rawURL))
 	}
 	registryMu.RLock()
 	open := registry[scheme]
@@ -295,21 +296,4 @@ func OpenTarget(ctx context.Context, rawURL string, opts TargetOptions) (Target,
 		return nil, fault.Usagef("--to: unknown target scheme %q (known: %s)", scheme, strings.Join(Schemes(), ", "))
 	}
 	return open(ctx, rawURL, opts)
-}
-
-// redactURL hides user info before a URL is quoted in an error.
-func redactURL(raw string) string {
-	i := strings.Index(raw, "://")
-	if i < 0 {
-		return raw
-	}
-	rest := raw[i+3:]
-	end := strings.IndexAny(rest, "/?")
-	if end < 0 {
-		end = len(rest)
-	}
-	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-		return raw[:i+3] + "REDACTED@" + rest[at+1:]
-	}
-	return raw
 }

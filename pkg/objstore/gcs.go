@@ -67,7 +67,7 @@ func gcsErr(op, key string, err error) error {
 	if errors.Is(err, storage.ErrObjectNotExist) {
 		return fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
-	err = redact(err)
+	err = maskSecrets(err)
 	var ge *googleapi.Error
 	if errors.As(err, &ge) {
 		switch {
@@ -235,7 +235,7 @@ func (w *gcsWriter) Close() error {
 		strings.Contains(strings.ToLower(ge.Message), "crc32c") {
 		// The service refused bytes that do not match the declared CRC32C.
 		return &ChecksumError{Key: w.key, Algorithm: "crc32c", Want: fmt.Sprintf("%08x", w.opts.CRC32C), Got: "another value computed by the store",
-			Detail: "refused by the store: " + redact(err).Error()}
+			Detail: "refused by the store: " + maskSecrets(err).Error()}
 	}
 	return gcsErr("write", w.key, err)
 }

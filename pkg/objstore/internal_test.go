@@ -86,7 +86,7 @@ func TestGCSChunkSize(t *testing.T) {
 
 func TestRedact(t *testing.T) {
 	inner := &url.Error{Op: "Put", URL: "http://127.0.0.1:4443/upload/storage/v1/b/x/o?uploadType=resumable&name=k&upload_id=SECRETID123", Err: errors.New("connection reset by peer")}
-	err := redact(fmt.Errorf("write k: %w", inner))
+	err := maskSecrets(fmt.Errorf("write k: %w", inner))
 	if strings.Contains(err.Error(), "SECRETID123") || !strings.Contains(err.Error(), "upload_id=REDACTED") {
 		t.Errorf("redact: %q", err)
 	}
@@ -95,12 +95,12 @@ func TestRedact(t *testing.T) {
 		t.Error("redact hides the wrapped error from errors.As")
 	}
 	for _, s := range []string{"X-Amz-Signature=abc&X-Amz-Credential=AKIA/x", "access_token=ya29.x", "uploadId=u1"} {
-		if got := redact(errors.New(s)).Error(); strings.Contains(got, "abc") || strings.Contains(got, "AKIA") || strings.Contains(got, "ya29") || strings.Contains(got, "u1") {
-			t.Errorf("redact(%q) = %q", s, got)
+		if got := maskSecrets(errors.New(s)).Error(); strings.Contains(got, "abc") || strings.Contains(got, "AKIA") || strings.Contains(got, "ya29") || strings.Contains(got, "u1") {
+			t.Errorf("maskSecrets(%q) = %q", s, got)
 		}
 	}
 	plain := errors.New("nothing to hide")
-	if redact(plain) != plain {
+	if maskSecrets(plain) != plain {
 		t.Error("redact rewrapped an error with nothing to hide")
 	}
 }

@@ -3,6 +3,7 @@ package objstore
 import (
 	"context"
 	"fmt"
+	"github.com/lading-dev/lading/internal/redact"
 	"net/url"
 	"path"
 	"sort"
@@ -102,22 +103,22 @@ func ParseURL(raw string) (*Location, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Error repeats the URL, which may hold a secret.
-		return nil, fmt.Errorf("%w: cannot parse %q", ErrBadURL, redactRaw(raw))
+		return nil, fmt.Errorf("%w: cannot parse %q", ErrBadURL, redact.URL(raw))
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("%w: %s: credentials in a store URL are not accepted; use the environment or the cloud's credential chain", ErrBadURL, redactRaw(raw))
+		return nil, fmt.Errorf("%w: %s: credentials in a store URL are not accepted; use the environment or the cloud's credential chain", ErrBadURL, redact.URL(raw))
 	}
 	registryMu.RLock()
 	sc, ok := registry[u.Scheme]
 	registryMu.RUnlock()
 	if !ok {
-		return nil, fmt.Errorf("%w: unknown scheme %q in %q (known: %s)", ErrBadURL, u.Scheme, redactRaw(raw), strings.Join(Schemes(), ", "))
+		return nil, fmt.Errorf("%w: unknown scheme %q in %q (known: %s)", ErrBadURL, u.Scheme, redact.URL(raw), strings.Join(Schemes(), ", "))
 	}
 	if u.Opaque != "" {
-		return nil, fmt.Errorf("%w: %q: want %s://…", ErrBadURL, redactRaw(raw), u.Scheme)
+		return nil, fmt.Errorf("%w: %q: want %s://…", ErrBadURL, redact.URL(raw), u.Scheme)
 	}
 	if u.Fragment != "" || strings.HasSuffix(raw, "#") {
-		return nil, fmt.Errorf("%w: %q: a store URL has no #fragment", ErrBadURL, redactRaw(raw))
+		return nil, fmt.Errorf("%w: %q: a store URL has no #fragment", ErrBadURL, redact.URL(raw))
 	}
 	params, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
@@ -147,49 +148,29 @@ func ParseURL(raw string) (*Location, error) {
 	p := u.Path
 	if u.Scheme == "file" {
 		if u.Host != "" && u.Host != "localhost" {
-			return nil, fmt.Errorf("%w: %q: file URLs take an absolute path (file:///dir)", ErrBadURL, redactRaw(raw))
+			return nil, fmt.Errorf("%w: %q: file URLs take an absolute path (file:///dir)", ErrBadURL, redact.URL(raw))
 		}
 	} else {
 		if u.Host == "" {
-			return nil, fmt.Errorf("%w: %q has no bucket", ErrBadURL, redactRaw(raw))
+			return nil, fmt.Errorf("%w: %q has no bucket", ErrBadURL, redact.URL(raw))
 		}
 		loc.Bucket = u.Host
 	}
 	for i := 0; i < len(p); i++ {
 		if p[i] < 0x20 || p[i] == 0x7f {
-			return nil, fmt.Errorf("%w: %q: control character in path", ErrBadURL, redactRaw(raw))
+			return nil, fmt.Errorf("%w: %q: control character in path", ErrBadURL, redact.URL(raw))
 		}
 	}
 	if strings.Contains(p, "\\") {
-		return nil, fmt.Errorf("%w: %q: backslash in path", ErrBadURL, redactRaw(raw))
+		return nil, fmt.Errorf("%w: %q: backslash in path", ErrBadURL, redact.URL(raw))
 	}
 	for _, seg := range strings.Split(p, "/") {
 		if seg == ".." || seg == "." {
-			return nil, fmt.Errorf("%w: %q: %q in path", ErrBadURL, redactRaw(raw), seg)
+			return nil, fmt.Errorf("%w: %q: %q in path", ErrBadURL, redact.URL(raw), seg)
 		}
 	}
 	loc.Prefix = strings.Trim(path.Clean("/"+p), "/")
 	return loc, nil
-}
-
-// redactRaw renders a raw URL for an error message: user info and query
-// values (which a user might have filled with a secret) are masked.
-func redactRaw(raw string) string {
-	s := raw
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		s = s[:i] + s[i:i+1] + "…"
-	}
-	if i := strings.Index(s, "://"); i >= 0 {
-		rest := s[i+3:]
-		end := strings.IndexAny(rest, "/?#")
-		if end < 0 {
-			end = len(rest)
-		}
-		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-			return s[:i+3] + "REDACTED@" + rest[at+1:]
-		}
-	}
-	return s
 }
 
 // Open opens the store a URL names, scoped to the URL's prefix.

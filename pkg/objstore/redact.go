@@ -10,7 +10,7 @@ import (
 
 // Errors from HTTP clients quote request URLs, and some URL parameters are
 // capabilities: a GCS resumable upload_id lets anyone holding it write the
-// object, a presigned URL's signature reads it. redact keeps such values
+// object, a presigned URL's signature reads it. maskSecrets keeps such values
 // out of messages while errors.Is/As still see the original error.
 
 var secretParam = regexp.MustCompile(`(?i)\b(upload_id|uploadid|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|access_token|sig|signature)=[^&\s"']*`)
@@ -23,8 +23,8 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// redact returns err with secret URL parameters masked in its message.
-func redact(err error) error {
+// maskSecrets returns err with secret URL parameters masked in its message.
+func maskSecrets(err error) error {
 	if err == nil {
 		return nil
 	}

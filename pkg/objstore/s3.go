@@ -126,7 +126,7 @@ func s3Err(op, key string, err error) error {
 		return nil
 	}
 	what := op + " " + key
-	err = redact(err)
+	err = maskSecrets(err)
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		switch ae.ErrorCode() {

@@ -149,7 +149,7 @@ func (d *s3Driver) copyMultipart(ctx context.Context, source string, sa Attrs, d
 		if isBadDigest(err) && in.ChecksumCRC32C != nil {
 			want, _ := parseS3CRC32C(in.ChecksumCRC32C, "")
 			return &ChecksumError{Key: dstKey, Algorithm: "crc32c", Want: fmt.Sprintf("%08x", want), Got: "another value computed by the store from the copied parts",
-				Detail: "refused by the store: " + redact(err).Error()}
+				Detail: "refused by the store: " + maskSecrets(err).Error()}
 		}
 		return s3Err("complete multipart copy to", dstKey, err)
 	}

@@ -234,7 +234,7 @@ func (w *s3Writer) wholeCRC() *string { return s3CRC32C(w.sentCRC()) }
 // writeErr maps the error of the request that commits the object.
 func (w *s3Writer) writeErr(op string, err error) error {
 	if isBadDigest(err) {
-		return checksumRefused(w.key, w.opts.HasCRC32C, w.sentCRC(), w.crc, redact(err))
+		return checksumRefused(w.key, w.opts.HasCRC32C, w.sentCRC(), w.crc, maskSecrets(err))
 	}
 	return s3Err(op, w.key, err)
 }

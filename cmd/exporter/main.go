@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/lading-dev/lading/internal/cli"
 	"github.com/lading-dev/lading/internal/export"
@@ -26,7 +27,20 @@ exporter --source 'cassandra://10.0.0.1,10.0.0.2:9042/?dc=dc1' --table shop.orde
 exporter --source cassandra://127.0.0.1 --table ks.users --dest file:///tmp/trial \
          --batch trial-1 --columns name,email --limit-rows 1000
 
-# Run again after a failure or a kill: the same command continues the same dump.`
+# Run again after a failure or a kill: the same command continues the same dump.
+
+# Shard 2 of 8 of one export (the index may also come from JOB_COMPLETION_INDEX,
+# CLOUD_RUN_TASK_INDEX or AWS_BATCH_JOB_ARRAY_INDEX); every shard runs the same command:
+exporter --source cassandra://10.0.0.1 --table shop.orders --dest s3://dumps/prod --shard 2/8
+
+# Protect a busy cluster: at most 200k rows/s and 4 page requests at once,
+# backing off when the p99 page latency goes over 250ms:
+exporter --source cassandra://10.0.0.1 --table shop.orders --dest s3://dumps/prod \
+         --max-rate 200000 --max-inflight 4 --target-latency 250ms
+
+# The partitions of a list of customer ids (one a line; composite keys as CSV):
+exporter --source cassandra://10.0.0.1 --table shop.orders --dest s3://dumps/prod \
+         --batch gdpr-2026-11-22 --keys customers.csv`
 
 func main() {
 	app := cli.New("exporter", "dump a Cassandra table to object storage",
@@ -53,11 +67,17 @@ func main() {
 	f.Var(&partSize, "part-size", "compressed size at which parts roll (e.g. 128MiB)")
 	f.Float64Var(&cfg.MaxRate, "max-rate", 0, "cap on rows read per second, all readers together (0: none)")
 	f.IntVar(&cfg.MaxInflight, "max-inflight", 0, "cap on page requests in flight, all readers together (0: --parallel)")
+	adaptive := f.Bool("adaptive", true, "adapt the in-flight page requests to the source's latency and errors, under --max-inflight (--adaptive=false: always the cap)")
+	f.DurationVar(&cfg.TargetLatency, "target-latency", 0, "page latency p99 above which the adaptive controller backs off (default: 4x the first pages' median, at least 100ms)")
+	f.StringVar(&cfg.Keys, "keys", "", "export the partitions of a key list `FILE` (\"-\": standard input) instead of token ranges: CSV, one key a line in partition key order, or NDJSON objects; only the dump's first run reads it")
+	f.IntVar(&cfg.KeysPerUnit, "keys-per-unit", export.DefaultKeysPerUnit, "keys per unit of work of a --keys export (the first run's plan keeps it)")
 	shards := app.AddShardFlags()
 
 	app.Main(func(ctx context.Context, rt *cli.Runtime) error {
 		cfg.PartBytes = int64(partSize)
 		cfg.Env = rt.Env
+		cfg.NoAdaptive = !*adaptive
+		cfg.KeysInput = os.Stdin
 		var err error
 		if cfg.Shard, cfg.Shards, err = shards.Resolve(rt.Env); err != nil {
 			return err
@@ -70,8 +90,8 @@ func main() {
 			t := res.Manifest.Totals
 			fmt.Fprintf(rt.Stdout, "dump complete: %s: %d rows, %d files, %s\n", res.Dump, t.Rows, t.Files, report.HumanBytes(float64(t.StoredBytes)))
 		case err == nil && res.Dump != "":
-			fmt.Fprintf(rt.Stdout, "units done: %s: %d committed, %d already committed, %d of %d units; others still running\n",
-				res.Dump, res.Committed, res.Skipped, res.Committed+res.Skipped+res.Lost, res.Units)
+			fmt.Fprintf(rt.Stdout, "shard %d/%d done: %s: %d units committed by this run, %d already committed; %d units left to other shards\n",
+				res.Shard, res.Shards, res.Dump, res.Committed, res.Skipped, res.Left)
 		}
 		return err
 	})

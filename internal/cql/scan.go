@@ -87,6 +87,7 @@ type Scanner struct {
 	spec     ScanSpec
 	p        *Partitioner
 	stmt     string
+	keyStmt  string
 	cons     gocql.Consistency
 	timed    []int
 	outputs  []output // per result column of the statement
@@ -184,22 +185,27 @@ func NewScanner(s *Session, spec ScanSpec, logger *slog.Logger, run *report.Run)
 			o.probe = len(sc.outputs) - 1
 		}
 	}
-	var pk []string
+	var pk, eq []string
 	for _, c := range t.KeyColumns() {
 		pk = append(pk, schema.QuoteIdent(c.Name))
+		eq = append(eq, schema.QuoteIdent(c.Name)+" = ?")
 	}
 	tok := "token(" + strings.Join(pk, ", ") + ")"
-	var b strings.Builder
-	fmt.Fprintf(&b, "SELECT %s FROM %s.%s WHERE %s > ? AND %s <= ?", strings.Join(sel, ", "),
-		schema.QuoteIdent(t.Keyspace), schema.QuoteIdent(t.Name), tok, tok)
-	if w := strings.TrimSpace(spec.Where); w != "" {
-		b.WriteString(" AND ")
-		b.WriteString(w)
+	statement := func(restriction string) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "SELECT %s FROM %s.%s WHERE %s", strings.Join(sel, ", "),
+			schema.QuoteIdent(t.Keyspace), schema.QuoteIdent(t.Name), restriction)
+		if w := strings.TrimSpace(spec.Where); w != "" {
+			b.WriteString(" AND ")
+			b.WriteString(w)
+		}
+		if spec.AllowFiltering {
+			b.WriteString(" ALLOW FILTERING")
+		}
+		return b.String()
 	}
-	if spec.AllowFiltering {
-		b.WriteString(" ALLOW FILTERING")
-	}
-	sc.stmt = b.String()
+	sc.stmt = statement(tok + " > ? AND " + tok + " <= ?")
+	sc.keyStmt = statement(strings.Join(eq, " AND "))
 	sc.pagePool.New = func() any { return &Page{} }
 	return sc, nil
 }
@@ -236,12 +242,44 @@ func (sc *Scanner) Timed() []int { return sc.timed }
 // usage error.
 func (sc *Scanner) Scan(ctx context.Context, p *Partitioner, r Range, fn func(*Page) error) error {
 	lo, hi := p.queryBounds(r)
-	qctx := withReplicas(ctx, r.Replicas)
+	return sc.scan(withReplicas(ctx, r.Replicas), "read range "+r.String(), sc.stmt, []any{lo, hi}, fn)
+}
+
+// KeyStatement returns the CQL the scanner runs for one partition key
+// (ScanKey).
+func (sc *Scanner) KeyStatement() string { return sc.keyStmt }
+
+// ScanKey reads the partition whose key is key (one raw value per
+// partition key column, in key order) page by page, as Scan reads a
+// range: a wide partition is paged, failed pages are retried with the
+// same paging state, and the driver routes the query to the key's
+// replicas. A partition that does not exist yields no page.
+func (sc *Scanner) ScanKey(ctx context.Context, key []Raw, fn func(*Page) error) error {
+	if n := len(sc.spec.Table.KeyColumns()); len(key) != n {
+		return fmt.Errorf("scan key: %d values for a partition key of %d columns", len(key), n)
+	}
+	args := make([]any, len(key))
+	for i, v := range key {
+		if v == nil {
+			return fault.Usagef("scan key: partition key column %s is null", sc.spec.Table.KeyColumns()[i].Name)
+		}
+		args[i] = v
+	}
+	return sc.scan(ctx, "read key", sc.keyStmt, args, func(p *Page) error {
+		if len(p.Rows) == 0 {
+			p.Release()
+			return nil
+		}
+		return fn(p)
+	})
+}
+
+// scan runs stmt with args page by page (see Scan).
+func (sc *Scanner) scan(qctx context.Context, op, stmt string, args []any, fn func(*Page) error) error {
 	var state []byte
 	for {
 		var page *Page
 		var next []byte
-		op := "read range " + r.String()
 		err := throttle.Retry(qctx, sc.spec.Retry, IsRetryable, sc.logger, sc.run, op, func(ctx context.Context) error {
 			if g := sc.spec.Gate; g != nil {
 				if err := g.Acquire(ctx); err != nil {
@@ -256,7 +294,7 @@ func (sc *Scanner) Scan(ctx context.Context, p *Partitioner, r Range, fn func(*P
 				err = sc.fault()
 			}
 			if err == nil {
-				pg, ns, err = sc.fetch(ctx, lo, hi, state)
+				pg, ns, err = sc.fetch(ctx, stmt, args, state)
 			}
 			if g := sc.spec.Gate; g != nil {
 				g.Release(time.Since(start), Outcome(err))
@@ -275,7 +313,7 @@ func (sc *Scanner) Scan(ctx context.Context, p *Partitioner, r Range, fn func(*P
 			return err
 		}
 		sc.run.Add("pages", 1)
-		if err := sc.spec.Limiter.Wait(ctx, len(page.Rows)); err != nil {
+		if err := sc.spec.Limiter.Wait(qctx, len(page.Rows)); err != nil {
 			page.Release()
 			return err
 		}
@@ -290,9 +328,9 @@ func (sc *Scanner) Scan(ctx context.Context, p *Partitioner, r Range, fn func(*P
 }
 
 // fetch runs one page request and copies its rows into a pooled page.
-func (sc *Scanner) fetch(ctx context.Context, lo, hi any, state []byte) (*Page, []byte, error) {
+func (sc *Scanner) fetch(ctx context.Context, stmt string, args []any, state []byte) (*Page, []byte, error) {
 	readAt := time.Now()
-	q := sc.s.s.Query(sc.stmt, lo, hi).
+	q := sc.s.s.Query(stmt, args...).
 		Consistency(sc.cons).
 		PageSize(sc.spec.PageSize).
 		PageState(state).

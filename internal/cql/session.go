@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"os"
 	"time"
 
@@ -33,6 +35,12 @@ type Options struct {
 	ConnectTimeout time.Duration
 	// NumConns is the number of connections per host; default 2.
 	NumConns int
+	// TranslateAddress, if set, maps the address and port of every node
+	// the driver learns of (from system.local and system.peers) to the
+	// address it dials. The contact points of the URL are dialled as
+	// given. Tests use it to put a proxy between lading and the cluster;
+	// nil dials the nodes' broadcast RPC addresses.
+	TranslateAddress func(netip.AddrPort) netip.AddrPort
 }
 
 // Session is an open connection pool to a cluster.
@@ -83,6 +91,16 @@ func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
 		fallback = gocql.RoundRobinHostPolicy()
 	}
 	c.PoolConfig.HostSelectionPolicy = newReplicaPolicy(gocql.TokenAwareHostPolicy(fallback, gocql.ShuffleReplicas()), cfg.DC)
+	if tr := opts.TranslateAddress; tr != nil {
+		c.AddressTranslator = gocql.AddressTranslatorFunc(func(addr net.IP, port int) (net.IP, int) {
+			a, ok := netip.AddrFromSlice(addr)
+			if !ok || port < 0 || port > 65535 {
+				return addr, port
+			}
+			to := tr(netip.AddrPortFrom(a.Unmap(), uint16(port)))
+			return net.IP(to.Addr().AsSlice()), int(to.Port())
+		})
+	}
 	if user := opts.Env(EnvUsername); user != "" {
 		c.Authenticator = gocql.PasswordAuthenticator{Username: user, Password: opts.Env(EnvPassword)}
 	} else if opts.Env(EnvPassword) != "" {

@@ -1,6 +1,8 @@
 package export
 
 import (
+	"io"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -15,6 +17,8 @@ const (
 	DefaultParallel    = 4
 	DefaultConsistency = "LOCAL_ONE"
 	DefaultCompression = format.Zstd
+	// DefaultKeysPerUnit is how many keys of a key list one unit reads.
+	DefaultKeysPerUnit = 1000
 )
 
 // Config is one export: where from, where to, and the options that shape
@@ -63,8 +67,32 @@ type Config struct {
 	// MaxRate caps rows per second (0: no cap).
 	MaxRate float64
 	// MaxInflight caps page requests in flight across all readers (0:
-	// Parallel).
+	// Parallel). Each reader has at most one page request in flight, so
+	// only a cap below Parallel changes anything.
 	MaxInflight int
+	// NoAdaptive turns the adaptive controller off: the in-flight limit
+	// stays at its cap. With it on (the default), the limit starts at a
+	// quarter of the cap, grows by one a second while the source is
+	// healthy and halves on trouble (see internal/throttle.Controller).
+	NoAdaptive bool
+	// TargetLatency is the page latency p99 above which the adaptive
+	// controller backs off; 0 derives it from the first pages (at least
+	// TargetLatencyFloor).
+	TargetLatency time.Duration
+
+	// Keys, when set, exports the partitions of a key list instead of
+	// token ranges: a file name, or "-" for KeysInput. Only the first run
+	// of a dump reads it (see docs/exporter.md).
+	Keys string
+	// KeysInput is what Keys "-" reads (the command's standard input).
+	KeysInput io.Reader
+	// KeysPerUnit is how many keys one unit of a key-list plan reads;
+	// default DefaultKeysPerUnit. Only the first run (the plan) uses it.
+	KeysPerUnit int
+
+	// TranslateAddress, if set, maps every node address the driver
+	// learns of to the one it dials (tests put a proxy in between).
+	TranslateAddress func(netip.AddrPort) netip.AddrPort
 
 	// Shard and Shards: this process takes the plan's units whose index
 	// is Shard modulo Shards (default 0 of 1).
@@ -148,6 +176,21 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxInflight < 0 {
 		return c, fault.Usagef("--max-inflight %d: want 0 (= --parallel) or more", c.MaxInflight)
+	}
+	if c.TargetLatency < 0 {
+		return c, fault.Usagef("--target-latency %s: want 0 (derived) or more", c.TargetLatency)
+	}
+	if c.KeysPerUnit == 0 {
+		c.KeysPerUnit = DefaultKeysPerUnit
+	}
+	if c.KeysPerUnit < 1 {
+		return c, fault.Usagef("--keys-per-unit %d: want at least 1", c.KeysPerUnit)
+	}
+	if c.Keys != "" && c.Splits > 0 {
+		return c, fault.Usagef("--splits cuts token ranges; a --keys export has none (use --keys-per-unit)")
+	}
+	if c.Keys == "-" && c.KeysInput == nil {
+		return c, fault.Usagef("--keys -: no standard input to read")
 	}
 	if c.Shards == 0 {
 		c.Shards = 1

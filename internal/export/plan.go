@@ -45,9 +45,17 @@ func (c Config) options(t *schema.Table) (manifest.Options, error) {
 		Where:          strings.TrimSpace(c.Where),
 		AllowFiltering: c.AllowFiltering,
 		LimitRows:      c.LimitRows,
-		Mode:           manifest.ModeRanges,
+		Mode:           c.mode(),
 		PartBytes:      c.PartBytes,
 	}, nil
+}
+
+// mode is the plan mode the options ask for.
+func (c Config) mode() string {
+	if c.Keys != "" {
+		return manifest.ModeKeys
+	}
+	return manifest.ModeRanges
 }
 
 // resolveColumns checks the named columns and returns them with the
@@ -76,8 +84,9 @@ func resolveColumns(t *schema.Table, names []string) ([]string, error) {
 
 // loadOrCreatePlan returns the dump's plan: the existing one, checked
 // against this run's options and the live schema, or a new one made from
-// the ring and created conditionally (a concurrent first run may win the
-// race; its plan is then read back and checked like any other).
+// the ring (or, with --keys, from the key list, stored first) and
+// created conditionally (a concurrent first run may win the race; its
+// plan is then read back and checked like any other).
 func loadOrCreatePlan(ctx context.Context, root *objstore.Bucket, d dump, src *source, cfg Config, logger *slog.Logger) (*manifest.Plan, error) {
 	opts, err := cfg.options(src.table)
 	if err != nil {
@@ -87,11 +96,17 @@ func loadOrCreatePlan(ctx context.Context, root *objstore.Bucket, d dump, src *s
 	data, err := root.ReadAll(ctx, key)
 	switch {
 	case err == nil:
-		return checkPlan(root, key, data, src, opts)
+		return checkPlan(root, key, data, src, opts, cfg, "", logger)
 	case !errors.Is(err, objstore.ErrNotFound):
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
-	plan, err := makePlan(ctx, d, src, cfg, opts, logger)
+	var keys *storedKeys
+	if cfg.Keys != "" {
+		if keys, err = storeKeys(ctx, root, d, src.table, cfg, logger); err != nil {
+			return nil, err
+		}
+	}
+	plan, err := makePlan(ctx, d, src, cfg, opts, keys, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -102,14 +117,22 @@ func loadOrCreatePlan(ctx context.Context, root *objstore.Bucket, d dump, src *s
 	err = root.CreateIfAbsent(ctx, key, data)
 	switch {
 	case err == nil:
-		logger.Info("planned", "units", len(plan.Units), "splits", countRanges(plan))
+		if keys != nil {
+			logger.Info("planned", "units", len(plan.Units), "keys", keys.count)
+		} else {
+			logger.Info("planned", "units", len(plan.Units), "splits", countRanges(plan))
+		}
 		return plan, nil
 	case errors.Is(err, objstore.ErrExists):
 		data, err := root.ReadAll(ctx, key)
 		if err != nil {
 			return nil, fmt.Errorf("read plan: %w", err)
 		}
-		return checkPlan(root, key, data, src, opts)
+		sha := ""
+		if keys != nil {
+			sha = keys.sha
+		}
+		return checkPlan(root, key, data, src, opts, cfg, sha, logger)
 	default:
 		return nil, fmt.Errorf("create plan: %w", err)
 	}
@@ -125,7 +148,11 @@ func countRanges(p *manifest.Plan) int {
 
 // checkPlan decodes an existing plan and refuses it if this run's
 // options contradict it or the source is not the one it was made from.
-func checkPlan(root *objstore.Bucket, key string, data []byte, src *source, opts manifest.Options) (*manifest.Plan, error) {
+// A run without --keys continues a key-list plan; a run with --keys FILE
+// must name the plan's list (keysSHA, when this run already stored or
+// compared its list, else the file is read and compared); --keys - is
+// not read again: the stored list is the dump's.
+func checkPlan(root *objstore.Bucket, key string, data []byte, src *source, opts manifest.Options, cfg Config, keysSHA string, logger *slog.Logger) (*manifest.Plan, error) {
 	plan, err := manifest.DecodePlan(data)
 	if err != nil {
 		return nil, fault.Usagef("%s: %w", root.Location().Join(key), err)
@@ -135,9 +162,34 @@ func checkPlan(root *objstore.Bucket, key string, data []byte, src *source, opts
 	if err := sameSource(&plan.Source, src); err != nil {
 		return nil, err
 	}
+	if cfg.Keys == "" && plan.Options.Mode == manifest.ModeKeys {
+		opts.Mode = manifest.ModeKeys
+	}
 	if diffs := manifest.OptionsConflict(plan.Options, opts); len(diffs) > 0 {
-		return nil, fault.Usagef("options contradict the dump's plan (%s): %s; use the plan's options or another --batch",
-			root.Location().Join(key), strings.Join(diffs, "; "))
+		hint := "use the plan's options or another --batch"
+		if plan.Options.Mode != opts.Mode {
+			hint = "a batch holds one dump of a table: use another --batch"
+		}
+		return nil, fault.Usagef("options contradict the dump's plan (%s): %s; %s",
+			root.Location().Join(key), strings.Join(diffs, "; "), hint)
+	}
+	if plan.Options.Mode != manifest.ModeKeys || cfg.Keys == "" {
+		return plan, nil
+	}
+	if keysSHA == "" && cfg.Keys == "-" {
+		logger.Info("the dump's key list is stored; standard input is not read", "keys", plan.KeysCount)
+		return plan, nil
+	}
+	if keysSHA == "" {
+		list, err := readKeyInput(cfg, src)
+		if err != nil {
+			return nil, err
+		}
+		keysSHA = sha256Hex(list.bytes())
+	}
+	if keysSHA != plan.KeysSHA256 {
+		return nil, fault.Usagef("--keys %s is not the key list of the dump's plan (%s, %d keys, SHA-256 %s); a batch holds one dump of a table: use another --batch, or run without --keys to continue",
+			cfg.Keys, root.Location().Join(strings.TrimSuffix(key, manifest.PlanName)+plan.KeysName), plan.KeysCount, plan.KeysSHA256)
 	}
 	return plan, nil
 }
@@ -195,9 +247,29 @@ func schemaDiff(a, b *schema.Table) string {
 	return ""
 }
 
-// makePlan divides the ring into units.
-func makePlan(ctx context.Context, d dump, src *source, cfg Config, opts manifest.Options, logger *slog.Logger) (*manifest.Plan, error) {
+// makePlan divides the ring (or the stored key list) into units.
+func makePlan(ctx context.Context, d dump, src *source, cfg Config, opts manifest.Options, keys *storedKeys, logger *slog.Logger) (*manifest.Plan, error) {
 	t := src.table
+	plan := &manifest.Plan{
+		Format:    manifest.FormatPlan,
+		Tool:      tool(),
+		Batch:     d.batch,
+		Table:     d.table,
+		Timestamp: d.timestamp,
+		Created:   cfg.Now().UTC(),
+		Source: manifest.Source{
+			Kind:        manifest.KindCassandra,
+			Cluster:     src.info.Name,
+			Partitioner: src.info.Partitioner,
+			Table:       *t,
+		},
+		Options: opts,
+	}
+	if keys != nil {
+		plan.Units = planKeyUnits(keys.count, int64(cfg.KeysPerUnit))
+		plan.KeysName, plan.KeysSHA256, plan.KeysCount = KeysName, keys.sha, keys.count
+		return plan, nil
+	}
 	ring, err := cql.ReadRing(ctx, src.s, src.part, t.Keyspace)
 	if err != nil {
 		return nil, err
@@ -216,20 +288,6 @@ func makePlan(ctx context.Context, d dump, src *source, cfg Config, opts manifes
 		return nil, err
 	}
 	logger.Debug("ring", "ranges", len(ring.Ranges), "estimates", len(est), "splits", len(splits), "units", len(units))
-	return &manifest.Plan{
-		Format:    manifest.FormatPlan,
-		Tool:      tool(),
-		Batch:     d.batch,
-		Table:     d.table,
-		Timestamp: d.timestamp,
-		Created:   cfg.Now().UTC(),
-		Source: manifest.Source{
-			Kind:        manifest.KindCassandra,
-			Cluster:     src.info.Name,
-			Partitioner: src.info.Partitioner,
-			Table:       *t,
-		},
-		Options: opts,
-		Units:   units,
-	}, nil
+	plan.Units = units
+	return plan, nil
 }

@@ -29,8 +29,12 @@ type Result struct {
 	// found already there).
 	Complete bool
 	// Units in the plan; Committed by this run; Skipped because already
-	// committed; Lost to another attempt's commit.
-	Units, Committed, Skipped, Lost int
+	// committed; Lost to another attempt's commit; Left uncommitted when
+	// this run ended, all of them other shards' (a shard does its own
+	// units only, and the last shard to commit finishes the dump).
+	Units, Committed, Skipped, Lost, Left int
+	// Shard and Shards: which shard this run was.
+	Shard, Shards int
 	// Rows and StoredBytes this run wrote in its committed units.
 	Rows, StoredBytes int64
 	// Manifest is the complete dump's manifest, when this run finished it.
@@ -46,6 +50,8 @@ type exporter struct {
 	src    *source
 	ptn    *cql.Partitioner
 	ring   *cql.Ring
+	keys   [][]byte // the stored key list (key-list plans)
+	gate   *throttle.Controller
 	logger *slog.Logger
 	run    *report.Run
 
@@ -97,7 +103,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 		}
 	}
 
-	s, err := cql.Connect(ctx, srcCfg, cql.Options{Logger: logger, Env: cfg.Env})
+	s, err := cql.Connect(ctx, srcCfg, cql.Options{Logger: logger, Env: cfg.Env, TranslateAddress: cfg.TranslateAddress})
 	if err != nil {
 		return Result{Dump: d.String()}, err
 	}
@@ -115,7 +121,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 			return Result{Dump: d.String(), AlreadyComplete: done, Complete: done}, err
 		}
 	}
-	res := Result{Dump: d.String()}
+	res := Result{Dump: d.String(), Shard: cfg.Shard, Shards: cfg.Shards}
 	if err := x.prepare(ctx, s); err != nil {
 		return res, err
 	}
@@ -144,12 +150,33 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 	if err != nil {
 		return res, err
 	}
-	if m == nil {
-		x.logger.Info("this run's units are done; other units are not committed yet", "units", len(x.plan.Units))
+	if m != nil {
+		res.Complete, res.Manifest = true, m
 		return res, nil
 	}
-	res.Complete, res.Manifest = true, m
+	left, err := x.uncommitted(context.WithoutCancel(ctx))
+	if err != nil {
+		return res, err
+	}
+	res.Left = left
+	x.logger.Info("this shard's units are done; the others' shards will finish the dump",
+		"shard", fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards), "units_left", left, "of", len(x.plan.Units))
 	return res, nil
+}
+
+// uncommitted counts the plan's units without a commit.
+func (x *exporter) uncommitted(ctx context.Context) (int, error) {
+	committed, err := x.committedUnits(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, u := range x.plan.Units {
+		if !committed[u.ID] {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // alreadyComplete reports whether the dump has _SUCCESS; if so, parts
@@ -200,8 +227,10 @@ func (x *exporter) prepare(ctx context.Context, s *cql.Session) error {
 	if x.plan, err = loadOrCreatePlan(ctx, x.root, x.d, x.src, x.cfg, x.logger); err != nil {
 		return err
 	}
-	if x.ring, err = cql.ReadRing(ctx, s, p, ks); err != nil {
-		return err
+	if x.plan.Options.Mode == manifest.ModeRanges {
+		if x.ring, err = cql.ReadRing(ctx, s, p, ks); err != nil {
+			return err
+		}
 	}
 	// The plan's table and columns decide the rows (they equal the live
 	// ones: sameSource checked).
@@ -230,14 +259,18 @@ func (x *exporter) prepare(ctx context.Context, s *cql.Session) error {
 	if x.ext, err = format.Extension(opts.Compression); err != nil {
 		return fault.Usage(err)
 	}
+	if x.plan.Options.Mode == manifest.ModeKeys {
+		if err := x.loadKeys(ctx); err != nil {
+			return err
+		}
+	}
+	x.gate = throttle.NewController(x.cfg.throttleConfig(), x.run, x.logger)
 	spec := cql.ScanSpec{
 		Table: pt, Columns: x.cols, Writetime: opts.Writetime, TTL: opts.TTL,
 		Where: opts.Where, AllowFiltering: opts.AllowFiltering,
 		PageSize: x.cfg.PageSize, Consistency: opts.Consistency,
 		Limiter: throttle.NewLimiter(x.cfg.MaxRate, 0),
-	}
-	if x.cfg.MaxInflight > 0 {
-		spec.Gate = throttle.NewController(throttle.Config{Name: "source", Min: x.cfg.MaxInflight, Max: x.cfg.MaxInflight}, x.run, x.logger)
+		Gate:    x.gate,
 	}
 	if x.scanner, err = cql.NewScanner(s, spec, x.logger, x.run); err != nil {
 		return err

@@ -26,6 +26,7 @@ type unitRun struct {
 	unit    manifest.Unit
 	attempt string
 	ranges  []cql.Range
+	keys    [][]cql.Raw // a key-list unit's keys
 	seq     int
 	part    *part
 	files   []manifest.File
@@ -33,7 +34,7 @@ type unitRun struct {
 }
 
 type pageItem struct {
-	rangeIdx int
+	rangeIdx int // index into the unit's ranges; -1 for a key's page
 	page     *cql.Page
 }
 
@@ -42,6 +43,14 @@ var errLimit = errors.New("row limit reached")
 
 func (x *exporter) newUnitRun(u manifest.Unit) (*unitRun, error) {
 	r := &unitRun{x: x, unit: u, attempt: manifest.NewAttemptID()}
+	if x.plan.Options.Mode == manifest.ModeKeys {
+		keys, err := x.unitKeys(u)
+		if err != nil {
+			return nil, err
+		}
+		r.keys = keys
+		return r, nil
+	}
 	for _, tr := range u.Ranges {
 		start, err1 := x.ptn.ParseToken(tr.Start)
 		end, err2 := x.ptn.ParseToken(tr.End)
@@ -55,33 +64,48 @@ func (x *exporter) newUnitRun(u manifest.Unit) (*unitRun, error) {
 	return r, nil
 }
 
-// read scans the unit's ranges and hands their pages to the encoder.
+// read scans the unit's ranges (or keys) and hands their pages to the
+// encoder.
 func (u *unitRun) read(ctx context.Context, out chan<- pageItem) error {
 	defer close(out)
 	limit := u.x.cfg.LimitRows
 	var n int64
-	for i, r := range u.ranges {
-		err := u.x.scanner.Scan(ctx, u.x.ptn, r, func(p *cql.Page) error {
+	send := func(idx int) func(p *cql.Page) error {
+		return func(p *cql.Page) error {
+			last := false
 			if limit > 0 && n+int64(len(p.Rows)) >= limit {
 				p.Rows = p.Rows[:limit-n]
-				n = limit
-				select {
-				case out <- pageItem{i, p}:
-				case <-ctx.Done():
-					p.Release()
-					return ctx.Err()
-				}
-				return errLimit
+				last = true
 			}
 			n += int64(len(p.Rows))
 			select {
-			case out <- pageItem{i, p}:
-				return nil
+			case out <- pageItem{idx, p}:
 			case <-ctx.Done():
 				p.Release()
 				return ctx.Err()
 			}
-		})
+			if last {
+				return errLimit
+			}
+			return nil
+		}
+	}
+	for i, key := range u.keys {
+		before := n
+		err := u.x.scanner.ScanKey(ctx, key, send(-1))
+		if errors.Is(err, errLimit) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("unit %s key %d: %w", u.unit.ID, u.unit.FirstKey+int64(i), err)
+		}
+		u.x.run.Add("keys_read", 1)
+		if n == before {
+			u.x.run.Add("keys_without_rows", 1)
+		}
+	}
+	for i, r := range u.ranges {
+		err := u.x.scanner.Scan(ctx, u.x.ptn, r, send(i))
 		if errors.Is(err, errLimit) {
 			return nil
 		}
@@ -136,7 +160,9 @@ func (u *unitRun) write(ctx context.Context, in <-chan pageItem) (err error) {
 			if err := u.part.pw.WriteRow(line); err != nil {
 				return fmt.Errorf("unit %s: %w", u.unit.ID, err)
 			}
-			u.part.ranges[it.rangeIdx] = true
+			if it.rangeIdx >= 0 {
+				u.part.ranges[it.rangeIdx] = true
+			}
 			bytes += int64(len(line))
 			if u.part.pw.StoredBytes() >= x.cfg.PartBytes {
 				if err := u.closePart(); err != nil {

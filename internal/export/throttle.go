@@ -1,0 +1,43 @@
+package export
+
+import (
+	"time"
+
+	"github.com/lading-dev/lading/internal/throttle"
+)
+
+// TargetLatencyFloor is the least page-latency target the adaptive
+// controller derives: a page of an idle cluster answered in a few
+// milliseconds does not make 10ms a sign of trouble.
+const TargetLatencyFloor = 100 * time.Millisecond
+
+// throttleTuning, when set (tests), adjusts the controller's config.
+var throttleTuning func(*throttle.Config)
+
+// throttleConfig is the in-flight controller of the source's page
+// requests. The hard cap is --max-inflight, at most --parallel (each
+// reader has one page request in flight at a time). Adaptive, the limit
+// starts at a quarter of the cap, so that the latency the target is
+// derived from is the cluster's own, not the export's; it grows by one
+// per decision (one a second) while the p99 page latency stays under
+// the target and the limit is in use, and halves when the p99 goes over
+// it or a page times out or is refused as overloaded or unavailable.
+// Fixed (NoAdaptive), it is the cap.
+func (c Config) throttleConfig() throttle.Config {
+	ceiling := c.Parallel
+	if c.MaxInflight > 0 {
+		ceiling = min(ceiling, c.MaxInflight)
+	}
+	tc := throttle.Config{Name: "source", Min: 1, Max: ceiling, Initial: ceiling}
+	if c.NoAdaptive {
+		tc.Min = ceiling
+	} else {
+		tc.Initial = max(1, (ceiling+3)/4)
+		tc.TargetLatency = c.TargetLatency
+		tc.TargetFloor = TargetLatencyFloor
+	}
+	if throttleTuning != nil {
+		throttleTuning(&tc)
+	}
+	return tc
+}

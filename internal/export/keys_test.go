@@ -110,7 +110,7 @@ func TestParseKeysNDJSON(t *testing.T) {
 func TestParseKeysErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, want string
-		types      []string
+		types          []string
 	}{
 		{"empty", "", "empty", []string{"text"}},
 		{"only blanks", "\n  \n", "empty", []string{"text"}},

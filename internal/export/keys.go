@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,8 +27,10 @@ const KeysName = "_state/keys.ndjson"
 
 // keyList is a de-duplicated list of partition keys in canonical form:
 // one NDJSON object a key, the partition key columns in key order, values
-// as pkg/format writes them. The stored list is these lines, each ending
-// in '\n'; its SHA-256 is the plan's KeysSHA256.
+// as pkg/format writes them, the lines sorted bytewise (so that the same
+// set of keys in another order, or with other duplicates, is the same
+// list). The stored list is these lines, each ending in '\n'; its
+// SHA-256 is the plan's KeysSHA256.
 type keyList struct {
 	lines [][]byte // without the newline
 	dups  int      // lines dropped as duplicates while parsing
@@ -65,8 +68,8 @@ type keyParser struct {
 // key order (values as CQL writes them: text as is, numbers, uuids,
 // 0x… blobs, timestamps; quoted fields for commas). The first non-blank
 // character decides: '{' is NDJSON. Blank lines are skipped; duplicate
-// keys are kept once, first occurrence first. Bad input is a usage error
-// naming the line and column.
+// keys are kept once; the list comes out sorted (see keyList). Bad input
+// is a usage error naming the line and column.
 func parseKeys(r io.Reader, t *schema.Table) (*keyList, error) {
 	p := &keyParser{cols: t.KeyColumns(), seen: map[string]bool{}}
 	if len(p.cols) == 0 {
@@ -91,6 +94,7 @@ func parseKeys(r io.Reader, t *schema.Table) (*keyList, error) {
 	if len(p.list.lines) == 0 {
 		return nil, fault.Usagef("--keys: the key list is empty")
 	}
+	slices.SortFunc(p.list.lines, bytes.Compare)
 	return &p.list, nil
 }
 

@@ -84,7 +84,7 @@ func TestParseKeysCompositeAndDuplicates(t *testing.T) {
 	tb := keyTable(t, "text", "int")
 	in := "a,1\n\n b,2\na,1\n\"c,d\",3\nb,2\r\n a,1\n"
 	got := keyLines(t, tb, in)
-	want := []string{`{"k0":"a","k1":1}`, `{"k0":" b","k1":2}`, `{"k0":"c,d","k1":3}`, `{"k0":"b","k1":2}`, `{"k0":" a","k1":1}`}
+	want := []string{`{"k0":" a","k1":1}`, `{"k0":" b","k1":2}`, `{"k0":"a","k1":1}`, `{"k0":"b","k1":2}`, `{"k0":"c,d","k1":3}`}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -92,13 +92,19 @@ func TestParseKeysCompositeAndDuplicates(t *testing.T) {
 	if list.dups != 1 {
 		t.Errorf("%d duplicates dropped, want 1", list.dups)
 	}
+	// The same keys in another order with other duplicates are the same
+	// list.
+	other, err := parseKeys(strings.NewReader("\"c,d\",3\n a,1\nb,2\n b,2\na,1\na,1\n"), tb)
+	if err != nil || !bytes.Equal(other.bytes(), list.bytes()) {
+		t.Errorf("reordered list: %v\n%s\nvs\n%s", err, other.bytes(), list.bytes())
+	}
 }
 
 func TestParseKeysNDJSON(t *testing.T) {
 	tb := keyTable(t, "text", "bigint", "blob")
-	in := `{"k0":"a","k1":1,"k2":"0x00"}
+	in := `{"k0":"b","k1":-5,"k2":"0xff"}
+{"k0":"a","k1":1,"k2":"0x00"}
   {"k2":"0X00", "k1":1, "k0":"a"}
-{"k0":"b","k1":-5,"k2":"0xff"}
 `
 	got := keyLines(t, tb, "\n\n"+in)
 	want := []string{`{"k0":"a","k1":1,"k2":"0x00"}`, `{"k0":"b","k1":-5,"k2":"0xff"}`}

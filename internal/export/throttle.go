@@ -11,9 +11,6 @@ import (
 // milliseconds does not make 10ms a sign of trouble.
 const TargetLatencyFloor = 100 * time.Millisecond
 
-// throttleTuning, when set (tests), adjusts the controller's config.
-var throttleTuning func(*throttle.Config)
-
 // throttleConfig is the in-flight controller of the source's page
 // requests. The hard cap is --max-inflight, at most --parallel (each
 // reader has one page request in flight at a time). Adaptive, the limit
@@ -35,9 +32,6 @@ func (c Config) throttleConfig() throttle.Config {
 		tc.Initial = max(1, (ceiling+3)/4)
 		tc.TargetLatency = c.TargetLatency
 		tc.TargetFloor = TargetLatencyFloor
-	}
-	if throttleTuning != nil {
-		throttleTuning(&tc)
 	}
 	return tc
 }

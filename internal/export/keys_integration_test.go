@@ -1,0 +1,229 @@
+package export_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/csv"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lading-dev/lading/internal/cql/cqltest"
+	"github.com/lading-dev/lading/pkg/manifest"
+)
+
+// keyRow is one row of the key-list test table.
+type keyRow struct {
+	a    string
+	b, c int32
+}
+
+// rowKey is the dump's key of a row: hex of its key columns' bytes, as
+// readDump makes it.
+func (r keyRow) rowKey() string {
+	i32 := func(v int32) []byte { return binary.BigEndian.AppendUint32(nil, uint32(v)) }
+	return fmt.Sprintf("%x/%x/%x/", []byte(r.a), i32(r.b), i32(r.c))
+}
+
+// writeKeysCSV writes keys as CSV (quoted where needed), shuffled.
+func writeKeysCSV(t *testing.T, keys [][2]string, seed uint64) []byte {
+	t.Helper()
+	shuffled := append([][2]string{}, keys...)
+	rand.New(rand.NewPCG(seed, 1)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	for _, k := range shuffled {
+		if err := w.Write(k[:]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Flush()
+	return b.Bytes()
+}
+
+// A dump of 10k listed keys (duplicates, keys with no partition, text
+// keys with commas and quotes, wide partitions) survives three SIGKILLs:
+// re-runs read the stored list, never standard input again; a different
+// list is refused (exit 2); the same keys in another order are accepted;
+// a run without --keys finishes the dump. The result holds every row of
+// every listed partition exactly once and nothing else.
+func TestExportKeysKill9(t *testing.T) {
+	s := cqltest.Session(t)
+	ks := cqltest.Keyspace(t, s)
+	cqltest.Exec(t, s, "CREATE TABLE "+ks+".ev (a text, b int, c int, v text, PRIMARY KEY ((a, b), c))")
+	var rows []keyRow
+	name := func(i int) string {
+		if i%500 == 0 {
+			return fmt.Sprintf("user, \"%d\"", i) // needs CSV quoting
+		}
+		return fmt.Sprintf("user-%d", i)
+	}
+	const partitions, listed = 8000, 7000
+	for i := range partitions {
+		for c := range 1 + i%4 {
+			rows = append(rows, keyRow{name(i), int32(i % 3), int32(c)})
+		}
+	}
+	for w := range 3 {
+		for c := range 3000 {
+			rows = append(rows, keyRow{fmt.Sprintf("wide-%d", w), 0, int32(c)})
+		}
+	}
+	cqltest.InsertBatches(t, s, "INSERT INTO "+ks+".ev (a, b, c, v) VALUES (?, ?, ?, ?)", len(rows), 50, 32, func(i int) []any {
+		r := rows[i]
+		return []any{r.a, r.b, r.c, fmt.Sprintf("v-%s-%d", r.a, r.c)}
+	})
+	want := map[string]int{}
+	var present [][2]string
+	for i := range listed {
+		present = append(present, [2]string{name(i), fmt.Sprint(i % 3)})
+	}
+	for w := range 3 {
+		present = append(present, [2]string{fmt.Sprintf("wide-%d", w), "0"})
+	}
+	isListed := map[[2]string]bool{}
+	for _, k := range present {
+		isListed[k] = true
+	}
+	for _, r := range rows {
+		if isListed[[2]string{r.a, fmt.Sprint(r.b)}] {
+			want[r.rowKey()]++
+		}
+	}
+	keys := append([][2]string{}, present...)
+	for i := range 2000 { // no such partitions
+		keys = append(keys, [2]string{fmt.Sprintf("ghost-%d", i), "1"})
+	}
+	keys[len(keys)-1] = [2]string{"user-5", "7"} // the name exists, with another b
+	unique := len(keys)
+	for len(keys) < 10000 {
+		keys = append(keys, present[rand.IntN(len(present))])
+	}
+	dir := t.TempDir()
+	listA := writeKeysCSV(t, keys, 1)
+	listB := filepath.Join(dir, "same-keys-other-order.csv")
+	if err := os.WriteFile(listB, writeKeysCSV(t, append(keys, present[:100]...), 2), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other.csv")
+	if err := os.WriteFile(other, []byte("user-1,1\nuser-2,2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	dest := fileDest(t)
+	args := []string{"--source", cqltest.URL(t), "--table", ks + ".ev", "--dest", dest, "--batch", "keys",
+		"--parallel", "3", "--page-size", "100", "--part-size", "16KiB", "--keys-per-unit", "200", "--log-level", "warn"}
+	slow := append(append([]string{}, args...), "--max-rate", "4000")
+	exporterBinary(t)
+	root := openRoot(t, dest)
+	// killAfterPlan runs the exporter with extra args and stdin, waits for
+	// the dump's plan and a moment more, and kills it with SIGKILL.
+	killAfterPlan := func(stdin []byte, extra ...string) string {
+		t.Helper()
+		cmd := exporterCmd(t, append(append([]string{}, slow...), extra...)...)
+		cmd.Stdin = bytes.NewReader(stdin)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			_, prefixes, _ := root.ListAll(context.Background(), "keys/"+ks+".ev/", "/")
+			planned := false
+			for _, p := range prefixes {
+				if ok, _ := root.Exists(context.Background(), p+manifest.PlanName); ok && !strings.HasSuffix(p, "/_state/") {
+					planned = true
+				}
+			}
+			if planned {
+				break
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("exporter exited (%v) before planning\n%s", err, out.String())
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no plan after 30s\n%s", out.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("exporter exited (%v) before the kill: the test needs a slower export\n%s", err, out.String())
+		case <-time.After(time.Duration(800+rand.IntN(700)) * time.Millisecond):
+		}
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+		return out.String()
+	}
+
+	// 1: the list on standard input, killed.
+	killAfterPlan(listA, "--keys", "-")
+	prefix := checkOneDump(t, dest, "keys", ks+".ev")
+	// 2: another list: refused.
+	if code, out := runToEnd(t, append(append([]string{}, args...), "--keys", other)...); code != 2 || !strings.Contains(out, "not the key list") {
+		t.Errorf("a different key list: exit %d, want 2 and a refusal\n%s", code, out)
+	}
+	// 3: standard input that is not a key list at all: not read, killed.
+	killAfterPlan([]byte("not,a,key,list\n"), "--keys", "-")
+	commits, _, err := root.ListAll(context.Background(), prefix+"/"+manifest.CommitsDir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := readPlan(t, dest, "keys", ks+".ev")
+	t.Logf("after 2 kills: %d of %d units committed", len(commits), len(plan.Units))
+	if len(commits) == 0 || len(commits) >= len(plan.Units) {
+		t.Errorf("%d of %d units committed after the kills: they did not land mid-export", len(commits), len(plan.Units))
+	}
+	// 4: the same keys in another order, with more duplicates: accepted,
+	// and killed too.
+	if out := killAfterPlan(nil, "--keys", listB); strings.Contains(out, "error") {
+		t.Errorf("the same keys in another order: %s", out)
+	}
+	// 5: without --keys: continues the dump to its end.
+	var code int
+	var out string
+	for try := 0; try < 3; try++ {
+		if code, out = runToEnd(t, args...); code == 0 {
+			break
+		}
+		t.Logf("run exited %d:\n%s", code, out)
+	}
+	if code != 0 || !strings.Contains(out, "dump complete") {
+		t.Fatalf("final run: exit %d\n%s", code, out)
+	}
+	if p := checkOneDump(t, dest, "keys", ks+".ev"); p != prefix {
+		t.Errorf("final dump %s, the killed runs wrote %s", p, prefix)
+	}
+
+	if plan.Options.Mode != manifest.ModeKeys || plan.KeysName != "_state/keys.ndjson" || plan.KeysCount != int64(unique) {
+		t.Errorf("plan: mode %q, keys %q, count %d; want keys, _state/keys.ndjson, %d", plan.Options.Mode, plan.KeysName, plan.KeysCount, unique)
+	}
+	stored, err := root.ReadAll(context.Background(), prefix+"/"+plan.KeysName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(stored, []byte{'\n'}); n != unique {
+		t.Errorf("stored key list has %d lines, want %d", n, unique)
+	}
+	if !bytes.Contains(stored, []byte(`{"a":"user, \"500\"","b":2}`+"\n")) {
+		t.Errorf("stored key list lacks the quoted key")
+	}
+	d := readDump(t, root, prefix)
+	if d.m.Totals.Rows != int64(len(want)) {
+		t.Errorf("manifest counts %d rows, the listed partitions hold %d", d.m.Totals.Rows, len(want))
+	}
+	compareKeys(t, d.keys, want)
+}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/lading-dev/lading/internal/cql/cqltest"
+	"github.com/lading-dev/lading/internal/export"
+	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/pkg/manifest"
 )
 
@@ -226,4 +228,83 @@ func TestExportKeysKill9(t *testing.T) {
 		t.Errorf("manifest counts %d rows, the listed partitions hold %d", d.m.Totals.Rows, len(want))
 	}
 	compareKeys(t, d.keys, want)
+}
+
+// A key list and a token-range dump do not mix: --keys on a range dump
+// is refused naming the mode; a shard of a key-list export without
+// --keys continues the stored list, and a malformed list is refused
+// before a plan or key list is stored. Every listed key's partition (and no
+// other) is in the dump.
+func TestExportKeysModes(t *testing.T) {
+	s := cqltest.Session(t)
+	ks := cqltest.Keyspace(t, s)
+	cqltest.Exec(t, s, "CREATE TABLE "+ks+".kv (k int, c int, v text, PRIMARY KEY (k, c))")
+	cqltest.InsertBatches(t, s, "INSERT INTO "+ks+".kv (k, c, v) VALUES (?, ?, ?)", 200, 10, 8, func(i int) []any {
+		return []any{i / 10, i % 10, fmt.Sprint(i)}
+	})
+	dest := fileDest(t)
+	dir := t.TempDir()
+	keysFile := filepath.Join(dir, "keys.csv")
+	if err := os.WriteFile(keysFile, []byte("3\n5\n5\n99\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	badFile := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(badFile, []byte("3\nfive\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := export.Config{Source: cqltest.URL(t), Table: ks + ".kv", Dest: dest}
+
+	// A range dump half done (shard 0 of 2), then a --keys run: refused.
+	ranges := base
+	ranges.Batch, ranges.Shard, ranges.Shards, ranges.Splits = "ranges", 0, 2, 8
+	res, err := runExport(t, ranges)
+	if err != nil || res.Complete || res.Left == 0 {
+		t.Fatalf("shard 0/2: %+v, %v", res, err)
+	}
+	withKeys := base
+	withKeys.Batch, withKeys.Keys = "ranges", keysFile
+	if _, err := runExport(t, withKeys); fault.Code(err) != fault.ExitUsage || !strings.Contains(fmt.Sprint(err), `mode: "ranges" vs "keys"`) {
+		t.Errorf("--keys on a range dump: %v, want exit 2 naming the mode", err)
+	}
+
+	// A malformed list: refused, nothing planned.
+	bad := base
+	bad.Batch, bad.Keys = "keys", badFile
+	if _, err := runExport(t, bad); fault.Code(err) != fault.ExitUsage || !strings.Contains(fmt.Sprint(err), "line 2, column k (int)") {
+		t.Errorf("malformed key list: %v, want exit 2 naming line 2 and column k", err)
+	}
+	objs, _, err := openRoot(t, dest).ListAll(t.Context(), "keys/", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if strings.HasSuffix(o.Key, manifest.PlanName) || strings.HasSuffix(o.Key, "keys.ndjson") {
+			t.Errorf("a malformed key list left %s", o.Key)
+		}
+	}
+
+	// Key units of one key; shard 0 of 2 with the list, shard 1 without.
+	first := base
+	first.Batch, first.Keys, first.KeysPerUnit, first.Shard, first.Shards = "keys", keysFile, 1, 0, 2
+	res, err = runExport(t, first)
+	if err != nil || res.Complete || res.Units != 3 || res.Committed != 2 || res.Left != 1 {
+		t.Fatalf("keys shard 0/2: %+v, %v; want 2 of 3 units committed, 1 left", res, err)
+	}
+	second := base
+	second.Batch, second.Shard, second.Shards = "keys", 1, 2
+	res, err = runExport(t, second)
+	if err != nil || !res.Complete {
+		t.Fatalf("keys shard 1/2 without --keys: %+v, %v", res, err)
+	}
+	d := readDump(t, openRoot(t, dest), res.Dump)
+	want := map[string]int{}
+	for _, k := range []int32{3, 5} {
+		for c := range int32(10) {
+			want[fmt.Sprintf("%x/%x/", binary.BigEndian.AppendUint32(nil, uint32(k)), binary.BigEndian.AppendUint32(nil, uint32(c)))]++
+		}
+	}
+	compareKeys(t, d.keys, want)
+	if d.m.Options.Mode != manifest.ModeKeys {
+		t.Errorf("manifest mode %q", d.m.Options.Mode)
+	}
 }

@@ -77,7 +77,7 @@ func TestAdaptiveThrottleFollowsLatency(t *testing.T) {
 	dest := fileDest(t)
 	cfg := export.Config{
 		Source: "cassandra://" + proxy.Addr() + "/", Table: ks + ".kv", Dest: dest, Batch: "throttle",
-		Splits: 16, Parallel: parallel, PageSize: 10, TargetLatency: 100 * time.Millisecond,
+		Splits: 16, Parallel: parallel, PageSize: 10, TargetLatency: 250 * time.Millisecond,
 		// Every node address the driver learns goes through the proxy too.
 		TranslateAddress: func(netip.AddrPort) netip.AddrPort { return via },
 	}
@@ -98,7 +98,7 @@ func TestAdaptiveThrottleFollowsLatency(t *testing.T) {
 	start := len(throttleEvents(run))
 
 	// Trouble: page latency far over the target.
-	proxy.SetLatency(300 * time.Millisecond)
+	proxy.SetLatency(800 * time.Millisecond)
 	var cut int // index of the first decrease under latency
 	waitFor(t, "decrease under injected latency", 30*time.Second, done, func() bool {
 		evs := throttleEvents(run)
@@ -136,8 +136,8 @@ func TestAdaptiveThrottleFollowsLatency(t *testing.T) {
 			t.Errorf("limit set to %d, outside [1, %d]", e.to, parallel)
 		}
 	}
-	if e := evs[cut]; !strings.Contains(e.reason, "p99") || !strings.Contains(e.reason, "target 100ms") {
-		t.Errorf("the decrease says %q, want the p99 against the 100ms target", e.reason)
+	if e := evs[cut]; !strings.Contains(e.reason, "p99") || !strings.Contains(e.reason, "target 250ms") {
+		t.Errorf("the decrease says %q, want the p99 against the 250ms target", e.reason)
 	}
 	if low >= parallel {
 		t.Errorf("limit %d after the decrease, want below %d", low, parallel)

@@ -86,10 +86,10 @@ func BenchmarkExport(b *testing.B) {
 	b.Logf("inserted %d rows in %s", n, time.Since(start).Round(time.Second))
 	bin := exporterBinary(b)
 
-	export := func(b *testing.B, dest string) {
+	export := func(b *testing.B, dest string, extra ...string) {
 		for i := range b.N {
-			args := []string{"--source", cqltest.URL(b), "--table", ks + ".bench", "--dest", dest,
-				"--batch", fmt.Sprintf("bench-%d", i), "--report", b.TempDir() + "/report.json", "--log-level", "warn"}
+			args := append(append([]string{}, extra...), "--source", cqltest.URL(b), "--table", ks+".bench", "--dest", dest,
+				"--batch", fmt.Sprintf("bench-%d", i), "--report", b.TempDir()+"/report.json", "--log-level", "warn")
 			cmd := exec.Command(bin, args...)
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
@@ -107,6 +107,9 @@ func BenchmarkExport(b *testing.B) {
 		}
 	}
 	b.Run("file", func(b *testing.B) { export(b, fileDest(b)) })
+	// The same without the adaptive controller's slow start: the
+	// difference is what starting at a quarter of the cap costs.
+	b.Run("file-fixed-inflight", func(b *testing.B) { export(b, fileDest(b), "--adaptive=false") })
 	b.Run("s3", func(b *testing.B) { export(b, s3Dest(b)) })
 	b.Run("null", func(b *testing.B) {
 		for range b.N {

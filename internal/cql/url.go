@@ -2,6 +2,7 @@ package cql
 
 import (
 	"fmt"
+	"github.com/lading-dev/lading/internal/redact"
 	"net"
 	"net/url"
 	"sort"
@@ -48,7 +49,7 @@ func ParseURL(raw string) (*Config, error) {
 	}
 	rest, ok := strings.CutPrefix(raw, Scheme+"://")
 	if !ok {
-		return nil, bad("%q does not start with %s:// (e.g. cassandra://10.0.0.1,10.0.0.2:9042/?dc=dc1)", redactURL(raw), Scheme)
+		return nil, bad("%q does not start with %s:// (e.g. cassandra://10.0.0.1,10.0.0.2:9042/?dc=dc1)", redact.URL(raw), Scheme)
 	}
 	authority, query, _ := strings.Cut(rest, "?")
 	authority, path, _ := strings.Cut(authority, "/")
@@ -223,21 +224,3 @@ func (c *Config) Redacted() string {
 
 // String is Redacted.
 func (c *Config) String() string { return c.Redacted() }
-
-// redactURL hides user info in a URL that is about to be quoted in an
-// error.
-func redactURL(raw string) string {
-	i := strings.Index(raw, "://")
-	if i < 0 {
-		return raw
-	}
-	rest := raw[i+3:]
-	end := strings.IndexAny(rest, "/?")
-	if end < 0 {
-		end = len(rest)
-	}
-	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-		return raw[:i+3] + "REDACTED@" + rest[at+1:]
-	}
-	return raw
-}

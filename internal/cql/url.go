@@ -62,7 +62,7 @@ func ParseURL(raw string) (*Config, error) {
 	cfg := &Config{}
 	if path != "" {
 		ks, err := url.PathUnescape(path)
-		if err != nil || !validName(ks) {
+		if err != nil || !ValidName(ks) {
 			return nil, bad("keyspace %q: want letters, digits and '_'", path)
 		}
 		cfg.Keyspace = ks
@@ -181,8 +181,9 @@ func parseHost(h string) (string, error) {
 	return net.JoinHostPort(host, strconv.Itoa(p)), nil
 }
 
-// validName reports whether s is a plain Cassandra keyspace or table name.
-func validName(s string) bool {
+// ValidName reports whether s is a plain (unquoted) Cassandra keyspace or
+// table name; the server applies its own length limits.
+func ValidName(s string) bool {
 	if s == "" || len(s) > 222 {
 		return false
 	}

@@ -154,7 +154,7 @@ func (t *Target) Table(ctx context.Context, m *manifest.Manifest, opts load.Tabl
 	if name == "" {
 		name = src.Name
 	}
-	if !validName(name) {
+	if !cql.ValidName(name) {
 		return nil, fault.Usagef("target table name %q: want letters, digits and '_'", name)
 	}
 	id, err := t.tableID(ctx, name)
@@ -205,17 +205,4 @@ func (t *Target) create(ctx context.Context, src *schema.Table, name string) err
 	t.logger.Info("created table", "table", t.ks+"."+name, "user_types", len(src.UserTypes))
 	t.run.Event("table_created", "table", t.ks+"."+name)
 	return nil
-}
-
-func validName(s string) bool {
-	if s == "" || len(s) > 48 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
 }

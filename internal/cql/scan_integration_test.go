@@ -145,8 +145,8 @@ func TestScanAllTypesRaw(t *testing.T) {
 	// Tuples: (7, null), a present tuple of nulls, and a missing one.
 	tupIdx := indexOf(cols, "tup")
 	want := map[string][]byte{
-		key(1, 1): tupleWire(i32(7), nil),
-		key(1, 2): tupleWire(nil, nil),
+		key(1, 1): cqltest.TupleWire(i32(7), nil),
+		key(1, 2): cqltest.TupleWire(nil, nil),
 		key(2, 1): nil,
 	}
 	for k, w := range want {
@@ -183,19 +183,6 @@ func TestScanAllTypesRaw(t *testing.T) {
 func key(k, c int32) string { return fmt.Sprintf("%x/%x", i32(k), i32(c)) }
 
 func i32(v int32) []byte { return binary.BigEndian.AppendUint32(nil, uint32(v)) }
-
-func tupleWire(elems ...[]byte) []byte {
-	out := []byte{}
-	for _, e := range elems {
-		if e == nil {
-			out = binary.BigEndian.AppendUint32(out, 0xffffffff)
-			continue
-		}
-		out = binary.BigEndian.AppendUint32(out, uint32(len(e)))
-		out = append(out, e...)
-	}
-	return out
-}
 
 func indexOf(cols []*schema.Column, name string) int {
 	for i, c := range cols {

@@ -130,8 +130,8 @@ func TestExportEveryTypeExact(t *testing.T) {
 	}
 	ti := slices.Index(cols, "tup")
 	for key, want := range map[string][]byte{
-		fmt.Sprintf("%x/%x", be32(1), be32(1)): tuple(be32(7), nil),
-		fmt.Sprintf("%x/%x", be32(1), be32(2)): tuple(nil, nil),
+		fmt.Sprintf("%x/%x", be32(1), be32(1)): cqltest.TupleWire(be32(7), nil),
+		fmt.Sprintf("%x/%x", be32(1), be32(2)): cqltest.TupleWire(nil, nil),
 		fmt.Sprintf("%x/%x", be32(2), be32(1)): nil,
 	} {
 		got := byKey[key].Values[ti]
@@ -171,19 +171,6 @@ func decodeNums(t testing.TB, typ string, raw []byte) []int64 {
 }
 
 func be32(v int32) []byte { return binary.BigEndian.AppendUint32(nil, uint32(v)) }
-
-func tuple(elems ...[]byte) []byte {
-	out := []byte{}
-	for _, e := range elems {
-		if e == nil {
-			out = binary.BigEndian.AppendUint32(out, 0xffffffff)
-			continue
-		}
-		out = binary.BigEndian.AppendUint32(out, uint32(len(e)))
-		out = append(out, e...)
-	}
-	return out
-}
 
 // A counter table (no writetimes: counters have none) and an empty table
 // export exactly; the empty one is a complete dump of no parts.

@@ -5,6 +5,7 @@ package cqltest
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -94,6 +95,33 @@ func Exec(t testing.TB, s *cql.Session, stmts ...string) {
 // each its own request): args(i) gives the bind values of the i-th.
 func Insert(t testing.TB, s *cql.Session, stmt string, n, inflight int, args func(i int) []any) {
 	t.Helper()
+	InsertBatches(t, s, stmt, n, 1, inflight, args)
+}
+
+// InsertBatches is Insert with consecutive statements grouped into
+// unlogged batches of up to size (callers keep one batch in one
+// partition); a batch never crosses a multiple of size.
+func InsertBatches(t testing.TB, s *cql.Session, stmt string, n, size, inflight int, args func(i int) []any) {
+	t.Helper()
+	size = max(size, 1)
+	err := concurrently((n+size-1)/size, inflight, func(ctx context.Context, b int) error {
+		if size == 1 {
+			return s.Driver().Query(stmt, args(b)...).ExecContext(ctx)
+		}
+		batch := s.Driver().Batch(gocql.UnloggedBatch)
+		for i := b * size; i < min((b+1)*size, n); i++ {
+			batch.Query(stmt, args(i)...)
+		}
+		return batch.ExecContext(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// concurrently runs do(0..n-1), inflight at a time (default 64), each
+// tried up to 5 times; it returns the first error that outlived them.
+func concurrently(n, inflight int, do func(ctx context.Context, i int) error) error {
 	if inflight <= 0 {
 		inflight = 64
 	}
@@ -114,7 +142,7 @@ func Insert(t testing.TB, s *cql.Session, stmt string, n, inflight int, args fun
 				}
 				var err error
 				for try := 0; try < 5; try++ {
-					if err = s.Driver().Query(stmt, args(i)...).ExecContext(ctx); err == nil {
+					if err = do(ctx, i); err == nil {
 						break
 					}
 					time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
@@ -127,59 +155,20 @@ func Insert(t testing.TB, s *cql.Session, stmt string, n, inflight int, args fun
 		}()
 	}
 	wg.Wait()
-	if firstErr != nil {
-		t.Fatal(firstErr)
-	}
+	return firstErr
 }
 
-// InsertBatches is Insert with consecutive statements grouped into
-// unlogged batches of up to size (callers keep one batch in one
-// partition); a batch never crosses a multiple of size.
-func InsertBatches(t testing.TB, s *cql.Session, stmt string, n, size, inflight int, args func(i int) []any) {
-	t.Helper()
-	if size <= 1 {
-		Insert(t, s, stmt, n, inflight, args)
-		return
+// TupleWire serializes a tuple's components as the native protocol does
+// (nil is a null component), for comparing with raw scans.
+func TupleWire(elems ...[]byte) []byte {
+	out := []byte{}
+	for _, e := range elems {
+		if e == nil {
+			out = binary.BigEndian.AppendUint32(out, 0xffffffff)
+			continue
+		}
+		out = binary.BigEndian.AppendUint32(out, uint32(len(e)))
+		out = append(out, e...)
 	}
-	if inflight <= 0 {
-		inflight = 64
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var once sync.Once
-	var firstErr error
-	batches := (n + size - 1) / size
-	for range inflight {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				b := int(next.Add(1) - 1)
-				if b >= batches || ctx.Err() != nil {
-					return
-				}
-				var err error
-				for try := 0; try < 5; try++ {
-					batch := s.Driver().Batch(gocql.UnloggedBatch)
-					for i := b * size; i < min((b+1)*size, n); i++ {
-						batch.Query(stmt, args(i)...)
-					}
-					if err = batch.ExecContext(ctx); err == nil {
-						break
-					}
-					time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
-				}
-				if err != nil {
-					once.Do(func() { firstErr = fmt.Errorf("insert batch %d: %w", b, err); cancel() })
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		t.Fatal(firstErr)
-	}
+	return out
 }

@@ -30,8 +30,15 @@ func EnvName(flag string) string {
 // is a guard in case such a flag appears.
 func sensitive(name string) bool {
 	n := strings.ToLower(name)
-	for _, w := range []string{"password", "secret", "token", "key"} {
+	for _, w := range []string{"password", "passwd", "secret", "token", "credential"} {
 		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	// "key" only as a word of its own (api-key, private_key), so that
+	// --keys and --keyspace keep their defaults visible.
+	for _, seg := range strings.FieldsFunc(n, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+		if seg == "key" {
 			return true
 		}
 	}

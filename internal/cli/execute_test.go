@@ -250,8 +250,9 @@ func TestSensitiveValuesNeverPrinted(t *testing.T) {
 func TestSensitiveNames(t *testing.T) {
 	for name, want := range map[string]bool{
 		"password": true, "db-password": true, "client-secret": true, "Token": true, "api-key": true,
-		"keyspace": true, // "key" is a substring: a false positive is the safe side
-		"table":    false, "workers": false, "dest": false,
+		"private_key": true, "access-key-id": true, "credentials-file": true,
+		"keyspace": false, "keys": false, "keys-per-unit": false, "monkey": false,
+		"table": false, "workers": false, "dest": false,
 	} {
 		if sensitive(name) != want {
 			t.Errorf("sensitive(%q) = %v, want %v", name, !want, want)

@@ -28,6 +28,9 @@ type Dump struct {
 	Parts [][]format.Row
 	// ReadAt is every part's read time (default: now).
 	ReadAt time.Time
+	// Took is how long the export read: the manifest's totals run from a
+	// second before ReadAt to Took later (default 2s).
+	Took time.Duration
 }
 
 const (
@@ -92,7 +95,10 @@ func Write(t testing.TB, root *objstore.Bucket, d Dump) (*manifest.Manifest, str
 	if err != nil {
 		t.Fatal(err)
 	}
-	commit := &manifest.Commit{Format: manifest.FormatCommit, Unit: unitID, Attempt: attempt, Ranges: ranges, Started: created, Finished: d.ReadAt.Add(time.Second)}
+	if d.Took <= 0 {
+		d.Took = 2 * time.Second
+	}
+	commit := &manifest.Commit{Format: manifest.FormatCommit, Unit: unitID, Attempt: attempt, Ranges: ranges, Started: created, Finished: created.Add(d.Took)}
 	for seq, rows := range d.Parts {
 		var buf bytes.Buffer
 		pw, err := format.NewPartWriter(&buf, d.Compression, format.CompressOptions{})

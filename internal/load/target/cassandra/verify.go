@@ -18,6 +18,7 @@ import (
 	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/load"
 	"github.com/lading-dev/lading/pkg/format"
+	"github.com/lading-dev/lading/pkg/manifest"
 	"github.com/lading-dev/lading/pkg/schema"
 )
 
@@ -103,9 +104,10 @@ func (tb *Table) Compare(ctx context.Context, p load.PartInfo, rows []load.DumpR
 	now := p.Now()
 	readAt := p.File.ReadAt
 	wt, ttl := p.Manifest.Options.Writetime, p.Manifest.Options.TTL
+	spread := staticSpread(p.Manifest.Totals)
 	for i := range rows {
 		r := &rows[i]
-		mm, err := tb.compareRow(ctx, &r.Row, now, readAt, wt, ttl)
+		mm, err := tb.compareRow(ctx, &r.Row, now, readAt, wt, ttl, spread)
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +145,25 @@ type want struct {
 	ttls  []int64 // expected remaining TTL (0: none)
 }
 
-func (tb *Table) compareRow(ctx context.Context, row *format.Row, now, readAt time.Time, wt, ttl bool) ([]load.Mismatch, error) {
+// staticSpread is how many seconds a static cell's restored TTL may
+// differ from the one a row's copy promises: the export's duration.
+//
+// A static cell is shared by the rows of its partition, and each row
+// carries the TTL that was left when it was read, so the rows of a
+// partition read over seconds (a wide one, over minutes) carry different
+// TTLs. The restore writes the cell once per partition and part, from
+// its first row there; Cassandra keeps, of writes with one writetime, the
+// one that expires last (a list keeps the elements first written). So
+// the cell may expire later than a row's copy says, by up to the time
+// between its part's read_at and the row's reading, or earlier, by up to
+// the same for the row that wrote it: both within the export, from the
+// plan (Started) to the last commit (Finished). Never later than the
+// source's.
+func staticSpread(t manifest.Totals) int64 {
+	return max(int64(math.Ceil(t.Finished.Sub(t.Started).Seconds())), 0)
+}
+
+func (tb *Table) compareRow(ctx context.Context, row *format.Row, now, readAt time.Time, wt, ttl bool, spread int64) ([]load.Mismatch, error) {
 	var key []any
 	for _, c := range tb.pk {
 		key = bindValue(key, c.t, valueOf(row, c.idx))
@@ -165,7 +185,7 @@ func (tb *Table) compareRow(ctx context.Context, row *format.Row, now, readAt ti
 	wants := make([]want, len(tb.cols))
 	rowExpected := false
 	for i, c := range tb.cols {
-		w, err := expect(c, row, now, readAt, wt, ttl)
+		w, err := expect(c, row, now, readAt, wt, ttl, spreadOf(c, spread))
 		if err != nil {
 			return nil, err
 		}
@@ -224,7 +244,7 @@ func (tb *Table) compareRow(ctx context.Context, row *format.Row, now, readAt ti
 		if w.skip {
 			continue
 		}
-		if d := compareColumn(c, w, vals[i], wts[i], ttls[i], wt, ttl); d != "" {
+		if d := compareColumn(c, w, vals[i], wts[i], ttls[i], wt, ttl, spreadOf(c, spread)); d != "" {
 			out = append(out, load.Mismatch{Column: c.name, Detail: d})
 		}
 	}
@@ -255,8 +275,20 @@ func (tb *Table) rowExpired(row *format.Row, now, readAt time.Time, ttl bool) bo
 	return regular > 0
 }
 
-// expect computes a column's state after the restore, as of now.
-func expect(c *col, row *format.Row, now, readAt time.Time, wt, ttl bool) (want, error) {
+// spreadOf is the TTL spread allowed for column c: staticSpread's for
+// static columns, none for others.
+func spreadOf(c *col, spread int64) int64 {
+	if c.c.Role == schema.Static {
+		return spread
+	}
+	return 0
+}
+
+// expect computes a column's state after the restore, as of now. With a
+// spread (static columns), a cell counts as expired only when it would
+// be even spread seconds later, and is not compared while it may or may
+// not have expired.
+func expect(c *col, row *format.Row, now, readAt time.Time, wt, ttl bool, spread int64) (want, error) {
 	v := valueOf(row, c.idx)
 	var w want
 	if v == nil {
@@ -268,7 +300,7 @@ func expect(c *col, row *format.Row, now, readAt time.Time, wt, ttl bool) (want,
 			return 0, false, false
 		}
 		l := ts[i] - int64(math.Ceil(now.Sub(readAt).Seconds()))
-		return l, l <= 0, l <= ttlSlack
+		return l, l+spread <= 0, l-spread <= ttlSlack
 	}
 	wtOf := func(i int) int64 {
 		ws := metaOf(row.Writetime, c.idx)
@@ -313,7 +345,7 @@ func expect(c *col, row *format.Row, now, readAt time.Time, wt, ttl bool) (want,
 
 // compareColumn compares a column read back with its expected state and
 // describes the first difference ("" when none).
-func compareColumn(c *col, w want, val, wts, ttls cql.Raw, wt, ttl bool) string {
+func compareColumn(c *col, w want, val, wts, ttls cql.Raw, wt, ttl bool, spread int64) string {
 	if !c.multi {
 		if !bytes.Equal(val, w.value) || (val == nil) != (w.value == nil) {
 			return fmt.Sprintf("value %s, want %s", show(val), show(w.value))
@@ -327,7 +359,7 @@ func compareColumn(c *col, w want, val, wts, ttls cql.Raw, wt, ttl bool) string 
 			}
 		}
 		if ttl {
-			if d := compareTTL(beIntOrZero(ttls), w.ttls[0]); d != "" {
+			if d := compareTTL(beIntOrZero(ttls), w.ttls[0], spread); d != "" {
 				return d
 			}
 		}
@@ -380,7 +412,7 @@ func compareColumn(c *col, w want, val, wts, ttls cql.Raw, wt, ttl bool) string 
 		}
 		for i := range w.ttls {
 			g := at(gt, i)
-			if d := compareTTL(g, w.ttls[i]); d != "" {
+			if d := compareTTL(g, w.ttls[i], spread); d != "" {
 				return fmt.Sprintf("cell %d: %s", i, d)
 			}
 		}
@@ -398,15 +430,19 @@ func joinWant(c *col, es []elem) []byte {
 	return joinCells(c.t.Kind, es)
 }
 
-// compareTTL checks a TTL read back against the remaining TTL expected.
-func compareTTL(got, want int64) string {
+// compareTTL checks a TTL read back against the remaining TTL expected,
+// give or take spread seconds (see staticSpread).
+func compareTTL(got, want, spread int64) string {
 	if want == 0 {
 		if got != 0 {
 			return fmt.Sprintf("TTL %d, want none", got)
 		}
 		return ""
 	}
-	if got < want-ttlSlack || got > want+1 {
+	if got < want-ttlSlack-spread || got > want+1+spread {
+		if spread > 0 {
+			return fmt.Sprintf("TTL %d, want %d (±%ds, and ±%ds for a static cell: the export's duration)", got, want, ttlSlack, spread)
+		}
 		return fmt.Sprintf("TTL %d, want %d (±%ds)", got, want, ttlSlack)
 	}
 	return ""

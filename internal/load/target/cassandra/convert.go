@@ -20,10 +20,12 @@ type stmt struct {
 	args []any
 }
 
-// cellTime is a cell's restored writetime and remaining TTL (0: none).
+// cellTime is a cell's restored writetime and remaining TTL (0: none),
+// with the TTL the dump recorded, from which the TTL sent is computed.
 type cellTime struct {
-	ts  int64
-	ttl int64
+	ts     int64
+	ttl    int64
+	dumped int64
 }
 
 // converter turns the rows of one part into statements.
@@ -83,7 +85,7 @@ func (cv *converter) timeOf(row *format.Row, c *col, i int, now time.Time) (cell
 			if expired {
 				return ct, true, nil
 			}
-			ct.ttl = left
+			ct.ttl, ct.dumped = left, t[i]
 		}
 	}
 	return ct, false, nil
@@ -96,11 +98,15 @@ func metaOf(m [][]int64, i int) []int64 {
 	return nil
 }
 
-// bindTime returns the USING TIMESTAMP and TTL values.
+// bindTime returns the USING TIMESTAMP and TTL values. The TTL is
+// computed when the statement is sent (see ttlBind).
 func (cv *converter) bindTime(ct cellTime) (any, any) {
 	var ttl any = gocql.UnsetValue // the table's default TTL
-	if cv.ttl {
-		ttl = int(ct.ttl)
+	switch {
+	case cv.ttl && ct.ttl > 0:
+		ttl = ttlBind{dumped: ct.dumped, readAt: cv.readAt, now: cv.info.Now}
+	case cv.ttl:
+		ttl = 0
 	}
 	return ct.ts, ttl
 }
@@ -170,7 +176,7 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 	statDump, statExpired := 0, 0
 	var maxTS int64 = math.MinInt64
 	allTTL := true
-	var maxTTL int64
+	var maxTTL, maxDumped int64
 	count := func(static, expired bool) {
 		if static {
 			statDump++
@@ -197,7 +203,7 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 		if ct.ttl == 0 {
 			allTTL = false
 		}
-		maxTTL = max(maxTTL, ct.ttl)
+		maxTTL, maxDumped = max(maxTTL, ct.ttl), max(maxDumped, ct.dumped)
 	}
 	for _, c := range tb.scalars {
 		v := valueOf(row, c.idx)
@@ -379,7 +385,7 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 		// lives as long as its longest-lived cell, as an INSERT would.
 		ct := cellTime{ts: maxTS}
 		if allTTL {
-			ct.ttl = maxTTL
+			ct.ttl, ct.dumped = maxTTL, maxDumped
 		}
 		ts, ttl := cv.bindTime(ct)
 		dst = append(dst, cv.marker(rowKey, false, ts, ttl, mut))

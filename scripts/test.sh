@@ -3,12 +3,13 @@
 #
 #   scripts/test.sh test    go test ./... (packages in RACE_PKGS with -race), then lint
 #   scripts/test.sh bench   go test -run '^$' -bench . -benchmem ./...
-#   scripts/test.sh chaos   go test -tags chaos -run Chaos ./...
+#   scripts/test.sh chaos   go test -tags chaos -run Chaos -v ./... (the pipeline soak, internal/e2e)
 #   scripts/test.sh lint    gofmt -l must print nothing; go vet
 #
 # Environment: RACE_PKGS (default "./pkg/objstore/... ./internal/..."),
 # GOTESTFLAGS (extra flags for go test, default "-count=1"),
-# TEST_TIMEOUT (default 25m), SERVICES (default: all servers).
+# TEST_TIMEOUT (default 25m), CHAOS_TIMEOUT (default 60m), SERVICES (default: all servers).
+# The soak takes LADING_CHAOS_ROWS (default 300000) and LADING_CHAOS_SEED (replay).
 # Tests see the variables of `scripts/services.sh env` and LADING_REQUIRE_SERVICES=1,
 # so integration tests fail instead of skipping when a server is missing.
 # Several runs may share the servers on one machine: each registers a lease in
@@ -143,7 +144,10 @@ bench)
 	go test -run '^$' -bench . -benchmem -timeout "${BENCH_TIMEOUT:-120m}" ./... || rc=$?
 	;;
 chaos)
-	GOLISTFLAGS="-tags chaos" GOTESTFLAGS="$GOTESTFLAGS -tags chaos -run Chaos" RACE_PKGS=" " run_tests || rc=$?
+	# The soak (internal/e2e, build tag chaos) takes minutes and logs its
+	# figures: run verbosely, with a timeout of its own.
+	# shellcheck disable=SC2086 # GOTESTFLAGS is a word list
+	go test $GOTESTFLAGS -tags chaos -run Chaos -v -timeout "${CHAOS_TIMEOUT:-60m}" ./... || rc=$?
 	;;
 esac
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -92,6 +93,16 @@ func openS3(ctx context.Context, loc *Location) (Driver, error) {
 	if r := loc.Params.Get("region"); r != "" {
 		optFns = append(optFns, config.WithRegion(r))
 	}
+	// The SDK's default retryer also keeps a process-wide retry budget
+	// ("retry quota"): after a burst of resets it stops retrying anything
+	// for the rest of the run. lading's runs are long and bounded by their
+	// own backoff, so each request keeps its own attempts instead.
+	optFns = append(optFns, config.WithRetryer(func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.RateLimiter = ratelimit.None
+			o.MaxAttempts = 5
+		})
+	}))
 	cfg, err := config.LoadDefaultConfig(ctx, optFns...)
 	if err != nil {
 		return nil, fmt.Errorf("s3: load AWS configuration: %w", err)

@@ -200,6 +200,11 @@ func (t *timedWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// partReadAttempts is how often a read of one part may be resumed at the
+// byte it reached after the network cut it; the part's checksums still
+// prove every byte.
+const partReadAttempts = 5
+
 // check compares what was read with the manifest.
 func check(f *manifest.File, n int64, crc uint32, sha hash.Hash) error {
 	if n != f.StoredBytes {
@@ -215,7 +220,7 @@ func check(f *manifest.File, n int64, crc uint32, sha hash.Hash) error {
 }
 
 func (v *Verifier) spool(ctx context.Context, b *objstore.Bucket, key string, f *manifest.File) (*Part, error) {
-	r, err := b.NewReader(ctx, key)
+	r, err := b.NewResumingReader(ctx, key, partReadAttempts)
 	if err != nil {
 		return nil, fmt.Errorf("read part %s: %w", f.Name, err)
 	}
@@ -272,7 +277,7 @@ func (v *Verifier) spool(ctx context.Context, b *objstore.Bucket, key string, f 
 }
 
 func (v *Verifier) twice(ctx context.Context, b *objstore.Bucket, key string, f *manifest.File) (*Part, error) {
-	r, err := b.NewReader(ctx, key)
+	r, err := b.NewResumingReader(ctx, key, partReadAttempts)
 	if err != nil {
 		return nil, fmt.Errorf("read part %s: %w", f.Name, err)
 	}
@@ -310,7 +315,7 @@ func (v *Verifier) twice(ctx context.Context, b *objstore.Bucket, key string, f 
 		File:     f,
 		Strategy: Twice,
 		open: func(ctx context.Context) (io.ReadCloser, error) {
-			r, err := b.NewReader(ctx, key)
+			r, err := b.NewResumingReader(ctx, key, partReadAttempts)
 			if err != nil {
 				return nil, fmt.Errorf("read part %s again: %w", f.Name, err)
 			}

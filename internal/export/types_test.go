@@ -61,8 +61,13 @@ func TestExportEveryTypeExact(t *testing.T) {
 	if !m.Options.Writetime || !m.Options.TTL || m.Source.Table.CQL == "" || len(m.Source.Table.UserTypes) != 1 {
 		t.Fatalf("manifest options/source: %+v / %+v", m.Options, m.Source.Table.UserTypes)
 	}
-	if m.Totals.Files < 2 {
-		t.Errorf("%d files, want one per unit with rows (2 partitions)", m.Totals.Files)
+	// The two partitions may share a unit (small adjacent ranges are
+	// grouped, and a fresh cluster's tokens are random), so the number of
+	// parts varies; none may be empty.
+	for _, f := range m.Files {
+		if f.Rows == 0 {
+			t.Errorf("part %s has no rows", f.Name)
+		}
 	}
 	byKey := map[string]format.Row{}
 	for _, r := range d.rows {

@@ -1,9 +1,7 @@
 package objstore_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/objstore"
@@ -24,19 +22,7 @@ var gcsGaps = map[objstoretest.Gap]string{
 func openGCSBucket(t *testing.T) *objstore.Bucket {
 	t.Helper()
 	_, bucket := testenv.GCS(t)
-	b, err := objstore.Open(t.Context(), "gs://"+bucket+"/"+objstoretest.UniquePrefix(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), 2*time.Minute)
-		defer cancel()
-		if err := objstoretest.Empty(ctx, b); err != nil {
-			t.Errorf("clean up %s: %v", b, err)
-		}
-		b.Close()
-	})
-	return b
+	return openScratch(t, "gs://"+bucket+"/"+objstoretest.UniquePrefix(t))
 }
 
 func TestGCSConformance(t *testing.T) {

@@ -2,12 +2,10 @@ package objstore_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -34,19 +32,7 @@ func s3URL(endpoint, bucket, prefix string) string {
 func openS3Bucket(t *testing.T) *objstore.Bucket {
 	t.Helper()
 	endpoint, bucket := testenv.S3(t)
-	b, err := objstore.Open(t.Context(), s3URL(endpoint, bucket, objstoretest.UniquePrefix(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), 2*time.Minute)
-		defer cancel()
-		if err := objstoretest.Empty(ctx, b); err != nil {
-			t.Errorf("clean up %s: %v", b, err)
-		}
-		b.Close()
-	})
-	return b
+	return openScratch(t, s3URL(endpoint, bucket, objstoretest.UniquePrefix(t)))
 }
 
 func TestS3Conformance(t *testing.T) {

@@ -132,18 +132,7 @@ func (c *chaos) loadStage(d *dump) {
 			}
 			kp.Why = fmt.Sprintf("%s into verification", lag)
 		}
-		o, err := runOnce(c.bins["loader"], args, kp, loadRunLimit)
-		fig.Runs++
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, ok, err := readReport(report)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok {
-			fig.Retries += rep.Counters["retries"]
-		}
+		o, rep, ok := fig.run(t, c.bins["loader"], args, kp, loadRunLimit, report)
 		parts, loaded, _ := c.ledgerState()
 		switch {
 		case o.Killed:

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -142,6 +143,25 @@ type runReport struct {
 	ExitCode        *int             `json:"exit_code"`
 	DurationSeconds float64          `json:"duration_seconds"`
 	Counters        map[string]int64 `json:"counters"`
+}
+
+// run runs one command with runOnce, counts the run and its retries in
+// f, and returns its outcome and --report (ok false when it left none).
+func (f *stageFigures) run(t *testing.T, bin string, args []string, kp killPlan, limit time.Duration, report string) (outcome, runReport, bool) {
+	t.Helper()
+	o, err := runOnce(bin, args, kp, limit)
+	f.Runs++
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, ok, err := readReport(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok {
+		f.Retries += rep.Counters["retries"]
+	}
+	return o, rep, ok
 }
 
 // readReport reads a --report file; ok is false when the run left none

@@ -131,18 +131,7 @@ func (c *chaos) shipStage(d *dump) {
 			}
 			kp.Why = "once the manifest is there"
 		}
-		o, err := runOnce(c.bins["shipper"], args, kp, shipRunLimit)
-		fig.Runs++
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, ok, err := readReport(report)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok {
-			fig.Retries += rep.Counters["retries"]
-		}
+		o, rep, ok := fig.run(t, c.bins["shipper"], args, kp, shipRunLimit, report)
 		marked := c.checkMarked(d)
 		intact := c.intactFiles(d)
 		switch {

@@ -21,8 +21,9 @@ import (
 )
 
 // chunkSize is the unit of the read-twice strategy: the first read
-// records a CRC32C per chunk, the second hands a chunk on only after its
-// CRC32C matched.
+// records a SHA-256 per chunk, the second hands a chunk on only after its
+// SHA-256 matched. (A CRC32C per chunk would not do: CRC is linear, so
+// bytes changed between the reads can be made to keep it.)
 const chunkSize = 1 << 20
 
 // Strategy is how a part's checksums are proven before its rows are used.
@@ -32,8 +33,8 @@ const (
 	// Spool downloads the part to local disk while hashing it, then reads
 	// the local copy.
 	Spool Strategy = iota
-	// Twice reads the part once to hash it (recording a CRC32C per chunk),
-	// then again, passing on each chunk only once it matches.
+	// Twice reads the part once to hash it (recording a SHA-256 per
+	// chunk), then again, passing on each chunk only once it matches.
 	Twice
 )
 
@@ -137,13 +138,19 @@ func (p *Part) Close() {
 }
 
 // CorruptError reports a part whose stored bytes do not match the
-// manifest.
+// manifest, or that changed between the two reads of read-twice.
 type CorruptError struct {
 	Part   string
 	Detail string
+	// Passed is how many chunks of a second read were handed on before
+	// the one that differed (0: nothing of the part was handed on).
+	Passed int
 }
 
 func (e *CorruptError) Error() string {
+	if e.Passed > 0 {
+		return fmt.Sprintf("part %s changed while it was loaded: %s; rows of chunks 0..%d may have been written, byte-identical to the verified part, nothing after them", e.Part, e.Detail, e.Passed-1)
+	}
 	return fmt.Sprintf("part %s is corrupt: %s; nothing of it was written", e.Part, e.Detail)
 }
 
@@ -284,7 +291,7 @@ func (v *Verifier) twice(ctx context.Context, b *objstore.Bucket, key string, f 
 	crc := crc32.New(objstore.Castagnoli)
 	sha := sha256.New()
 	tr := &timedReader{r: io.LimitReader(r, f.StoredBytes+1)}
-	var chunks []uint32
+	var chunks [][sha256.Size]byte
 	buf := make([]byte, chunkSize)
 	var n int64
 	for {
@@ -292,7 +299,7 @@ func (v *Verifier) twice(ctx context.Context, b *objstore.Bucket, key string, f 
 		if k > 0 {
 			crc.Write(buf[:k])
 			sha.Write(buf[:k])
-			chunks = append(chunks, crc32.Checksum(buf[:k], objstore.Castagnoli))
+			chunks = append(chunks, sha256.Sum256(buf[:k]))
 			n += int64(k)
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -325,11 +332,11 @@ func (v *Verifier) twice(ctx context.Context, b *objstore.Bucket, key string, f 
 }
 
 // chunkChecker passes on the second read of a part one chunk at a time,
-// each only after its CRC32C equals the first (proven) read's.
+// each only after its SHA-256 equals the first (proven) read's.
 type chunkChecker struct {
 	r      io.ReadCloser
 	f      *manifest.File
-	chunks []uint32
+	chunks [][sha256.Size]byte
 	run    *report.Run
 	i      int
 	buf    []byte
@@ -354,12 +361,12 @@ func (c *chunkChecker) Read(p []byte) (int, error) {
 		}
 		if k == 0 {
 			if c.i != len(c.chunks) {
-				return 0, fault.Verify(&CorruptError{Part: c.f.Name, Detail: "second read ended early"})
+				return 0, fault.Verify(&CorruptError{Part: c.f.Name, Detail: fmt.Sprintf("the second read ended after chunk %d of %d", c.i, len(c.chunks)), Passed: c.i})
 			}
 			return 0, io.EOF
 		}
-		if c.i >= len(c.chunks) || crc32.Checksum(c.buf[:k], objstore.Castagnoli) != c.chunks[c.i] {
-			return 0, fault.Verify(&CorruptError{Part: c.f.Name, Detail: fmt.Sprintf("second read differs from the first in chunk %d", c.i)})
+		if c.i >= len(c.chunks) || sha256.Sum256(c.buf[:k]) != c.chunks[c.i] {
+			return 0, fault.Verify(&CorruptError{Part: c.f.Name, Detail: fmt.Sprintf("its second read differs from the verified first in chunk %d", c.i), Passed: c.i})
 		}
 		c.run.Add("bytes_read", int64(k))
 		c.i++

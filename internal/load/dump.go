@@ -60,6 +60,9 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 	if rec, err := inc.Loaded(ctx, d); err != nil {
 		return err
 	} else if rec != nil && !o.Force {
+		if err := l.checkStillThere(ctx, d, tbl, inc, rec); err != nil {
+			return err
+		}
 		log.Info("already loaded", "finished", rec.Finished, "rows", rec.Counts.Rows, "verify", rec.Verify.Result)
 		o.Run.Add("dumps_already_loaded", 1)
 		l.record(DumpResult{Dump: d.String(), Outcome: "already loaded", Target: id.String(), Counts: rec.Counts, Verify: rec.Verify})
@@ -239,6 +242,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 	if err != nil {
 		return err
 	}
+	o.Run.Event("verify", "dump", d.String(), "mode", vr.Mode, "result", vr.Result, "detail", vr.Detail)
 	rec := &LoadedRecord{
 		Batch: d.Batch, Table: d.Table, Timestamp: d.Timestamp,
 		Target: id.String(), TargetID: TargetID(id), Incarnation: incID,

@@ -426,6 +426,17 @@ func (dl *DumpLedger) WriteRejects(ctx context.Context, part string, data []byte
 	return nil
 }
 
+// DeleteRejects removes a part's reject file, if any: an earlier
+// attempt's file must not outlive a clean load, or verification would
+// skip its lines.
+func (dl *DumpLedger) DeleteRejects(ctx context.Context, part string) error {
+	err := dl.in.l.b.Delete(ctx, dl.RejectsKey(part))
+	if err != nil && !errors.Is(err, objstore.ErrNotFound) {
+		return fmt.Errorf("ledger: rejects of %s: %w", part, err)
+	}
+	return nil
+}
+
 // RejectsLocation names a part's reject file for messages.
 func (dl *DumpLedger) RejectsLocation(part string) string {
 	return dl.in.l.b.Location().Join(dl.RejectsKey(part)).String()

@@ -54,6 +54,11 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 		}
 		rec.Part, rec.CRC32C, rec.Loaded = f.Name, f.CRC32C, o.Now().UTC()
 		o.Run.Add("rows", rec.Rows)
+		if rec.Rejects == 0 {
+			if err := dl.DeleteRejects(ctx, f.Name); err != nil {
+				return nil, err
+			}
+		}
 		return &rec, nil
 	}
 	rc, err := part.Open(ctx)
@@ -163,6 +168,10 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 		if err := addRejects(rec.Rejects); err != nil {
 			return nil, err
 		}
+	} else if err := dl.DeleteRejects(ctx, f.Name); err != nil {
+		// A reject file of an earlier attempt would make --verify full
+		// skip rows this attempt wrote.
+		return nil, err
 	}
 	rec.Loaded = o.Now().UTC()
 	return rec, nil

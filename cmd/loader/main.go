@@ -24,6 +24,9 @@ loader --from gs://dr/prod/2026-11-22/shop.orders/20261122T154530Z --to cassandr
 # Keep loading new dumps of one table as they arrive, then read every row back:
 loader --from gs://bucket/dumps --to cassandra://127.0.0.1:9042/restored --table ks.users --watch --verify full
 
+# Two keyspaces with a table of the same name: give each a table of its own:
+loader --from s3://dumps/prod --to cassandra://10.0.0.5:9042/restored --create-table --map ks1.users=users_ks1,ks2.users=users_ks2
+
 # What would be loaded?
 loader --from file:///var/dumps --to cassandra://127.0.0.1:9042/restored --dry-run`
 
@@ -47,6 +50,7 @@ func main() {
 	f.BoolVar(&o.CreateKeyspace, "create-keyspace", false, "create the target keyspace when missing (see --replication)")
 	f.StringVar(&o.Replication, "replication", "", "replication `MAP` of a keyspace --create-keyspace creates (default {'class': 'SimpleStrategy', 'replication_factor': 1})")
 	f.StringVar(&o.TargetTable, "target-table", "", "load into this table `NAME` instead of the source table's name")
+	f.StringSliceVar(&o.TableMap, "map", nil, "send a source table to a target table of another name, as `KS.TABLE=NAME` (repeat, or separate with commas); two source tables never share one target table")
 	f.StringVar(&o.Consistency, "consistency", "", "consistency of writes and reads (default LOCAL_QUORUM)")
 	f.IntVar(&o.Workers, "workers", 16, "most write requests in flight (the adaptive controller may use fewer)")
 	f.IntVar(&o.Parts, "parts", 2, "parts read and converted at once")

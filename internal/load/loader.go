@@ -149,6 +149,9 @@ func (l *Loader) pass(ctx context.Context) error {
 			}
 		}
 	}
+	if err := l.checkOneSourcePerTable(dumps); err != nil {
+		return err
+	}
 	var errs []error
 	failedTable := map[string]bool{}
 	due := 0
@@ -209,6 +212,9 @@ func (l *Loader) say(msg string, args ...any) { l.opts.Logger.Info(msg, args...)
 func (l *Loader) targetTableName(table string) string {
 	if l.opts.TargetTable != "" {
 		return l.opts.TargetTable
+	}
+	if t := l.opts.tableMap[table]; t != "" {
+		return t
 	}
 	_, t, _ := strings.Cut(table, ".")
 	return t

@@ -37,6 +37,10 @@ type Options struct {
 	Replication    string
 	// TargetTable renames the table in the target.
 	TargetTable string
+	// TableMap sends source tables to target tables of other names:
+	// "KS.TABLE=NAME" entries (--map).
+	TableMap []string
+	tableMap map[string]string
 	// Consistency of the target's writes and reads.
 	Consistency string
 	// Workers bounds concurrent write requests; Parts the parts read at
@@ -98,6 +102,13 @@ func (o *Options) check() error {
 	}
 	if o.BatchBytes < 0 {
 		return fault.Usagef("--batch-bytes %d: want 0 or more", o.BatchBytes)
+	}
+	var err error
+	if o.tableMap, err = parseTableMap(o.TableMap); err != nil {
+		return err
+	}
+	if o.tableMap != nil && o.TargetTable != "" {
+		return fault.Usagef("--map and --target-table: give one (--target-table names the table of the one source --table names)")
 	}
 	if o.WatchInterval <= 0 {
 		o.WatchInterval = DefaultInterval

@@ -43,6 +43,9 @@ type Loader struct {
 	stateDir string           // their prefix in state
 	verifier *Verifier
 	owner    string
+	// holdsRows notes the tables (and incarnations) found not empty in
+	// this pass, so that their other loaded dumps need no query.
+	holdsRows map[string]bool
 }
 
 // Run loads every due dump (and, with Watch, keeps polling until ctx is
@@ -134,6 +137,7 @@ func (l *Loader) close() {
 // order, and a failed dump stops the later dumps of its table; other
 // tables go on.
 func (l *Loader) pass(ctx context.Context) error {
+	l.holdsRows = map[string]bool{}
 	dumps, err := l.root.Find(ctx, l.opts.Filter, &discover.Options{Logger: l.opts.Logger})
 	if err != nil {
 		return usageIfURL(err)

@@ -182,6 +182,7 @@ func TestDeletedSourceDumpNotExportedAgainUnderItsPath(t *testing.T) {
 	if code != 2 || !strings.Contains(out, "--batch") {
 		t.Fatalf("export into the batch of a deleted dump: exit %d, want 2 with a message naming --batch\n%s", code, out)
 	}
+	t.Logf("refused: %s", out)
 	if got := dumpsOf(t, a, "b1", table); len(got) != 0 {
 		t.Fatalf("the refused export wrote dumps %v in the source", got)
 	}
@@ -236,6 +237,7 @@ func TestShipperRefusesOtherDumpUnderSamePath(t *testing.T) {
 			!strings.Contains(out, sha256Hex(shipped[key])) || !strings.Contains(out, sha256Hex(source[key])) {
 			t.Fatalf("shipper %v onto another dump under the same path: exit %d, want 3 naming the dump and both manifests' SHA-256\n%s", extra, code, out)
 		}
+		t.Logf("shipper %v refused: %s", extra, out)
 		if !equalMaps(snapshot(t, c), shipped) {
 			t.Fatalf("shipper %v changed the destination", extra)
 		}

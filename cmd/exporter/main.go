@@ -30,8 +30,11 @@ exporter --source cassandra://127.0.0.1 --table ks.users --dest file:///tmp/tria
 # Run again after a failure or a kill: the same command continues the same dump.
 
 # Shard 2 of 8 of one export (the index may also come from JOB_COMPLETION_INDEX,
-# CLOUD_RUN_TASK_INDEX or AWS_BATCH_JOB_ARRAY_INDEX); every shard runs the same command:
-exporter --source cassandra://10.0.0.1 --table shop.orders --dest s3://dumps/prod --shard 2/8
+# CLOUD_RUN_TASK_INDEX or AWS_BATCH_JOB_ARRAY_INDEX); every shard runs the same command,
+# with the same --batch (required with shards, so shards started on either side of
+# midnight still write one dump):
+exporter --source cassandra://10.0.0.1 --table shop.orders --dest s3://dumps/prod \
+         --batch 2026-11-22 --shard 2/8
 
 # Protect a busy cluster: at most 200k rows/s and 4 page requests at once,
 # backing off when the p99 page latency goes over 250ms:
@@ -51,7 +54,7 @@ func main() {
 	f.StringVar(&cfg.Source, "source", "", "source cluster `URL` (cassandra://host1,host2:9042/?dc=dc1); credentials from CASSANDRA_USERNAME/CASSANDRA_PASSWORD")
 	f.StringVar(&cfg.Table, "table", "", "table to dump, as `KS.TABLE`")
 	f.StringVar(&cfg.Dest, "dest", "", "destination root `URL` (file://, s3://, gs://)")
-	f.StringVar(&cfg.Batch, "batch", "", "batch `NAME` (default: today's UTC date, YYYY-MM-DD)")
+	f.StringVar(&cfg.Batch, "batch", "", "batch `NAME` (default: today's UTC date, YYYY-MM-DD; required with more than one shard)")
 	f.StringVar(&cfg.Timestamp, "timestamp", "", "name the dump `TS` (20261122T154530Z; default: the batch's dump of the table, or now)")
 	f.StringSliceVar(&cfg.Columns, "columns", nil, "export only these `COLUMNS` (comma-separated; key columns are always exported)")
 	f.StringVar(&cfg.Where, "where", "", "extra CQL restriction ANDed to every range query, e.g. \"status = 'open'\"")

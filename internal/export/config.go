@@ -30,7 +30,8 @@ type Config struct {
 	Table string
 	// Dest is the store URL of the root that batches live under.
 	Dest string
-	// Batch names the run (default: the UTC date, YYYY-MM-DD).
+	// Batch names the run (default: the UTC date, YYYY-MM-DD); required
+	// with more than one shard.
 	Batch string
 	// Timestamp names the dump explicitly (20261122T154530Z); default:
 	// the batch's dump of the table (from its dump.json), or now.
@@ -122,6 +123,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if err := manifest.ValidateTableName(c.Table); err != nil {
 		return c, fault.Usagef("--table: %w", err)
+	}
+	if c.Batch == "" && c.Shards > 1 {
+		// Each shard would take its own UTC date: shards started on
+		// both sides of midnight would write two dumps.
+		return c, fault.Usagef("--batch is required with %d shards (each shard would default it to its own UTC date, and shards started on both sides of midnight would write two dumps)", c.Shards)
 	}
 	if c.Batch == "" {
 		c.Batch = c.Now().UTC().Format("2006-01-02")

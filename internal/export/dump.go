@@ -92,3 +92,28 @@ func readMarker(ctx context.Context, root *objstore.Bucket, key string) (*manife
 	}
 	return m, nil
 }
+
+// refuseDeleted refuses to export into a batch whose dump of the table
+// the shipper deleted here after copying it elsewhere (its note
+// <batch>/<table>/_state/deleted.json). The batch's dump.json still
+// names that dump, so a new export would write a second, different dump
+// under the same path: a shipper would skip it as already shipped and a
+// loader as already loaded. A batch holds one dump per table, so the way
+// on is a new batch; a new timestamp in the old batch would break that.
+func refuseDeleted(ctx context.Context, root *objstore.Bucket, cfg Config) error {
+	key := manifest.DeletedKey(cfg.Batch, cfg.Table)
+	data, err := root.ReadAll(ctx, key)
+	if errors.Is(err, objstore.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", manifest.DeletedName, err)
+	}
+	where := root.Location().Join(key)
+	n, err := manifest.DecodeDeletedDump(data)
+	if err != nil {
+		return fault.Usagef("%s: %w", where, err)
+	}
+	return fault.Usagef("batch %s's dump %s of %s was shipped to %s and deleted here (%s): exporting %s into batch %s again would put another dump under its path; use a new --batch",
+		cfg.Batch, n.Timestamp, cfg.Table, n.ShippedTo, where, cfg.Table, cfg.Batch)
+}

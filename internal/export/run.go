@@ -102,6 +102,9 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 			return Result{Dump: d.String(), AlreadyComplete: done, Complete: done}, err
 		}
 	}
+	if err := refuseDeleted(ctx, root, cfg); err != nil {
+		return Result{Dump: d.String()}, err
+	}
 
 	s, err := cql.Connect(ctx, srcCfg, cql.Options{Logger: logger, Env: cfg.Env, TranslateAddress: cfg.TranslateAddress})
 	if err != nil {

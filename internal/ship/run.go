@@ -143,16 +143,16 @@ func (s *shipper) addTotal(n int64) { s.run.SetTotal("bytes", s.total.Add(n)) }
 
 // pass discovers what is due and ships it.
 func (s *shipper) pass(ctx context.Context) ([]DumpResult, error) {
-	due, done, err := s.due(ctx)
+	due, done, clashes, err := s.due(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s.run.Add("dumps_due", int64(len(due)))
-	if len(due) == 0 && len(done) == 0 {
+	if len(due) == 0 && len(done) == 0 && len(clashes) == 0 {
 		s.log.Info("nothing to ship", "from", s.c.src.String(), "to", s.c.dst.String())
 		return nil, nil
 	}
-	results := make([]DumpResult, len(due))
+	results := make([]DumpResult, len(due), len(due)+len(done)+len(clashes))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.cfg.Transfers)
 	for i, d := range due {
@@ -176,6 +176,7 @@ func (s *shipper) pass(ctx context.Context) ([]DumpResult, error) {
 			results = append(results, r)
 		}
 	}
+	results = append(results, clashes...)
 	var errs []error
 	for _, r := range results {
 		if r.Err != nil {
@@ -186,11 +187,13 @@ func (s *shipper) pass(ctx context.Context) ([]DumpResult, error) {
 }
 
 // due returns the dumps complete at the source and not at the
-// destination, and (only when deleting sources) those complete at both.
-func (s *shipper) due(ctx context.Context) (due, done []discover.Dump, err error) {
+// destination, (only when deleting sources) those complete at both, and,
+// as failed results, those whose path at the destination holds another
+// complete dump (see sameDump).
+func (s *shipper) due(ctx context.Context) (due, done []discover.Dump, clashes []DumpResult, err error) {
 	src, err := discover.Find(ctx, s.from.Bucket, s.filter, &discover.Options{Logger: s.log})
 	if err != nil {
-		return nil, nil, fmt.Errorf("--from: %w", err)
+		return nil, nil, nil, fmt.Errorf("--from: %w", err)
 	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
@@ -209,9 +212,19 @@ func (s *shipper) due(ctx context.Context) (due, done []discover.Dump, err error
 			if err != nil {
 				return fmt.Errorf("--to: %w", err)
 			}
+			var clash error
+			if marked {
+				if clash = s.sameDump(gctx, d); clash != nil && fault.Code(clash) != fault.ExitVerify {
+					return clash
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
-			if !marked {
+			if clash != nil {
+				clashes = append(clashes, DumpResult{Dump: d, Outcome: Failed, Err: clash})
+				s.run.Add("dumps_failed", 1)
+				s.log.Error("dump not shipped", "dump", d.String(), "err", clash.Error())
+			} else if !marked {
 				due = append(due, d)
 			} else if s.cfg.DeleteSource {
 				done = append(done, d)
@@ -220,9 +233,9 @@ func (s *shipper) due(ctx context.Context) (due, done []discover.Dump, err error
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	discover.Sort(due)
 	discover.Sort(done)
-	return due, done, nil
+	return due, done, clashes, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/internal/report"
 	"github.com/lading-dev/lading/internal/throttle"
+	"github.com/lading-dev/lading/pkg/manifest"
 	"github.com/lading-dev/lading/pkg/objstore"
 )
 
@@ -365,6 +366,16 @@ func TestShipDeleteSource(t *testing.T) {
 	}
 	if ok, _ := src.b.Exists(context.Background(), other.dump.ManifestKey()); !ok {
 		t.Fatal("an incomplete dump's source was deleted")
+	}
+	// The batch keeps a note that its dump of the table was deleted, so
+	// that the exporter does not write another one under its path.
+	data, err := src.b.ReadAll(context.Background(), manifest.DeletedKey(td.dump.Batch, td.dump.Table))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := manifest.DecodeDeletedDump(data)
+	if err != nil || n.Timestamp != td.dump.Timestamp || n.ShippedTo != dst.b.Location().Join(td.dump.Prefix).String() {
+		t.Fatalf("deleted-dump note %+v: %v", n, err)
 	}
 }
 

@@ -101,3 +101,10 @@ func FuzzDecodeDumpMarker(f *testing.F) {
 		fuzzRoundTrip(t, data, DecodeDumpMarker, (*DumpMarker).Marshal)
 	})
 }
+
+func FuzzDecodeDeletedDump(f *testing.F) {
+	addSeeds(f, "deleted.golden.json")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzRoundTrip(t, data, DecodeDeletedDump, (*DeletedDump).Marshal)
+	})
+}

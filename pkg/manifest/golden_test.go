@@ -25,6 +25,7 @@ func goldens() []golden {
 		{"plan.golden.json", func(*testing.T) ([]byte, error) { return examplePlan().Marshal() }},
 		{"commit.golden.json", func(*testing.T) ([]byte, error) { return exampleCommits()[1].Marshal() }},
 		{"dump.golden.json", func(*testing.T) ([]byte, error) { return exampleMarker().Marshal() }},
+		{"deleted.golden.json", func(*testing.T) ([]byte, error) { return exampleDeleted().Marshal() }},
 	}
 }
 
@@ -144,6 +145,13 @@ func TestGoldenDecodes(t *testing.T) {
 	})
 	roundTrip("dump.golden.json", func(b []byte) ([]byte, error) {
 		d, err := DecodeDumpMarker(b)
+		if err != nil {
+			return nil, err
+		}
+		return d.Marshal()
+	})
+	roundTrip("deleted.golden.json", func(b []byte) ([]byte, error) {
+		d, err := DecodeDeletedDump(b)
 		if err != nil {
 			return nil, err
 		}

@@ -23,24 +23,37 @@ import (
 // elements a second time, and no deletion can remove the first copy
 // without also hiding the second when both carry the restored timestamp.
 //
-// The restore therefore writes a list in one of two ways:
+// A write whose outcome is unknown (a timeout, a lost connection) may
+// also be applied later, after a retry has read the list and written it:
+// a read cannot see a write still on its way.
+//
+// The restore therefore writes a list in one of three ways:
 //
 //   - fresh: when no earlier attempt can have written the row (the
-//     table was empty when the dump's load began, the part has never been
-//     begun before and this is the batch's first try), the elements are
-//     appended in order, each run of elements that share a writetime and
-//     TTL in one statement with them: values, order, per-element
-//     writetimes and TTLs come out exactly as dumped.
-//   - carefully: otherwise the list is read first, with its elements'
+//     table was empty when the dump's load began, this loader created the
+//     part's started mark and this is the batch's first try), the
+//     elements are appended in order, each run of elements that share a
+//     writetime and TTL in one statement with them: values, order,
+//     per-element writetimes and TTLs come out exactly as dumped.
+//   - carefully: when this loader began the part but the table held rows
+//     (and for static lists), the list is read first, with its elements'
 //     writetimes. If it already equals the dump (values and writetimes),
 //     nothing is written. If its newest element is newer than the dump's
 //     newest, the target holds newer data and is left alone. Else its
 //     current elements are removed by value (cell tombstones at its
 //     newest writetime, which cover exactly the cells that are there)
 //     and the dump's runs appended, in one batch: again exact.
+//   - replaced: when another write of the list may still land (a retried
+//     batch; a part begun before, by a killed run or by another loader
+//     now), the list is read as above and, unless equal or newer,
+//     replaced as a whole at one writetime of its own just above the
+//     dump's newest (see replace): the collection tombstone below it
+//     shadows whatever the other writes appended, whenever they land.
+//     Values, order and TTLs are exact; the elements share that
+//     writetime.
 //
-// Static lists are always written carefully: a partition's static cells
-// reach several parts of a dump.
+// Static lists are never fresh: a partition's static cells reach several
+// parts of a dump.
 
 // listOp writes one non-frozen list of one row.
 type listOp struct {

@@ -369,12 +369,17 @@ func (dl *DumpLedger) Progress(ctx context.Context) (loaded map[string]bool, beg
 }
 
 // BeginPart marks that rows of part may reach the table from now on.
-func (dl *DumpLedger) BeginPart(ctx context.Context, part string) error {
-	err := dl.in.l.b.CreateIfAbsent(ctx, dl.prefix+"started/"+part, []byte(time.Now().UTC().Format(time.RFC3339Nano)+"\n"))
-	if err != nil && !errors.Is(err, objstore.ErrExists) {
-		return fmt.Errorf("ledger: begin part %s: %w", part, err)
+// existed reports that the mark was there already: an earlier run or
+// another loader began the part, and its writes may still be landing.
+func (dl *DumpLedger) BeginPart(ctx context.Context, part string) (existed bool, err error) {
+	err = dl.in.l.b.CreateIfAbsent(ctx, dl.prefix+"started/"+part, []byte(time.Now().UTC().Format(time.RFC3339Nano)+"\n"))
+	if errors.Is(err, objstore.ErrExists) {
+		return true, nil
 	}
-	return nil
+	if err != nil {
+		return false, fmt.Errorf("ledger: begin part %s: %w", part, err)
+	}
+	return false, nil
 }
 
 // PartLoaded records part as loaded (once: an existing record is kept).

@@ -26,9 +26,13 @@ func TestLedgerRecords(t *testing.T) {
 		t.Errorf("second start replaced the first: %+v %v %v", again, created, err)
 	}
 
-	// Parts: begun, then loaded once.
-	if err := dl.BeginPart(ctx, "part-a"); err != nil {
-		t.Fatal(err)
+	// Parts: begun (a second begin says the part existed), then loaded
+	// once.
+	if existed, err := dl.BeginPart(ctx, "part-a"); err != nil || existed {
+		t.Fatalf("first begin: existed %v, %v", existed, err)
+	}
+	if existed, err := dl.BeginPart(ctx, "part-a"); err != nil || !existed {
+		t.Errorf("second begin: existed %v, %v; want true", existed, err)
 	}
 	if err := dl.PartLoaded(ctx, &PartRecord{Part: "part-a", Rows: 3}); err != nil {
 		t.Fatal(err)

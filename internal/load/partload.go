@@ -39,13 +39,19 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 		return nil, err
 	}
 	defer part.Close()
+	shared := false
 	if tbl.Idempotent() {
-		if err := dl.BeginPart(ctx, f.Name); err != nil {
+		existed, err := dl.BeginPart(ctx, f.Name)
+		if err != nil {
 			return nil, err
 		}
+		// Begun before, perhaps by another loader right now: not fresh.
+		shared = existed
+		fresh = fresh && !existed
 	}
+	info := PartInfo{Manifest: m, File: f, Fresh: fresh, Shared: shared, Now: o.Now}
 	if whole, ok := tbl.(PartLoader); ok {
-		rec, err := whole.LoadPart(ctx, PartInfo{Manifest: m, File: f, Fresh: fresh, Now: o.Now}, part.Open)
+		rec, err := whole.LoadPart(ctx, info, part.Open)
 		if err != nil {
 			return nil, fmt.Errorf("part %s: %w", f.Name, err)
 		}
@@ -75,7 +81,7 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 	if err != nil {
 		return nil, fault.Usage(fmt.Errorf("part %s: %w", f.Name, err))
 	}
-	conv, err := tbl.Converter(PartInfo{Manifest: m, File: f, Fresh: fresh, Now: o.Now})
+	conv, err := tbl.Converter(info)
 	if err != nil {
 		return nil, err
 	}

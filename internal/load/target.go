@@ -129,6 +129,11 @@ type PartInfo struct {
 	// into this incarnation of the table and the table was empty when
 	// the dump's load began: rows cannot already be there.
 	Fresh bool
+	// Shared is set when another attempt at this part began before this
+	// one (an earlier run, or another loader now): its writes may still
+	// land, so a write that is not idempotent must converge whatever
+	// that attempt did, and whenever it lands.
+	Shared bool
 	// Now is the load's clock.
 	Now func() time.Time
 }

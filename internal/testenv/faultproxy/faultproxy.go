@@ -2,8 +2,9 @@
 // sits between a client under test and a real server (Cassandra, an S3
 // server) and misbehaves on demand. Per connection it can hold the
 // connection before dialing, reset it with a TCP RST after some bytes,
-// flip one bit of the server's answer, or hand the connection to the test
-// to answer itself (an HTTP 503); across all connections it can delay
+// flip one bit of the server's answer, hand the connection to the test
+// to answer itself (an HTTP 503), or hold a request back and deliver it
+// after the client gave up on it; across all connections it can delay
 // every byte the server sends by a latency the test changes while the
 // client runs, without limiting throughput (a delay line, not a pause).
 package faultproxy
@@ -32,6 +33,13 @@ type Fault struct {
 	// forwarding it (the proxy closes it afterwards): e.g. read an HTTP
 	// request and answer 503.
 	Respond func(client net.Conn)
+	// LateWrite, if set, sees every chunk the client sends. When it
+	// returns d > 0 for a chunk, the proxy resets the client's side of
+	// the connection at once and hands the chunk to the server d later,
+	// then waits for the server's answer: the client sees its request
+	// fail, the server still applies it, after whatever the client did
+	// next.
+	LateWrite func(chunk []byte) time.Duration
 }
 
 // Options configure a Proxy.
@@ -44,6 +52,9 @@ type Options struct {
 // Stats count what the proxy did.
 type Stats struct {
 	Conns, Resets, Responded, Delayed, Flipped int64
+	// Late counts requests delivered late (LateWrite); LateAnswered
+	// those of them the server answered.
+	Late, LateAnswered int64
 }
 
 // Proxy is a running fault proxy.
@@ -54,6 +65,7 @@ type Proxy struct {
 	latency  atomic.Int64 // ns added to every downstream chunk
 
 	conns, resets, responded, delayed, flipped atomic.Int64
+	late, lateAnswered                         atomic.Int64
 
 	mu     sync.Mutex
 	open   map[net.Conn]struct{}
@@ -94,6 +106,7 @@ func (p *Proxy) Stats() Stats {
 	return Stats{
 		Conns: p.conns.Load(), Resets: p.resets.Load(), Responded: p.responded.Load(),
 		Delayed: p.delayed.Load(), Flipped: p.flipped.Load(),
+		Late: p.late.Load(), LateAnswered: p.lateAnswered.Load(),
 	}
 }
 
@@ -196,7 +209,10 @@ func (p *Proxy) handle(client net.Conn, f Fault) {
 		return false
 	}
 	done := make(chan struct{}, 2)
-	go func() { // client -> server, untouched
+	// answered is closed when the server sent anything after a late
+	// request reached it.
+	lt := &lateState{answered: make(chan struct{})}
+	go func() { // client -> server, untouched unless LateWrite says
 		defer func() { done <- struct{}{} }()
 		buf := make([]byte, 32<<10)
 		for {
@@ -204,6 +220,12 @@ func (p *Proxy) handle(client net.Conn, f Fault) {
 			if k > 0 {
 				if !pass(k) {
 					return
+				}
+				if f.LateWrite != nil {
+					if d := f.LateWrite(buf[:k]); d > 0 {
+						p.deliverLate(client, up, buf[:k], d, lt)
+						return
+					}
 				}
 				if _, werr := up.Write(buf[:k]); werr != nil {
 					return
@@ -217,7 +239,7 @@ func (p *Proxy) handle(client net.Conn, f Fault) {
 	}()
 	go func() { // server -> client, through the delay line
 		defer func() { done <- struct{}{} }()
-		p.downstream(client, up, flipAt, pass)
+		p.downstream(client, up, flipAt, pass, lt)
 	}()
 	<-done
 	<-done
@@ -232,7 +254,7 @@ type chunk struct {
 // downstream copies the server's bytes to the client, each chunk
 // delivered Latency after it arrived: a reader stamps chunks, a writer
 // waits for each one's time, so latency adds no throughput limit.
-func (p *Proxy) downstream(client, up net.Conn, flipAt int64, pass func(int) bool) {
+func (p *Proxy) downstream(client, up net.Conn, flipAt int64, pass func(int) bool, lt *lateState) {
 	line := make(chan chunk, 256)
 	go func() {
 		defer close(line)
@@ -240,6 +262,12 @@ func (p *Proxy) downstream(client, up net.Conn, flipAt int64, pass func(int) boo
 		for {
 			buf := make([]byte, 32<<10)
 			k, err := up.Read(buf)
+			if k > 0 && lt.sent.Load() {
+				lt.once.Do(func() {
+					p.lateAnswered.Add(1)
+					close(lt.answered)
+				})
+			}
 			if k > 0 {
 				if flipAt >= off && flipAt < off+int64(k) {
 					buf[flipAt-off] ^= 0x10
@@ -269,9 +297,39 @@ func (p *Proxy) downstream(client, up net.Conn, flipAt int64, pass func(int) boo
 			break
 		}
 	}
-	// The writer stopped first: unblock the reader.
-	up.Close()
+	// The writer stopped first: unblock the reader, unless a request is
+	// held for late delivery (deliverLate closes the upstream then).
+	if !lt.held.Load() {
+		up.Close()
+	}
 	for range line {
+	}
+}
+
+// lateState follows one connection's late request (Fault.LateWrite).
+type lateState struct {
+	held, sent atomic.Bool
+	once       sync.Once
+	answered   chan struct{} // closed when the server answered after it
+}
+
+// deliverLate resets the client at once, sends chunk to the server d
+// later and keeps the upstream open until the server answered (or 10s).
+func (p *Proxy) deliverLate(client, up net.Conn, chunk []byte, d time.Duration, lt *lateState) {
+	held := append([]byte(nil), chunk...)
+	lt.held.Store(true)
+	defer up.Close()
+	p.resets.Add(1)
+	reset(client)
+	time.Sleep(d)
+	lt.sent.Store(true)
+	if _, err := up.Write(held); err != nil {
+		return
+	}
+	p.late.Add(1)
+	select {
+	case <-lt.answered:
+	case <-time.After(10 * time.Second):
 	}
 }
 

@@ -171,3 +171,72 @@ func TestCloseEndsOpenConnections(t *testing.T) {
 		t.Error("the client connection is still open after Close")
 	}
 }
+
+// A late write: the client's connection fails at once, the server gets
+// the request only later, and answers it.
+func TestLateWrite(t *testing.T) {
+	got := make(chan time.Time, 4)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 64)
+		for {
+			k, err := c.Read(buf)
+			if k > 0 && bytes.Contains(buf[:k], []byte("LATE")) {
+				got <- time.Now()
+				c.Write([]byte("done"))
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	const hold = 300 * time.Millisecond
+	p := Start(t, ln.Addr().String(), Options{Plan: func(int64) Fault {
+		return Fault{LateWrite: func(b []byte) time.Duration {
+			if bytes.Contains(b, []byte("LATE")) {
+				return hold
+			}
+			return 0
+		}}
+	}})
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sent := time.Now()
+	if _, err := c.Write([]byte("LATE request")); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Read(make([]byte, 8)); err == nil {
+		t.Fatal("the client's read succeeded; want its connection reset")
+	}
+	if failed := time.Since(sent); failed > hold/2 {
+		t.Errorf("the client saw the failure after %s, want at once", failed)
+	}
+	select {
+	case at := <-got:
+		if at.Sub(sent) < hold {
+			t.Errorf("the server got the request after %s, want at least %s", at.Sub(sent), hold)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the server never got the late request")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for p.Stats().LateAnswered == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s := p.Stats(); s.Late != 1 || s.LateAnswered != 1 || s.Resets != 1 {
+		t.Errorf("stats %+v, want one late request, answered, one reset", s)
+	}
+}

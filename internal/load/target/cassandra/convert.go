@@ -328,7 +328,7 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 			for i := range live {
 				live[i].value = bytes.Clone(live[i].value)
 			}
-			lo := &listOp{tb: tb, c: c, where: w, elems: live, times: times, careful: static || !cv.info.Fresh, conv: cv}
+			lo := &listOp{tb: tb, c: c, where: w, elems: live, times: times, careful: static || !cv.info.Fresh, shared: cv.info.Shared, conv: cv}
 			n := 0
 			for _, e := range live {
 				n += len(e.value) + valueOverhead

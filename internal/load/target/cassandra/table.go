@@ -41,9 +41,10 @@ type col struct {
 	t     *schema.Type
 	multi bool
 	tuple bool // a top-level tuple: written by a statement of its own
-	// stmt writes this multi-cell column's cells; discard removes list
-	// elements by value; read reads a list and its writetimes.
-	add, discard, read string
+	// add writes this multi-cell column's cells; discard removes list
+	// elements by value; set replaces a whole list; read reads a list
+	// and its writetimes.
+	add, discard, set, read string
 	// scalarPos is the column's position among the INSERT's values.
 	scalarPos int
 }
@@ -173,6 +174,7 @@ func (tb *Table) build() {
 		}
 		if c.t.Kind == schema.List {
 			c.discard = fmt.Sprintf("UPDATE %s USING TIMESTAMP ? SET %s = %s - ? WHERE %s", tb.q, qn, qn, w)
+			c.set = fmt.Sprintf("UPDATE %s USING TIMESTAMP ? AND TTL ? SET %s = ? WHERE %s", tb.q, qn, w)
 			c.read = fmt.Sprintf("SELECT %s, WRITETIME(%s) FROM %s WHERE %s", qn, qn, tb.q, w)
 		}
 	}

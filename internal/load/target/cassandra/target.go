@@ -50,6 +50,10 @@ type Target struct {
 
 var _ load.Target = (*Target)(nil)
 
+// testConnect, set only by this package's tests, adjusts the session's
+// options (e.g. sends every connection through a fault proxy).
+var testConnect func(*cql.Options)
+
 // Open connects to the cluster a cassandra:// URL names; its path is the
 // target keyspace, which must exist unless opts.CreateNamespace is set.
 func Open(ctx context.Context, rawURL string, opts load.TargetOptions) (load.Target, error) {
@@ -70,7 +74,11 @@ func Open(ctx context.Context, rawURL string, opts load.TargetOptions) (load.Tar
 			return nil, err
 		}
 	}
-	sess, err := cql.Connect(ctx, cfg, cql.Options{Logger: logger, Env: opts.Env, NumConns: max(2, opts.Workers/8)})
+	copts := cql.Options{Logger: logger, Env: opts.Env, NumConns: max(2, opts.Workers/8)}
+	if testConnect != nil {
+		testConnect(&copts)
+	}
+	sess, err := cql.Connect(ctx, cfg, copts)
 	if err != nil {
 		return nil, err
 	}

@@ -46,7 +46,10 @@ func (tb *Table) Write(ctx context.Context, b *load.Batch) error {
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(carefulParallel)
 		for _, o := range careful {
-			g.Go(func() error { return o.writeCarefully(gctx) })
+			// A retried batch's first try may still land, and so may a
+			// write of another attempt at a shared part.
+			converge := o.shared || b.Attempt > 0
+			g.Go(func() error { return o.writeCarefully(gctx, converge) })
 		}
 		if err := g.Wait(); err != nil {
 			return err

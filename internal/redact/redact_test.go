@@ -63,13 +63,13 @@ func TestSensitiveName(t *testing.T) {
 }
 
 func TestSecrets(t *testing.T) {
-	s := FromEnv([]string{"CASSANDRA_PASSWORD=p\"w/1 x", "AWS_REGION=us-east-1", "SHORT_TOKEN=abc", "HOME=/root", "EMPTY_SECRET="})
+	s := FromEnv([]string{"CASSANDRA_PASSWORD=p\"w/1 x", "AWS_REGION=us-east-1", "SHORT_TOKEN=abc", "HOME=/root", "EMPTY_SECRET=", "AUTH_ENABLED=true"})
 	for _, in := range []string{`auth p"w/1 x failed`, `{"msg":"p\"w/1 x"}`, "q=p%22w%2F1+x", `err="p\"w/1 x"`} {
 		if got := s.Hide(in); strings.Contains(got, "w/1") || strings.Contains(got, "w%2F1") || !strings.Contains(got, Value) {
 			t.Errorf("Hide(%q) = %q", in, got)
 		}
 	}
-	if got := s.Hide("region us-east-1, abc, /root"); got != "region us-east-1, abc, /root" {
+	if got := s.Hide("region us-east-1, abc, /root, true"); got != "region us-east-1, abc, /root, true" {
 		t.Errorf("Hide hid a value that is no secret: %q", got)
 	}
 	var none *Secrets

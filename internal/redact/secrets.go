@@ -32,13 +32,14 @@ func FromEnv(environ []string) *Secrets {
 	return NewSecrets(vals...)
 }
 
-// NewSecrets returns a scrubber for these values; values shorter than
-// MinSecretLen are ignored.
+// NewSecrets returns a scrubber for these values. Values shorter than
+// MinSecretLen and booleans (a switch such as SOME_AUTH_ENABLED=true) are
+// ignored: hiding them would blank out every "true" in a log.
 func NewSecrets(values ...string) *Secrets {
 	seen := map[string]bool{}
 	s := &Secrets{}
 	for _, v := range values {
-		if len(v) < MinSecretLen {
+		if _, err := strconv.ParseBool(v); err == nil || len(v) < MinSecretLen {
 			continue
 		}
 		q := strconv.Quote(v)

@@ -10,6 +10,7 @@
 #   scripts/services.sh logs   <service>                     print the tail of a server's log
 #   scripts/services.sh nodetool <args...>                   run Cassandra's nodetool (JMX on 127.0.0.1:7199)
 #   scripts/services.sh tool <cqlping|svcinit|testfmt> ...   run one of the Go helpers in scripts/
+#   scripts/services.sh tool staticcheck ...                 run the pinned staticcheck (built once into the cache)
 #
 # Installs are cached in ${LADING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lading};
 # pid files, logs and data live in ${LADING_RUN_DIR:-${TMPDIR:-/tmp}/lading-services}.
@@ -22,6 +23,7 @@ MVN_DEPENDENCY_PLUGIN=3.8.1             # org.apache.maven.plugins:maven-depende
 VERSITYGW_VERSION=v1.8.0                # github.com/versity/versitygw
 FAKE_GCS_VERSION=v1.56.1                # github.com/fsouza/fake-gcs-server
 BIGTABLE_VERSION=v1.58.0                # cloud.google.com/go/bigtable (cmd/emulator)
+STATICCHECK_VERSION=v0.8.2              # honnef.co/go/tools (cmd/staticcheck 2026.2.2; supports Go 1.26), for make lint
 
 # ---- fixed contract (see `env`) ---------------------------------------------
 HOST=127.0.0.1
@@ -542,6 +544,10 @@ main() {
 	nodetool) nodetool "$@"; return ;;
 	tool) # tool NAME ARGS...: run a helper from scripts/ (cqlping, svcinit, testfmt), building it if needed
 		mkdir -p "$CACHE/bin" "$CACHE/tmp"
+		if [[ ${1:-} == staticcheck ]]; then
+			go_tool staticcheck honnef.co/go/tools/cmd/staticcheck "$STATICCHECK_VERSION" >&2 || die "building staticcheck $STATICCHECK_VERSION failed"
+			exec "$CACHE/bin/staticcheck-$STATICCHECK_VERSION" "${@:2}"
+		fi
 		install_one_needed helpers && { build_helpers >&2 || die "building helpers failed"; }
 		exec "$CACHE/bin/helpers-$(helpers_hash)/$1" "${@:2}" ;;
 	logs) [[ $# -eq 1 ]] || die "usage: $0 logs <service>"; tail_log "$1" 100 2>&1; return ;;

@@ -23,6 +23,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/lading-dev/lading/internal/redact"
 	"github.com/lading-dev/lading/internal/report"
 )
 
@@ -69,6 +70,10 @@ type App struct {
 
 	// progressInterval overrides the printer's interval (tests).
 	progressInterval time.Duration
+	// environ lists the environment whose secret values are hidden from
+	// all output (os.Environ when nil; tests set it).
+	environ func() []string
+	secrets *redact.Secrets
 }
 
 // New returns an App named name (e.g. "exporter") with a one-line summary,

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/internal/redact"
 )
 
 // Flags that only make sense on the command line: never from env or config.
@@ -25,32 +26,19 @@ func EnvName(flag string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
-// sensitive reports whether a flag's value must never be printed. lading
-// takes secrets from the environment and credential chains, not flags; this
-// is a guard in case such a flag appears.
-func sensitive(name string) bool {
-	n := strings.ToLower(name)
-	for _, w := range []string{"password", "passwd", "secret", "token", "credential"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	// "key" only as a word of its own (api-key, private_key), so that
-	// --keys and --keyspace keep their defaults visible.
-	for _, seg := range strings.FieldsFunc(n, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
-		if seg == "key" {
-			return true
-		}
-	}
-	return false
-}
+// sensitive reports whether a flag's value must never be printed, by the
+// words of its name (redact.SensitiveName). lading takes secrets from the
+// environment and credential chains, not flags; this is a guard in case
+// such a flag appears.
+func sensitive(name string) bool { return redact.SensitiveName(name) }
 
-// shown returns v for printing, or a placeholder for a sensitive flag.
+// shown returns v for printing: a placeholder for a sensitive flag, else v
+// quoted with any URL in it redacted (user info, secret parameters).
 func shown(flag, v string) string {
 	if sensitive(flag) {
 		return "[redacted]"
 	}
-	return strconv.Quote(v)
+	return strconv.Quote(redact.Text(v))
 }
 
 // parse applies, in increasing precedence, the config file, the
@@ -244,15 +232,25 @@ func (a *App) redactParseError(err error) error {
 	return err
 }
 
-// changedFlags lists the flags that were set (by any source) with their
-// values, sensitive ones redacted, for a debug log line.
+// changedFlags lists the flags that were set (by any source: command
+// line, environment or config file) with their values for a debug log
+// line: sensitive ones hidden, URLs redacted (a list flag's items one by
+// one, as a URL may hold commas).
 func (a *App) changedFlags() []string {
 	var out []string
-	a.fs.Visit(func(f *pflag.Flag) {
-		if f.Name == "help" {
+	a.fs.VisitAll(func(f *pflag.Flag) {
+		if !f.Changed || f.Name == "help" {
 			return
 		}
-		out = append(out, "--"+f.Name+"="+shown(f.Name, f.Value.String()))
+		v := shown(f.Name, f.Value.String())
+		if sv, ok := f.Value.(pflag.SliceValue); ok && !sensitive(f.Name) {
+			items := sv.GetSlice()
+			for i := range items {
+				items[i] = redact.Text(items[i])
+			}
+			v = strconv.Quote("[" + strings.Join(items, ",") + "]")
+		}
+		out = append(out, "--"+f.Name+"="+v)
 	})
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/internal/redact"
 	"github.com/lading-dev/lading/internal/report"
 	"github.com/lading-dev/lading/internal/version"
 )
@@ -23,6 +24,16 @@ func (a *App) Execute(ctx context.Context, args []string, env func(string) strin
 	if env == nil {
 		env = func(string) string { return "" }
 	}
+	// Everything the command prints passes through the scrubber: URLs lose
+	// their user info and secret parameters, and the values of secret
+	// environment variables are hidden wherever a library quoted them.
+	environ := a.environ
+	if environ == nil {
+		environ = os.Environ
+	}
+	a.secrets = redact.FromEnv(environ())
+	term := isTerminal(stderr)
+	stdout, stderr = a.scrubWriter(stdout), a.scrubWriter(stderr)
 	rep := report.New(a.name)
 	err := a.parse(args, env)
 	switch {
@@ -43,12 +54,12 @@ func (a *App) Execute(ctx context.Context, args []string, env func(string) strin
 		return fault.ExitOK
 	}
 
-	progress := a.newProgress(rep, stderr)
+	progress := a.newProgress(rep, stderr, term)
 	logw := stderr
 	if progress != nil {
 		logw = progress.Writer()
 	}
-	logger, err := newLogger(logw, a.logFormat, a.logLevel)
+	logger, err := newLogger(logw, a.logFormat, a.logLevel, a.secrets.Scrub)
 	if err != nil {
 		return a.fail(stderr, rep, err, true)
 	}
@@ -85,15 +96,15 @@ func (a *App) fail(stderr io.Writer, rep *report.Run, err error, writeReport boo
 	code := fault.Code(err)
 	rep.Finish(err, code)
 	if writeReport && a.reportFile != "" {
-		if werr := writeReportFile(a.reportFile, rep); werr != nil {
-			fmt.Fprintf(stderr, "%s: %s\n", a.name, oneLine(werr.Error()))
+		if werr := writeReportFile(a.reportFile, rep, a.secrets.Scrub); werr != nil {
+			fmt.Fprintf(stderr, "%s: %s\n", a.name, oneLine(a.secrets.Scrub(werr.Error())))
 			if code == fault.ExitOK {
 				code = fault.ExitRetry
 			}
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %s\n", a.name, oneLine(err.Error()))
+		fmt.Fprintf(stderr, "%s: %s\n", a.name, oneLine(a.secrets.Scrub(err.Error())))
 	}
 	return code
 }
@@ -106,10 +117,10 @@ func oneLine(s string) string {
 
 // newProgress returns the printer to use, or nil: in place every second
 // on a terminal; plain lines every 10s with --progress otherwise.
-func (a *App) newProgress(rep *report.Run, stderr io.Writer) *report.Progress {
+func (a *App) newProgress(rep *report.Run, stderr io.Writer, terminal bool) *report.Progress {
 	opts := report.ProgressOptions{Interval: a.progressInterval}
 	switch {
-	case isTerminal(stderr):
+	case terminal:
 		opts.InPlace = true
 	case a.progress:
 	default:
@@ -128,14 +139,41 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
+// scrubWriter passes every write through the scrubber. Each log record,
+// progress line and message is one write, so a URL or secret is never cut
+// in two.
+type scrubWriter struct {
+	w     io.Writer
+	scrub func(string) string
+}
+
+func (a *App) scrubWriter(w io.Writer) io.Writer {
+	return &scrubWriter{w: w, scrub: a.secrets.Scrub}
+}
+
+// Write reports len(p) when the scrubbed text was written whole: callers
+// count the bytes they gave, not what reached the terminal.
+func (s *scrubWriter) Write(p []byte) (int, error) {
+	in := string(p)
+	out := s.scrub(in)
+	if out == in {
+		return s.w.Write(p)
+	}
+	if _, err := io.WriteString(s.w, out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
 // writeReportFile writes the run report atomically: a temporary file in
-// the same directory, synced, then renamed over path.
-func writeReportFile(path string, rep *report.Run) error {
+// the same directory, synced, then renamed over path. Every string in it
+// (the error, event attributes) goes through scrub first.
+func writeReportFile(path string, rep *report.Run, scrub func(string) string) error {
 	b, err := rep.MarshalJSON()
 	if err != nil {
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
-	b = append(b, '\n')
+	b = append(redact.JSONStrings(b, scrub), '\n')
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -8,8 +9,10 @@ import (
 	"github.com/lading-dev/lading/internal/fault"
 )
 
-// newLogger builds the slog logger for --log-format and --log-level.
-func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+// newLogger builds the slog logger for --log-format and --log-level. Every
+// string, error and list of strings in a record goes through scrub before
+// it is formatted, so text and JSON lines are redacted alike.
+func newLogger(w io.Writer, format, level string, scrub func(string) string) (*slog.Logger, error) {
 	var lv slog.Level
 	switch strings.ToLower(level) {
 	case "debug":
@@ -23,7 +26,10 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	default:
 		return nil, fault.Usagef("--log-level %q: want debug, info, warn or error", level)
 	}
-	opts := &slog.HandlerOptions{Level: lv}
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		a.Value = scrubValue(a.Value, scrub)
+		return a
+	}}
 	switch strings.ToLower(format) {
 	case "text", "":
 		return slog.New(slog.NewTextHandler(w, opts)), nil
@@ -32,4 +38,30 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	default:
 		return nil, fault.Usagef("--log-format %q: want text or json", format)
 	}
+}
+
+// scrubValue redacts a log attribute's value: strings, errors, stringers
+// and string lists become scrubbed strings; numbers, times and the like
+// carry no secret and stay as they are.
+func scrubValue(v slog.Value, scrub func(string) string) slog.Value {
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.StringValue(scrub(v.String()))
+	case slog.KindAny:
+		switch x := v.Any().(type) {
+		case error:
+			return slog.StringValue(scrub(x.Error()))
+		case fmt.Stringer:
+			return slog.StringValue(scrub(x.String()))
+		case []string:
+			out := make([]string, len(x))
+			for i, s := range x {
+				out[i] = scrub(s)
+			}
+			return slog.AnyValue(out)
+		case string:
+			return slog.StringValue(scrub(x))
+		}
+	}
+	return v
 }

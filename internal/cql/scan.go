@@ -85,7 +85,6 @@ func (p *Page) Release() {
 type Scanner struct {
 	s        *Session
 	spec     ScanSpec
-	p        *Partitioner
 	stmt     string
 	keyStmt  string
 	cons     gocql.Consistency

@@ -109,7 +109,7 @@ func TestTranslateAddressThroughProxy(t *testing.T) {
 	query := func() time.Duration {
 		start := time.Now()
 		var v string
-		if err := s.Driver().Query("SELECT release_version FROM system.local").WithContext(ctx).Scan(&v); err != nil {
+		if err := s.Driver().Query("SELECT release_version FROM system.local").ScanContext(ctx, &v); err != nil {
 			t.Fatal(err)
 		}
 		return time.Since(start)

@@ -51,7 +51,7 @@ func Check(ctx context.Context, cfg CheckConfig, logger *slog.Logger, run *repor
 	}
 	root, err := discover.Open(ctx, cfg.URL, &discover.OpenOptions{Probe: true})
 	if err != nil {
-		return CheckResult{}, fault.Usage(fmt.Errorf("--check: %w", err))
+		return CheckResult{}, fmt.Errorf("--check: %w", err)
 	}
 	defer root.Close()
 	dumps, err := root.Find(ctx, cfg.Filter, &discover.Options{Logger: logger})

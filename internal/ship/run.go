@@ -98,12 +98,12 @@ func (s *shipper) loop(ctx context.Context) (Result, error) {
 func open(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) (*shipper, error) {
 	from, err := discover.Open(ctx, cfg.From, &discover.OpenOptions{Probe: true})
 	if err != nil {
-		return nil, fault.Usage(fmt.Errorf("--from: %w", err))
+		return nil, fmt.Errorf("--from: %w", err) // a bad URL is a usage error (fault.IsUsage), an unreachable store is not
 	}
 	to, err := discover.Open(ctx, cfg.To, nil)
 	if err != nil {
 		from.Close()
-		return nil, fault.Usage(fmt.Errorf("--to: %w", err))
+		return nil, fmt.Errorf("--to: %w", err)
 	}
 	s := &shipper{cfg: cfg, log: logger, run: run, from: from, to: to}
 	fail := func(err error) (*shipper, error) {

@@ -129,7 +129,7 @@ func scanRaw(t *testing.T, s *gocql.Session, cols []schema.Column, stmt string) 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	iter := s.Query(stmt).WithContext(ctx).Iter()
+	iter := s.Query(stmt).IterContext(ctx)
 	var out [][][]byte
 	for {
 		var dests []any

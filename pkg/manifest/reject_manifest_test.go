@@ -194,7 +194,7 @@ func runRejects[T any](t *testing.T, doc string, golden []byte, cases []rejectCa
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			in := golden
+			var in []byte
 			if tc.raw != nil {
 				in = tc.raw(t, append([]byte(nil), golden...))
 			} else {

@@ -58,7 +58,7 @@ func ping(hosts []string, deadline time.Time) (string, error) {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	var v string
-	if err := s.Query("SELECT release_version FROM system.local").WithContext(ctx).Scan(&v); err != nil {
+	if err := s.Query("SELECT release_version FROM system.local").ScanContext(ctx, &v); err != nil {
 		return "", err
 	}
 	return v, nil

@@ -37,7 +37,7 @@ func main() {
 	case *count != "":
 		for _, t := range strings.Split(*count, ",") {
 			var n int64
-			if err := s.Query("SELECT COUNT(*) FROM " + t).WithContext(ctx).Scan(&n); err != nil {
+			if err := s.Query("SELECT COUNT(*) FROM "+t).ScanContext(ctx, &n); err != nil {
 				fail(err)
 			}
 			fmt.Printf("%s: %d rows\n", t, n)
@@ -45,7 +45,7 @@ func main() {
 		return
 	case *drop != "":
 		for _, ks := range strings.Split(*drop, ",") {
-			if err := s.Query("DROP KEYSPACE IF EXISTS " + ks).WithContext(ctx).Exec(); err != nil {
+			if err := s.Query("DROP KEYSPACE IF EXISTS " + ks).ExecContext(ctx); err != nil {
 				fail(err)
 			}
 		}
@@ -60,7 +60,7 @@ func main() {
 			"tags set<text>, notes list<text>, attrs map<text, int>, ship_to address, placed timestamp, " +
 			"PRIMARY KEY (customer, seq)) WITH CLUSTERING ORDER BY (seq DESC)",
 	} {
-		if err := s.Query(q).WithContext(ctx).Exec(); err != nil {
+		if err := s.Query(q).ExecContext(ctx); err != nil {
 			fail(fmt.Errorf("%s: %w", q, err))
 		}
 	}
@@ -88,9 +88,9 @@ func main() {
 				}
 				err := s.Query(insert, cust, r, fmt.Sprintf("customer %d", p), fmt.Sprintf("item %d", i%97), i%5+1, inf.NewDec(int64(i%100000), 2),
 					[]string{"new", fmt.Sprintf("t%d", i%3)}, []string{"placed"}, map[string]int{"weight": i % 50},
-					"main street", "Springfield", 10000+i%90000, start.Add(-time.Duration(i)*time.Minute), base+int64(i), ttl).WithContext(ctx).Exec()
+					"main street", "Springfield", 10000+i%90000, start.Add(-time.Duration(i)*time.Minute), base+int64(i), ttl).ExecContext(ctx)
 				if err == nil && i%3 == 0 {
-					err = s.Query(appendNote, base+int64(i)+1000, []string{"shipped"}, []string{"shipped"}, cust, r).WithContext(ctx).Exec()
+					err = s.Query(appendNote, base+int64(i)+1000, []string{"shipped"}, []string{"shipped"}, cust, r).ExecContext(ctx)
 				}
 				if err != nil {
 					select {

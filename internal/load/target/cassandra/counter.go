@@ -66,7 +66,7 @@ func (tb *Table) Claim(ctx context.Context, owner string) (load.Claim, error) {
 	var hSince, hBeat time.Time
 	m := map[string]any{}
 	applied, err := tb.t.s.Query("INSERT INTO "+ct+" (name, owner, since, heartbeat) VALUES (?, ?, ?, ?) IF NOT EXISTS", name, owner, now, now).
-		WithContext(ctx).SerialConsistency(gocql.LocalSerial).MapScanCAS(m)
+		SerialConsistency(gocql.LocalSerial).MapScanCASContext(ctx, m)
 	if err != nil {
 		return nil, fmt.Errorf("claim %s: %w", tb.q, err)
 	}
@@ -80,7 +80,7 @@ func (tb *Table) Claim(ctx context.Context, owner string) (load.Claim, error) {
 		}
 		m2 := map[string]any{}
 		applied, err = tb.t.s.Query("UPDATE "+ct+" SET owner = ?, since = ?, heartbeat = ? WHERE name = ? IF owner = ? AND heartbeat = ?", owner, now, now, name, hOwner, hBeat).
-			WithContext(ctx).SerialConsistency(gocql.LocalSerial).MapScanCAS(m2)
+			SerialConsistency(gocql.LocalSerial).MapScanCASContext(ctx, m2)
 		if err != nil {
 			return nil, fmt.Errorf("take over stale claim on %s: %w", tb.q, err)
 		}
@@ -110,7 +110,7 @@ func (c *claim) heartbeat(ct string) {
 		ctx, cancel := context.WithTimeout(context.Background(), max(every, 5*time.Second))
 		m := map[string]any{}
 		applied, err := c.tb.t.s.Query("UPDATE "+ct+" SET heartbeat = ? WHERE name = ? IF owner = ?", time.Now().UTC(), c.name, c.owner).
-			WithContext(ctx).SerialConsistency(gocql.LocalSerial).MapScanCAS(m)
+			SerialConsistency(gocql.LocalSerial).MapScanCASContext(ctx, m)
 		cancel()
 		switch {
 		case err == nil && applied:
@@ -144,13 +144,13 @@ func (c *claim) Release(ctx context.Context) error {
 	ct := schema.QuoteIdent(c.tb.t.ks) + "." + ClaimsTable
 	m := map[string]any{}
 	_, err := c.tb.t.s.Query("DELETE FROM "+ct+" WHERE name = ? IF owner = ?", c.name, c.owner).
-		WithContext(ctx).SerialConsistency(gocql.LocalSerial).MapScanCAS(m)
+		SerialConsistency(gocql.LocalSerial).MapScanCASContext(ctx, m)
 	return err
 }
 
 // Reset truncates the table.
 func (tb *Table) Reset(ctx context.Context) error {
-	if err := tb.t.s.Query("TRUNCATE " + tb.q).WithContext(ctx).Exec(); err != nil {
+	if err := tb.t.s.Query("TRUNCATE " + tb.q).ExecContext(ctx); err != nil {
 		return fmt.Errorf("truncate %s: %w", tb.q, err)
 	}
 	return nil

@@ -106,7 +106,7 @@ func (o *listOp) writeCarefully(ctx context.Context, converge bool) error {
 	mu.Lock()
 	defer mu.Unlock()
 	var val, wts cql.Raw
-	err := tb.t.s.Query(o.c.read, o.where...).WithContext(ctx).Consistency(tb.t.cons).Scan(&val, &wts)
+	err := tb.t.s.Query(o.c.read, o.where...).Consistency(tb.t.cons).ScanContext(ctx, &val, &wts)
 	if err != nil && !errors.Is(err, gocql.ErrNotFound) {
 		return err
 	}

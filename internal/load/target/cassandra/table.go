@@ -241,7 +241,7 @@ func (tb *Table) Incarnation(ctx context.Context) (string, error) {
 // Empty reports whether the table has no row.
 func (tb *Table) Empty(ctx context.Context) (bool, error) {
 	stmt := fmt.Sprintf("SELECT %s FROM %s LIMIT 1", strings.Join(quoted(tb.pk), ", "), tb.q)
-	iter := tb.t.s.Query(stmt).WithContext(ctx).Consistency(tb.t.cons).Iter()
+	iter := tb.t.s.Query(stmt).Consistency(tb.t.cons).IterContext(ctx)
 	n := iter.NumRows()
 	if err := iter.Close(); err != nil {
 		return false, fmt.Errorf("read %s: %w", tb.q, err)
@@ -302,7 +302,7 @@ func transient(err error) bool {
 	var ne net.Error
 	return errors.Is(err, gocql.ErrTimeoutNoResponse) || errors.Is(err, gocql.ErrConnectionClosed) ||
 		errors.Is(err, gocql.ErrNoConnections) || errors.Is(err, gocql.ErrNoStreams) ||
-		errors.Is(err, gocql.ErrTooManyTimeouts) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.As(err, &ne)
 }

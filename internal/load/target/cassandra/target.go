@@ -105,7 +105,7 @@ func (t *Target) Close() error {
 
 func (t *Target) ensureKeyspace(ctx context.Context, opts load.TargetOptions) error {
 	var name string
-	err := t.s.Query(`SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?`, t.ks).WithContext(ctx).Scan(&name)
+	err := t.s.Query(`SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?`, t.ks).ScanContext(ctx, &name)
 	if err == nil {
 		return nil
 	}
@@ -132,10 +132,10 @@ func (t *Target) ensureKeyspace(ctx context.Context, opts load.TargetOptions) er
 
 // ddl runs a schema statement and waits for the cluster to agree on it.
 func (t *Target) ddl(ctx context.Context, stmt string) error {
-	if err := t.s.Query(stmt).WithContext(ctx).Consistency(gocql.All).Exec(); err != nil {
+	if err := t.s.Query(stmt).Consistency(gocql.All).ExecContext(ctx); err != nil {
 		// Schema statements want no particular consistency; retry with
 		// the default when ALL is refused.
-		if err2 := t.s.Query(stmt).WithContext(ctx).Exec(); err2 != nil {
+		if err2 := t.s.Query(stmt).ExecContext(ctx); err2 != nil {
 			return err2
 		}
 	}
@@ -145,7 +145,7 @@ func (t *Target) ddl(ctx context.Context, stmt string) error {
 // tableID returns the table's id, or "" when it does not exist.
 func (t *Target) tableID(ctx context.Context, name string) (string, error) {
 	var id gocql.UUID
-	err := t.s.Query(`SELECT id FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?`, t.ks, name).WithContext(ctx).Scan(&id)
+	err := t.s.Query(`SELECT id FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?`, t.ks, name).ScanContext(ctx, &id)
 	if err == gocql.ErrNotFound {
 		return "", nil
 	}

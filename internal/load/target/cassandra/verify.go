@@ -31,7 +31,7 @@ func (tb *Table) Count(ctx context.Context) (int64, error) {
 	if err != nil {
 		// Unknown partitioner: one full count.
 		var n int64
-		err := tb.t.s.Query("SELECT COUNT(*) FROM " + tb.q).WithContext(ctx).Consistency(tb.t.cons).Scan(&n)
+		err := tb.t.s.Query("SELECT COUNT(*) FROM "+tb.q).Consistency(tb.t.cons).ScanContext(ctx, &n)
 		return n, err
 	}
 	tok := "token(" + strings.Join(quoted(tb.pk), ", ") + ")"
@@ -48,7 +48,7 @@ func (tb *Table) Count(ctx context.Context) (int64, error) {
 		if p.Name == cql.Murmur3 {
 			a, b = lo.Int64(), hi.Int64()
 		}
-		err := tb.t.s.Query(stmt, a, b).WithContext(gctx).Consistency(tb.t.cons).Scan(&n)
+		err := tb.t.s.Query(stmt, a, b).Consistency(tb.t.cons).ScanContext(gctx, &n)
 		if err != nil && depth < 3 && tb.Classify(err) == load.Overloaded {
 			for _, r := range slices(lo, hi, 16) {
 				if err := countRange(r[0], r[1], depth+1); err != nil {
@@ -220,7 +220,7 @@ func (tb *Table) compareRow(ctx context.Context, row *format.Row, now, readAt ti
 	if len(tb.cols) == 0 {
 		dest = []any{&n}
 	}
-	err := tb.t.s.Query(q, key...).WithContext(ctx).Consistency(tb.t.cons).Scan(dest...)
+	err := tb.t.s.Query(q, key...).Consistency(tb.t.cons).ScanContext(ctx, dest...)
 	if err == nil && len(tb.cols) == 0 && n == 0 {
 		err = gocql.ErrNotFound
 	}

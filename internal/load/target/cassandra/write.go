@@ -68,16 +68,16 @@ func (tb *Table) exec(ctx context.Context, stmts []stmt) error {
 	case 0:
 		return nil
 	case 1:
-		return tb.t.s.Query(stmts[0].cql, stmts[0].args...).WithContext(ctx).
-			Consistency(tb.t.cons).Idempotent(!tb.counter).Exec()
+		return tb.t.s.Query(stmts[0].cql, stmts[0].args...).
+			Consistency(tb.t.cons).Idempotent(!tb.counter).ExecContext(ctx)
 	}
 	typ := gocql.UnloggedBatch
 	if tb.counter {
 		typ = gocql.CounterBatch
 	}
-	batch := tb.t.s.Batch(typ).WithContext(ctx).Consistency(tb.t.cons)
+	batch := tb.t.s.Batch(typ).Consistency(tb.t.cons)
 	for _, s := range stmts {
 		batch.Query(s.cql, s.args...)
 	}
-	return batch.Exec()
+	return batch.ExecContext(ctx)
 }

@@ -34,6 +34,10 @@ func columns(m *manifest.Manifest) []string {
 // there are too many.
 func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Manifest, tbl Table, dl *DumpLedger, pl *pool, f *manifest.File, fresh bool, addRejects func(int64) error) (*PartRecord, error) {
 	o := &l.opts
+	prev, err := l.previousRow(ctx, d, m, tbl, f)
+	if err != nil {
+		return nil, err
+	}
 	part, err := l.verifier.Prove(ctx, l.root.Bucket, d.Key(f.Name), f)
 	if err != nil {
 		return nil, err
@@ -70,7 +74,7 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 	if err != nil {
 		return nil, fault.Usage(fmt.Errorf("part %s: %w", f.Name, err))
 	}
-	conv, err := tbl.Converter(PartInfo{Manifest: m, File: f, Fresh: fresh, Now: o.Now})
+	conv, err := tbl.Converter(PartInfo{Manifest: m, File: f, Fresh: fresh, Now: o.Now, Previous: prev})
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,9 @@ type Target struct {
 	run     *report.Run
 	// staleAfter: a counter claim older than this is taken over.
 	staleAfter time.Duration
+	// cfg and connOpts open a counter claim's fenced session.
+	cfg      *cql.Config
+	connOpts cql.Options
 }
 
 var _ load.Target = (*Target)(nil)
@@ -70,11 +73,12 @@ func Open(ctx context.Context, rawURL string, opts load.TargetOptions) (load.Tar
 			return nil, err
 		}
 	}
-	sess, err := cql.Connect(ctx, cfg, cql.Options{Logger: logger, Env: opts.Env, NumConns: max(2, opts.Workers/8)})
+	connOpts := cql.Options{Logger: logger, Env: opts.Env, NumConns: max(2, opts.Workers/8)}
+	sess, err := cql.Connect(ctx, cfg, connOpts)
 	if err != nil {
 		return nil, err
 	}
-	t := &Target{sess: sess, s: sess.Driver(), ks: cfg.Keyspace, cons: cons, logger: logger, run: opts.Run, staleAfter: opts.ClaimStaleAfter}
+	t := &Target{sess: sess, s: sess.Driver(), ks: cfg.Keyspace, cons: cons, logger: logger, run: opts.Run, staleAfter: opts.ClaimStaleAfter, cfg: cfg, connOpts: connOpts}
 	if t.staleAfter <= 0 {
 		t.staleAfter = DefaultStaleAfter
 	}

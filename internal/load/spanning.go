@@ -46,25 +46,22 @@ func (l *Loader) previousRow(ctx context.Context, d discover.Dump, m *manifest.M
 	return l.lastRow(ctx, d, m, prev)
 }
 
-// previousPart returns the part of f's unit and attempt whose sequence
-// number is one less than f's, or nil when f is the first.
+// previousPart returns the part of f's unit and attempt with the
+// highest sequence number below f's, or nil when f is the first.
 func previousPart(m *manifest.Manifest, f *manifest.File) (*manifest.File, error) {
 	unit, attempt, seq, _, err := manifest.ParsePartName(f.Name)
 	if err != nil {
 		return nil, fault.Usage(err)
 	}
-	if seq == 0 {
-		return nil, nil
-	}
+	var prev *manifest.File
+	best := -1
 	for i := range m.Files {
 		u, a, s, _, err := manifest.ParsePartName(m.Files[i].Name)
-		if err == nil && u == unit && a == attempt && s == seq-1 {
-			return &m.Files[i], nil
+		if err == nil && u == unit && a == attempt && s < seq && s > best {
+			prev, best = &m.Files[i], s
 		}
 	}
-	// Manifest assembly keeps an attempt's sequence whole; a gap means
-	// the part before was not committed, and a partition cannot span it.
-	return nil, nil
+	return prev, nil
 }
 
 // shareRange reports whether two lists of token ranges have one in

@@ -203,11 +203,11 @@ func (c *claim) Release(ctx context.Context) error {
 	}
 	close(c.stop)
 	c.done.Wait()
-	c.lease.end()
 	c.tb.claim.CompareAndSwap(c, nil)
 	if c.sess != nil {
 		c.sess.Close()
 	}
+	c.lease.end()
 	ct := schema.QuoteIdent(c.tb.t.ks) + "." + ClaimsTable
 	m := map[string]any{}
 	_, err := c.tb.t.s.Query("DELETE FROM "+ct+" WHERE name = ? IF owner = ?", c.name, c.owner).

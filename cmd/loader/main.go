@@ -57,7 +57,7 @@ func main() {
 	f.Var(&batchBytes, "batch-bytes", "cap on a batch's size, below the target's hard limit (default: the target's)")
 	f.StringVar(&o.SpoolDir, "spool-dir", "", "directory to spool parts to while their checksums are proven (default: the system's temporary directory)")
 	f.Var(&spoolBytes, "spool-bytes", "disk all spooled parts together may use; 0 reads every part twice instead")
-	f.StringVar(&o.Verify, "verify", load.VerifyCount, "after loading a dump: none, count (row count, when the table was empty before) or full (read every row back)")
+	f.StringVar(&o.Verify, "verify", "", "after loading a dump: none, count (row count, when the table was empty before) or full (read every row back) (default count; full for counter tables)")
 	f.Int64Var(&o.MaxRejects, "max-rejects", 0, "rows the target may refuse (kept in reject files beside the ledger) before the load fails")
 	f.DurationVar(&o.ClaimStaleAfter, "claim-stale-after", 0, "take over a counter table's claim whose holder has not renewed it for this long (default 5m)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "check the schema and list what would be loaded; write nothing")

@@ -103,7 +103,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 		if claim, err = l.claimAllOrNothing(ctx, inc, dl, tbl, empty, log); err != nil {
 			return err
 		}
-		defer claim.Release(context.WithoutCancel(ctx))
+		defer releaseClaim(ctx, claim, tbl, log)
 		empty = true
 	}
 	st, _, err := dl.Started(ctx, &StartedRecord{

@@ -56,7 +56,8 @@ type Options struct {
 	// ClaimStaleAfter is how old a counter claim's heartbeat must be
 	// before another loader takes it over (0: the target's default).
 	ClaimStaleAfter time.Duration
-	// Verify is none, count or full.
+	// Verify is none, count or full; "" verifies counter tables in full
+	// (a count cannot see a wrong value) and others by count.
 	Verify string
 	// MaxRejects is how many rows the target may refuse before the load
 	// fails.
@@ -85,9 +86,7 @@ func (o *Options) check() error {
 		return fault.Usagef("--to is required (e.g. cassandra://127.0.0.1:9042/keyspace)")
 	}
 	switch o.Verify {
-	case "":
-		o.Verify = VerifyCount
-	case VerifyNone, VerifyCount, VerifyFull:
+	case "", VerifyNone, VerifyCount, VerifyFull: // "": per table, see verifyMode
 	default:
 		return fault.Usagef("--verify %q: want none, count or full", o.Verify)
 	}

@@ -34,6 +34,10 @@ func columns(m *manifest.Manifest) []string {
 // there are too many.
 func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Manifest, tbl Table, dl *DumpLedger, pl *pool, f *manifest.File, fresh bool, addRejects func(int64) error) (*PartRecord, error) {
 	o := &l.opts
+	prev, err := l.previousRow(ctx, d, m, tbl, f)
+	if err != nil {
+		return nil, err
+	}
 	part, err := l.verifier.Prove(ctx, l.root.Bucket, d.Key(f.Name), f)
 	if err != nil {
 		return nil, err
@@ -49,7 +53,7 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 		shared = existed
 		fresh = fresh && !existed
 	}
-	info := PartInfo{Manifest: m, File: f, Fresh: fresh, Shared: shared, Now: o.Now}
+	info := PartInfo{Manifest: m, File: f, Fresh: fresh, Shared: shared, Now: o.Now, Previous: prev}
 	if whole, ok := tbl.(PartLoader); ok {
 		rec, err := whole.LoadPart(ctx, info, part.Open)
 		if err != nil {

@@ -136,6 +136,10 @@ type PartInfo struct {
 	Shared bool
 	// Now is the load's clock.
 	Now func() time.Time
+	// Previous is the last row of the part before this one when the two
+	// may hold rows of one partition, for tables that use it
+	// (PreviousRowUser); nil otherwise.
+	Previous *format.Row
 }
 
 // DumpRow is a decoded row that owns its memory, with its line number.

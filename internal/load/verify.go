@@ -36,8 +36,12 @@ const maxListedMismatches = 1000
 // fault.Verify error listing the first mismatches.
 func (l *Loader) verify(ctx context.Context, d discover.Dump, m *manifest.Manifest, tbl Table, dl *DumpLedger, st *StartedRecord, counts Counts, log *slog.Logger) (VerifyResult, error) {
 	o := &l.opts
-	res := VerifyResult{Mode: o.Verify, At: o.Now().UTC()}
-	switch o.Verify {
+	mode := l.verifyMode(tbl, log)
+	res := VerifyResult{Mode: mode, At: o.Now().UTC()}
+	if o.Verify == "" && mode == VerifyFull {
+		res.Detail = "full: the default for a counter table"
+	}
+	switch mode {
 	case VerifyNone:
 		res.Result = "skipped"
 		res.Detail = "--verify none"
@@ -112,6 +116,21 @@ func (l *Loader) verify(ctx context.Context, d discover.Dump, m *manifest.Manife
 	res.Result = "passed"
 	log.Info("every row verified", "rows", checked)
 	return res, nil
+}
+
+// verifyMode is --verify, or when it was not given, full for tables
+// that are not idempotent (counter tables: a count passes a table whose
+// counts are wrong) and count for others.
+func (l *Loader) verifyMode(tbl Table, log *slog.Logger) string {
+	if l.opts.Verify != "" {
+		return l.opts.Verify
+	}
+	if !tbl.Idempotent() {
+		log.Info("verifying every value (--verify full): the default for a counter table, whose wrong counts a row count cannot see")
+		l.opts.Run.Event("verify_default", "table", tbl.Identity().String(), "mode", VerifyFull, "reason", "counter table")
+		return VerifyFull
+	}
+	return VerifyCount
 }
 
 // verifyFull reads every part again (proven as for a load) and has the

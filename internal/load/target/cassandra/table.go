@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -68,6 +69,8 @@ type Table struct {
 	selectCols              []*col // what selectRow returns after the key
 
 	listLocks [64]sync.Mutex // see listOp.writeCarefully
+
+	claim atomic.Pointer[claim] // a counter table's held claim
 }
 
 var _ load.Table = (*Table)(nil)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/lading-dev/lading/internal/cli"
 	"github.com/lading-dev/lading/internal/load"
-	_ "github.com/lading-dev/lading/internal/load/target/cassandra" // cassandra://
+	_ "github.com/lading-dev/lading/internal/load/targets/cassandra" // cassandra://
 	"github.com/lading-dev/lading/internal/report"
 )
 

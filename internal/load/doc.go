@@ -10,7 +10,7 @@
 // and dump in a ledger at <root>/_state/loads/<target-id>/.
 //
 // Targets plug in by URL scheme (Register): a target is one package under
-// internal/load/target/ that maps the manifest's schema onto its own
+// internal/load/targets/ that maps the manifest's schema onto its own
 // tables, says how big a write may be (Limits), converts rows into
 // mutations, writes batches, classifies its errors and reads rows back for
 // verification. Nothing outside a target's package switches on its name.

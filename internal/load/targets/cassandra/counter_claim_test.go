@@ -11,7 +11,7 @@ import (
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/lading-dev/lading/internal/load/loadtest"
-	"github.com/lading-dev/lading/internal/load/target/cassandra"
+	"github.com/lading-dev/lading/internal/load/targets/cassandra"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/schema"
 )

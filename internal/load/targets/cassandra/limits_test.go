@@ -12,7 +12,7 @@ import (
 	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/internal/load"
 	"github.com/lading-dev/lading/internal/load/loadtest"
-	"github.com/lading-dev/lading/internal/load/target/cassandra"
+	"github.com/lading-dev/lading/internal/load/targets/cassandra"
 	"github.com/lading-dev/lading/internal/report"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/schema"

@@ -88,8 +88,14 @@ func printResult(rt *cli.Runtime, o load.Options, res load.Result) {
 		case "older: skipped":
 			fmt.Fprintf(rt.Stdout, "skipped %s: older than a dump already loaded into %s\n", d.Dump, d.Target)
 		default:
+			verify := d.Verify.Result
+			if verify == "skipped" && d.Verify.Detail != "" {
+				// A verification that did not run says why, never
+				// passing for one that did.
+				verify += " (" + d.Verify.Detail + ")"
+			}
 			fmt.Fprintf(rt.Stdout, "%s %s into %s: %d rows (%d written, %d expired, %d rejected), %d parts; verify %s: %s\n",
-				d.Outcome, d.Dump, d.Target, d.Counts.Rows, d.Counts.RowsWritten, d.Counts.RowsExpired, d.Counts.Rejects, d.Counts.Files, d.Verify.Mode, d.Verify.Result)
+				d.Outcome, d.Dump, d.Target, d.Counts.Rows, d.Counts.RowsWritten, d.Counts.RowsExpired, d.Counts.Rejects, d.Counts.Files, d.Verify.Mode, verify)
 		}
 	}
 	if len(res.Dumps) == 0 && !o.Watch {

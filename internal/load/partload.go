@@ -44,7 +44,7 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 	}
 	defer part.Close()
 	shared := false
-	if tbl.Idempotent() {
+	if idempotent(tbl) {
 		existed, err := dl.BeginPart(ctx, f.Name)
 		if err != nil {
 			return nil, err
@@ -85,12 +85,13 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 	if err != nil {
 		return nil, fault.Usage(fmt.Errorf("part %s: %w", f.Name, err))
 	}
-	conv, err := tbl.Converter(info)
+	rl := tbl.(RowLoader) // loadable checked it
+	conv, err := rl.Converter(info)
 	if err != nil {
 		return nil, err
 	}
 	tr := &partTracker{}
-	bt := &batcher{p: pl, t: tr, limits: tbl.Limits()}
+	bt := &batcher{p: pl, t: tr, limits: rl.Limits()}
 	rec := &PartRecord{Part: f.Name, CRC32C: f.CRC32C}
 	var row format.Row
 	var muts []Mutation

@@ -91,7 +91,15 @@ func (l *Loader) verify(ctx context.Context, d discover.Dump, m *manifest.Manife
 		return res, nil
 	}
 	// full
-	mismatches, checked, total, err := l.verifyFull(ctx, d, m, tbl, dl)
+	cmp, ok := tbl.(Comparer)
+	if !ok {
+		res.Result = "skipped"
+		res.Detail = fmt.Sprintf("--verify full: %s cannot read rows back for comparison (the target implements no load.Comparer); nothing was verified", tbl.Identity())
+		log.Warn("full verification not possible", "reason", res.Detail)
+		o.Run.Event("verify_skipped", "dump", d.String(), "mode", VerifyFull, "reason", res.Detail)
+		return res, nil
+	}
+	mismatches, checked, total, err := l.verifyFull(ctx, d, m, cmp, dl)
 	if err != nil {
 		return res, err
 	}
@@ -125,7 +133,11 @@ func (l *Loader) verifyMode(tbl Table, log *slog.Logger) string {
 	if l.opts.Verify != "" {
 		return l.opts.Verify
 	}
-	if !tbl.Idempotent() {
+	if !idempotent(tbl) {
+		if _, ok := tbl.(Comparer); !ok {
+			log.Warn("a table that is not idempotent is best verified in full, but the target cannot read rows back: counting instead")
+			return VerifyCount
+		}
 		log.Info("verifying every value (--verify full): the default for a counter table, whose wrong counts a row count cannot see")
 		l.opts.Run.Event("verify_default", "table", tbl.Identity().String(), "mode", VerifyFull, "reason", "counter table")
 		return VerifyFull
@@ -136,7 +148,7 @@ func (l *Loader) verifyMode(tbl Table, log *slog.Logger) string {
 // verifyFull reads every part again (proven as for a load) and has the
 // target compare its rows. It returns the first mismatches, the rows
 // checked and the number of mismatching rows.
-func (l *Loader) verifyFull(ctx context.Context, d discover.Dump, m *manifest.Manifest, tbl Table, dl *DumpLedger) ([]Mismatch, int64, int64, error) {
+func (l *Loader) verifyFull(ctx context.Context, d discover.Dump, m *manifest.Manifest, tbl Comparer, dl *DumpLedger) ([]Mismatch, int64, int64, error) {
 	o := &l.opts
 	var (
 		mu         sync.Mutex

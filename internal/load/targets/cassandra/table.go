@@ -73,7 +73,12 @@ type Table struct {
 	claim atomic.Pointer[claim] // a counter table's held claim
 }
 
-var _ load.Table = (*Table)(nil)
+var (
+	_ load.Table               = (*Table)(nil)
+	_ load.RowLoader           = (*Table)(nil)
+	_ load.Comparer            = (*Table)(nil)
+	_ load.IdempotenceReporter = (*Table)(nil)
+)
 
 func newTable(t *Target, m *manifest.Manifest, name string, exists bool) (*Table, error) {
 	src := &m.Source.Table

@@ -27,6 +27,9 @@ func (e *env) loadedRecords() []string {
 	return out
 }
 
+// A manifest of an unknown format version is refused (exit 2) and
+// nothing is recorded. (Corrupt parts, schema mismatches and missing
+// tables are the target suite's cases, run by TestConformance.)
 func TestRefusals(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -50,47 +53,6 @@ func TestRefusals(t *testing.T) {
 		}
 	}
 
-	t.Run("corrupt part", func(t *testing.T) {
-		for _, spool := range []int64{64 << 20, 0} {
-			prefix := writeFixture(t, e)
-			m := readManifest(t, e, prefix)
-			key := prefix + "/" + m.Files[0].Name
-			data, err := e.store.ReadAll(ctx, key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			data[len(data)/2] ^= 0x40
-			if _, err := e.store.WriteAll(ctx, key, data, nil); err != nil {
-				t.Fatal(err)
-			}
-			o := e.opts(e.storeURL + "/" + prefix)
-			o.TargetTable, o.Parts, o.SpoolBytes = "corrupt", 1, spool
-			expectFail(t, o, fault.ExitVerify, m.Files[0].Name, "corrupt")
-			if n := e.count("corrupt"); n != 0 {
-				t.Errorf("spool %d: %d rows written from a dump whose first part is corrupt", spool, n)
-			}
-		}
-	})
-
-	t.Run("schema mismatch", func(t *testing.T) {
-		prefix := writeFixture(t, e)
-		e.exec("CREATE TYPE IF NOT EXISTS " + e.ks + ".addr (street text, zip int)")
-		e.exec("CREATE TABLE " + e.ks + ".mismatch (k int, c int, s text static, sl list<int> static, v int, b bigint, bl blob, l list<int>, st set<text>, mp map<text, int>, u addr, fl frozen<list<int>>, PRIMARY KEY (k, c))")
-		o := e.opts(e.storeURL + "/" + prefix)
-		o.TargetTable, o.CreateTable = "mismatch", false
-		expectFail(t, o, fault.ExitUsage, "column v: text in the dump, int in the target")
-		if n := e.count("mismatch"); n != 0 {
-			t.Errorf("%d rows written despite the mismatch", n)
-		}
-	})
-
-	t.Run("missing table", func(t *testing.T) {
-		prefix := writeFixture(t, e)
-		o := e.opts(e.storeURL + "/" + prefix)
-		o.TargetTable, o.CreateTable = "absent", false
-		expectFail(t, o, fault.ExitUsage, "does not exist", "--create-table")
-	})
-
 	t.Run("unknown manifest version", func(t *testing.T) {
 		prefix := writeFixture(t, e)
 		key := prefix + "/" + manifest.ManifestName
@@ -106,40 +68,4 @@ func TestRefusals(t *testing.T) {
 		o.TargetTable = "version"
 		expectFail(t, o, fault.ExitUsage, "lading/v9")
 	})
-}
-
-func readManifest(t *testing.T, e *env, prefix string) *manifest.Manifest {
-	t.Helper()
-	data, err := e.store.ReadAll(context.Background(), prefix+"/"+manifest.ManifestName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := manifest.DecodeManifest(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// A table dropped and created again after a load is a new incarnation:
-// the same dump loads into it again.
-func TestReloadAfterRecreate(t *testing.T) {
-	e := newEnv(t)
-	prefix := writeFixture(t, e)
-	from := e.storeURL + "/" + prefix
-	if res := e.run(e.opts(from)); res.Dumps[0].Outcome != "loaded" {
-		t.Fatalf("first load: %+v", res.Dumps)
-	}
-	if res := e.run(e.opts(from)); res.Dumps[0].Outcome != "already loaded" {
-		t.Fatalf("second load: %+v", res.Dumps)
-	}
-	e.exec("DROP TABLE " + e.ks + ".t")
-	res := e.run(e.opts(from))
-	if res.Dumps[0].Outcome != "loaded" || res.Dumps[0].Verify.Result != "passed" {
-		t.Fatalf("after drop and create: %+v", res.Dumps)
-	}
-	checkFixture(t, e, "t")
-	if recs := e.loadedRecords(); len(recs) != 2 {
-		t.Errorf("loaded records %v, want one per incarnation", recs)
-	}
 }

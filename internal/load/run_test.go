@@ -101,6 +101,17 @@ func (mt *memTarget) drop(name string) {
 	mt.mu.Unlock()
 }
 
+// memTable has the twelve methods load.Table had before it was split
+// into a required interface and optional ones: a table of that shape must
+// satisfy every part unchanged, so targets written against it need no
+// edits.
+var (
+	_ Table               = (*memTable)(nil)
+	_ RowLoader           = (*memTable)(nil)
+	_ Comparer            = (*memTable)(nil)
+	_ IdempotenceReporter = (*memTable)(nil)
+)
+
 type memTable struct {
 	mt        *memTarget
 	name, id  string

@@ -94,17 +94,6 @@ func (s *suite) load(t *testing.T, st *store, target string, args ...string) run
 	return s.command(t, "loader", a...)
 }
 
-// mustLoad runs the loader and fails t unless it exits 0 having said
-// want (e.g. "verify full: passed").
-func (s *suite) mustLoad(t *testing.T, st *store, target string, want string, args ...string) string {
-	t.Helper()
-	r := s.load(t, st, target, args...)
-	if r.code != 0 || !strings.Contains(r.out, want) {
-		t.Fatalf("loader %s: exit %d, want 0 and %q:\n%s", strings.Join(args, " "), r.code, want, r.out)
-	}
-	return r.out
-}
-
 // verifyArgs asks for full verification (also the default verification
 // of tables that are not idempotent).
 var verifyArgs = []string{"--create-table", "--verify", "full"}

@@ -1,10 +1,7 @@
 package load
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"io"
 
 	"github.com/lading-dev/lading/internal/discover"
 	"github.com/lading-dev/lading/internal/fault"
@@ -79,44 +76,22 @@ func shareRange(a, b []manifest.TokenRange) bool {
 
 // lastRow proves part f (as a load does) and returns its last row.
 func (l *Loader) lastRow(ctx context.Context, d discover.Dump, m *manifest.Manifest, f *manifest.File) (*format.Row, error) {
-	part, err := l.verifier.Prove(ctx, l.root.Bucket, d.Key(f.Name), f)
-	if err != nil {
-		return nil, err
-	}
-	defer part.Close()
-	rc, err := part.Open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	pr, err := format.NewPartReader(rc, f.Name)
-	if err != nil {
-		return nil, partError(f.Name, 0, err)
-	}
-	defer pr.Close()
 	var last []byte
-	var line int64
-	for {
-		text, err := pr.Next()
-		if err == io.EOF {
-			break
-		}
-		line++
-		if err != nil {
-			return nil, partError(f.Name, line, err)
-		}
-		last = append(last[:0], text...)
+	var n int64
+	err := l.proveLines(ctx, d, f, func(line int64, text []byte) error {
+		last, n = append(last[:0], text...), line
+		return nil
+	})
+	if err != nil || n == 0 {
+		return nil, err
 	}
-	if line == 0 {
-		return nil, nil
-	}
-	dec, err := format.NewDecoder(&m.Source.Table, columns(m), decoderOptions(m))
+	dec, err := rowDecoder(m, f.Name)
 	if err != nil {
-		return nil, fault.Usage(fmt.Errorf("part %s: %w", f.Name, err))
+		return nil, err
 	}
 	row := &format.Row{}
-	if err := dec.DecodeRow(bytes.Clone(last), row); err != nil {
-		return nil, fault.Usage(fmt.Errorf("part %s line %d: %w", f.Name, line, err))
+	if err := dec.DecodeRow(last, row); err != nil {
+		return nil, rowError(f.Name, n, err)
 	}
 	return row, nil
 }

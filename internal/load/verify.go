@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -220,27 +219,11 @@ func (l *Loader) readPartRows(ctx context.Context, d discover.Dump, m *manifest.
 	if err != nil {
 		return err
 	}
-	part, err := l.verifier.Prove(ctx, l.root.Bucket, d.Key(f.Name), f)
+	dec, err := rowDecoder(m, f.Name)
 	if err != nil {
 		return err
-	}
-	defer part.Close()
-	rc, err := part.Open(ctx)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	pr, err := format.NewPartReader(rc, f.Name)
-	if err != nil {
-		return partError(f.Name, 0, err)
-	}
-	defer pr.Close()
-	dec, err := format.NewDecoder(&m.Source.Table, columns(m), decoderOptions(m))
-	if err != nil {
-		return fault.Usage(err)
 	}
 	var chunk []DumpRow
-	var line int64
 	send := func() error {
 		if len(chunk) == 0 {
 			return nil
@@ -253,28 +236,22 @@ func (l *Loader) readPartRows(ctx context.Context, d discover.Dump, m *manifest.
 			return ctx.Err()
 		}
 	}
-	for {
-		text, err := pr.Next()
-		if err == io.EOF {
-			break
-		}
-		line++
-		if err != nil {
-			return partError(f.Name, line, err)
-		}
+	err = l.proveLines(ctx, d, f, func(line int64, text []byte) error {
 		if rejected[line] {
-			continue
+			return nil
 		}
 		var r format.Row
 		if err := dec.DecodeRow(text, &r); err != nil {
-			return fault.Usage(fmt.Errorf("part %s line %d: %w", f.Name, line, err))
+			return rowError(f.Name, line, err)
 		}
 		chunk = append(chunk, DumpRow{Line: line, Row: cloneRow(&r), part: f})
 		if len(chunk) == compareChunk {
-			if err := send(); err != nil {
-				return err
-			}
+			return send()
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return send()
 }

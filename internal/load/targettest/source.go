@@ -104,8 +104,6 @@ func (s *suite) makeEveryTypeDump(t *testing.T) (*store, error) {
 		return nil, execErr
 	}
 	// Only the columns the target holds; key columns always go.
-	var held []string
-	all := true
 	var tbl schema.Table
 	iter := sess.Driver().Query("SELECT column_name, type, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = 'every'", ks).Consistency(gocql.One).Iter()
 	var name, typ, kind string
@@ -115,15 +113,7 @@ func (s *suite) makeEveryTypeDump(t *testing.T) (*store, error) {
 	if err := iter.Close(); err != nil {
 		return nil, err
 	}
-	for _, c := range tbl.Columns {
-		if c.Role == schema.Regular || c.Role == schema.Static {
-			if s.h.Holds(c.Type).NotHeld {
-				all = false
-				continue
-			}
-			held = append(held, c.Name)
-		}
-	}
+	held, all := heldColumns(s.h, tbl.Columns)
 	st := fileStore(t)
 	args := []string{"--source", "cassandra://" + hosts, "--table", ks + ".every", "--dest", st.url, "--batch", "suite", "--writetime", "--ttl", "--splits", "4"}
 	if !all {
@@ -133,4 +123,21 @@ func (s *suite) makeEveryTypeDump(t *testing.T) (*store, error) {
 		return nil, fmt.Errorf("exporter: exit %d:\n%s", r.code, r.out)
 	}
 	return st, nil
+}
+
+// heldColumns lists the regular and static columns whose types h holds,
+// and whether that is all of them (key columns are always exported).
+func heldColumns(h Harness, cols []schema.Column) (held []string, all bool) {
+	all = true
+	for _, c := range cols {
+		if c.Role != schema.Regular && c.Role != schema.Static {
+			continue
+		}
+		if h.Holds(c.Type).NotHeld {
+			all = false
+			continue
+		}
+		held = append(held, c.Name)
+	}
+	return held, all
 }

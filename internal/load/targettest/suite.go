@@ -33,7 +33,7 @@ type suite struct {
 // RunConformance runs every case of the suite against the target h
 // opens, each case as a subtest in a namespace of its own.
 func RunConformance(t *testing.T, h Harness) {
-	s := &suite{h: h, bins: buildCommands(t)}
+	s := &suite{h: h, bins: BuildCommands(t, "exporter", "loader")}
 	every, err := s.makeEveryTypeDump(t)
 	if err != nil {
 		t.Fatal(err)
@@ -49,11 +49,13 @@ func RunConformance(t *testing.T, h Harness) {
 	t.Run("WidePartitionsAndLargeValues", s.wideAndLarge)
 }
 
-// buildCommands builds cmd/exporter and cmd/loader once for the suite.
-func buildCommands(t *testing.T) string {
+// BuildCommands builds the named commands of cmd/ (exporter, shipper,
+// loader) into a temporary directory of t and returns it: tests run the
+// real binaries, as operators do.
+func BuildCommands(t testing.TB, names ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, c := range []string{"exporter", "loader"} {
+	for _, c := range names {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, c), "github.com/lading-dev/lading/cmd/"+c)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go build %s: %v\n%s", c, err, out)

@@ -23,14 +23,7 @@ import (
 // temporary directory.
 func buildCommands(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	for _, c := range []string{"exporter", "shipper", "loader"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, c), "github.com/lading-dev/lading/cmd/"+c)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", c, err, out)
-		}
-	}
-	return dir
+	return targettest.BuildCommands(t, "exporter", "shipper", "loader")
 }
 
 func runCmd(t *testing.T, bin string, args ...string) string {

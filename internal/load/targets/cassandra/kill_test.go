@@ -13,6 +13,7 @@ import (
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/lading-dev/lading/internal/load/loadtest"
+	"github.com/lading-dev/lading/internal/load/targettest"
 	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/objstore"
@@ -22,12 +23,7 @@ import (
 // buildLoader builds cmd/loader into a temporary directory.
 func buildLoader(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "loader")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/lading-dev/lading/cmd/loader")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return filepath.Join(targettest.BuildCommands(t, "loader"), "loader")
 }
 
 // s3Store opens a fresh prefix of the test S3 bucket, emptied at the end.

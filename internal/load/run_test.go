@@ -427,6 +427,9 @@ func TestRunWholePartsVerifyFullSkipped(t *testing.T) {
 	if got := o.Run.Counter("rows"); got != 4 {
 		t.Errorf("rows counter %d, want 4", got)
 	}
+	if ev := o.Run.Events("verify_skipped"); len(ev) != 1 {
+		t.Errorf("report events verify_skipped: %v, want one giving the reason", ev)
+	}
 }
 
 // noLoadTable has neither way of loading: the loader refuses it before

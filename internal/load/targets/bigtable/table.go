@@ -26,6 +26,10 @@ const (
 	MinBatchBytes       = 16 << 10
 )
 
+// initialBatchBytes is InitialBatchBytes; tests start higher to reach the
+// mutation limit.
+var initialBatchBytes = InitialBatchBytes
+
 // markerQualifier is the qualifier of the cell every loaded CQL row has
 // (empty value): a row whose columns are all null still exists, and
 // counting rows counts these cells. No CQL column has an empty name.
@@ -185,7 +189,7 @@ func (tb *Table) Idempotent() bool { return true }
 func (tb *Table) Limits() load.Limits {
 	perRow := len(tb.cols) + 1
 	return load.Limits{
-		MaxBytes: HardBatchBytes, InitialBytes: InitialBatchBytes, MinBytes: MinBatchBytes,
+		MaxBytes: HardBatchBytes, InitialBytes: initialBatchBytes, MinBytes: MinBatchBytes,
 		MaxMutations: max(1, MaxRequestMutations/perRow),
 	}
 }

@@ -72,9 +72,9 @@ func TestFixtureCellsExact(t *testing.T) {
 		}
 		pk := "a\x00\xffb\x00\x01"
 		want := map[string]map[string][]btCell{
-			pk: {"s": {{1_000_000, "st"}}},
-			pk + desc(-1): {"": {{0, ""}}, "v": {{2_000_000, string(loadtest.Bigint(-5))}}, "l": {{3_500_000, "[1,2]"}}},
-			pk + desc(8):  {"": {{0, ""}}},
+			pk:                    {"s": {{1_000_000, "st"}}},
+			pk + desc(-1):         {"": {{0, ""}}, "v": {{2_000_000, string(loadtest.Bigint(-5))}}, "l": {{3_500_000, "[1,2]"}}},
+			pk + desc(8):          {"": {{0, ""}}},
 			"only-static\x00\x01": {"": {{0, ""}}, "s": {{4_000_000, "s2"}}},
 		}
 		// Cells without a writetime (row markers) carry the dump's start.
@@ -119,4 +119,3 @@ func keysOf(m map[string]map[string][]btCell) []string {
 	}
 	return out
 }
-

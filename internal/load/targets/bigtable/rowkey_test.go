@@ -219,7 +219,19 @@ func genValue(r *rand.Rand, t *schema.Type) []byte {
 			v = r.NormFloat64() * 1e12
 		}
 		return binary.BigEndian.AppendUint64(nil, math.Float64bits(v))
-	case schema.Text, schema.Ascii, schema.Varchar, schema.Blob, schema.Inet:
+	case schema.Text, schema.Varchar, schema.Ascii:
+		// Valid text (Cassandra refuses invalid UTF-8), NUL bytes included.
+		runes := []rune{0, 1, 'a', 'b', 0x7f, 'é', 0xffff, 0x10000}
+		var b []rune
+		for range r.IntN(6) {
+			c := runes[r.IntN(len(runes))]
+			if t.Kind == schema.Ascii && c > 0x7f {
+				c = 'z'
+			}
+			b = append(b, c)
+		}
+		return []byte(string(b))
+	case schema.Blob, schema.Inet:
 		if t.Kind == schema.Inet {
 			n := 4
 			if r.IntN(2) == 0 {

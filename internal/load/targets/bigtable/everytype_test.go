@@ -104,7 +104,9 @@ func TestEveryTypeFromCassandra(t *testing.T) {
 	load()
 	before := e.readAll("every")
 
-	typ := func(s string) *schema.Type { return mustType(t, strings.ReplaceAll(s, "addr", "frozen<tuple<text, int, frozen<set<text>>>>")) }
+	typ := func(s string) *schema.Type {
+		return mustType(t, strings.ReplaceAll(s, "addr", "frozen<tuple<text, int, frozen<set<text>>>>"))
+	}
 	keys := []keyCol{{name: "t", t: typ("text")}, {name: "vi", t: typ("varint")}, {name: "de", t: typ("decimal")}, {name: "tu", t: typ("timeuuid"), desc: true}, {name: "db", t: typ("double")}}
 	sel := []string{"t", "vi", "de", "tu", "db"}
 	for _, c := range everyCols {

@@ -126,6 +126,13 @@ func (t *Target) Table(ctx context.Context, m *manifest.Manifest, opts load.Tabl
 		}
 	}
 	tb.exists, tb.dryRun = exists, opts.DryRun
+	if exists {
+		// The incarnation cell needs the family: check it before the
+		// loader asks for the incarnation.
+		if err := tb.CheckSchema(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return tb, nil
 }
 

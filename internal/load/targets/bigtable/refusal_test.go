@@ -164,7 +164,7 @@ func (tt *tamperTarget) Table(ctx context.Context, m *manifest.Manifest, opts lo
 func (tt *tamperTable) tamper(ctx context.Context) error {
 	tt.once.Do(func() {
 		pk := "a\x00\xffb\x00\x01"
-		k8 := string([]byte{0x7f, 0xff, 0xff, 0xf7})   // c = 8, DESC
+		k8 := string([]byte{0x7f, 0xff, 0xff, 0xf7})  // c = 8, DESC
 		km1 := string([]byte{0x80, 0x00, 0x00, 0x00}) // c = -1, DESC
 		del := bigtable.NewMutation()
 		del.DeleteRow()

@@ -13,6 +13,9 @@ import (
 	"testing"
 
 	"cloud.google.com/go/bigtable"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/lading-dev/lading/internal/load"
 	"github.com/lading-dev/lading/internal/report"
@@ -47,12 +50,19 @@ func newBTEnv(t *testing.T) *btEnv {
 		name = name[len(name)-20:]
 	}
 	e := &btEnv{t: t, ctx: ctx, host: host, project: "lading-test", instance: "i" + strings.Trim(name, "-") + "-" + hex.EncodeToString(suffix)}
-	var err error
-	if e.client, err = bigtable.NewClientWithConfig(ctx, e.project, e.instance, bigtable.ClientConfig{MetricsProvider: bigtable.NoopMetricsProvider{}}); err != nil {
+	// As Open does: the client library's own emulator connection takes
+	// no message over 4 MB.
+	conn, err := grpc.NewClient("passthrough:///"+host, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if e.client, err = bigtable.NewClientWithConfig(ctx, e.project, e.instance, bigtable.ClientConfig{MetricsProvider: bigtable.NoopMetricsProvider{}}, option.WithGRPCConn(conn)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.client.Close() })
-	if e.admin, err = bigtable.NewAdminClient(ctx, e.project, e.instance); err != nil {
+	if e.admin, err = bigtable.NewAdminClient(ctx, e.project, e.instance, option.WithGRPCConn(conn)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {

@@ -26,7 +26,7 @@ import (
 // btEnv is one test's world: an emulator project/instance of its own (the
 // emulator keeps every instance apart), a file:// store, and clients.
 type btEnv struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	host     string
 	project  string
@@ -39,7 +39,7 @@ type btEnv struct {
 
 var nonID = regexp.MustCompile(`[^a-z0-9]+`)
 
-func newBTEnv(t *testing.T) *btEnv {
+func newBTEnv(t testing.TB) *btEnv {
 	t.Helper()
 	host := testenv.Bigtable(t)
 	ctx := context.Background()

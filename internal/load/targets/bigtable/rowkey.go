@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
 
 	"github.com/lading-dev/lading/pkg/schema"
 )
@@ -117,6 +116,27 @@ func (kc *keyCodec) readColumns(key []byte, cols []keyCol) (int, [][]byte, error
 		pos += n
 	}
 	return pos, out, nil
+}
+
+// keyCodec carries the decimal scales of one row key: the scale does not
+// take part in CQL's order (1.0 = 1.00), so it cannot sit where it would
+// decide the order; the scales of every decimal in the key, in order, are
+// appended after the last column instead (4 bytes each).
+type keyCodec struct {
+	trailer []byte  // encoding: scales seen so far
+	scales  []int32 // decoding: the trailer's scales
+	next    int
+	probe   bool // decoding pass that only finds where the columns end
+}
+
+func (kc *keyCodec) nextScale() int32 {
+	if kc.next < len(kc.scales) {
+		s := kc.scales[kc.next]
+		kc.next++
+		return s
+	}
+	kc.next++
+	return 0
 }
 
 func invert(b []byte) {
@@ -231,206 +251,6 @@ func readEscaped(src []byte) ([]byte, int, error) {
 	return nil, 0, errShort
 }
 
-// appendVarint encodes a two's complement big-endian integer.
-func appendVarint(dst, v []byte) []byte {
-	n := new(big.Int).SetBytes(v)
-	if len(v) > 0 && v[0]&0x80 != 0 {
-		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(8*len(v))))
-	}
-	switch n.Sign() {
-	case 0:
-		return append(dst, 1)
-	case 1:
-		mag := n.Bytes()
-		dst = append(dst, 2)
-		dst = binary.BigEndian.AppendUint32(dst, uint32(len(mag)))
-		return append(dst, mag...)
-	}
-	mag := new(big.Int).Neg(n).Bytes()
-	dst = append(dst, 0)
-	start := len(dst)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(len(mag)))
-	dst = append(dst, mag...)
-	invert(dst[start:])
-	return dst
-}
-
-// varintBytes renders n as CQL's minimal two's complement bytes.
-func varintBytes(n *big.Int) []byte {
-	if n.Sign() == 0 {
-		return []byte{0}
-	}
-	if n.Sign() > 0 {
-		b := n.Bytes()
-		if b[0]&0x80 != 0 {
-			b = append([]byte{0}, b...)
-		}
-		return b
-	}
-	// Two's complement of a negative number in the fewest bytes.
-	l := (new(big.Int).Neg(n).BitLen() + 8) / 8
-	for {
-		m := new(big.Int).Add(n, new(big.Int).Lsh(big.NewInt(1), uint(8*l)))
-		b := m.FillBytes(make([]byte, l))
-		if b[0]&0x80 != 0 {
-			if l > 1 && b[0] == 0xff && b[1]&0x80 != 0 {
-				l--
-				continue
-			}
-			return b
-		}
-		l++
-	}
-}
-
-func readVarint(src []byte) ([]byte, int, error) {
-	if len(src) < 1 {
-		return nil, 0, errShort
-	}
-	switch src[0] {
-	case 1:
-		return []byte{0}, 1, nil
-	case 0, 2:
-	default:
-		return nil, 0, fmt.Errorf("bad varint sign byte 0x%02x", src[0])
-	}
-	neg := src[0] == 0
-	if len(src) < 5 {
-		return nil, 0, errShort
-	}
-	hdr := [4]byte(src[1:5])
-	if neg {
-		invert(hdr[:])
-	}
-	l := int(binary.BigEndian.Uint32(hdr[:]))
-	if len(src) < 5+l {
-		return nil, 0, errShort
-	}
-	mag := append([]byte{}, src[5:5+l]...)
-	if neg {
-		invert(mag)
-	}
-	n := new(big.Int).SetBytes(mag)
-	if neg {
-		n.Neg(n)
-	}
-	return varintBytes(n), 5 + l, nil
-}
-
-// appendDecimal encodes a CQL decimal: int32 scale then varint unscaled.
-func (kc *keyCodec) appendDecimal(dst, v []byte) ([]byte, error) {
-	if len(v) < 5 {
-		return nil, fmt.Errorf("decimal of %d bytes", len(v))
-	}
-	scale := int32(binary.BigEndian.Uint32(v))
-	unscaled := new(big.Int).SetBytes(v[4:])
-	if v[4]&0x80 != 0 {
-		unscaled.Sub(unscaled, new(big.Int).Lsh(big.NewInt(1), uint(8*len(v[4:]))))
-	}
-	sign := unscaled.Sign()
-	kc.trailer = binary.BigEndian.AppendUint32(kc.trailer, uint32(scale))
-	if sign == 0 {
-		return append(dst, 1), nil
-	}
-	digits := new(big.Int).Abs(unscaled).String()
-	// value = 0.d1d2d3... × 10^adj with d1 ≠ 0
-	adj := int64(len(digits)) - int64(scale)
-	for len(digits) > 1 && digits[len(digits)-1] == '0' {
-		digits = digits[:len(digits)-1]
-	}
-	if adj > math.MaxInt32 || adj < math.MinInt32 {
-		return nil, errors.New("decimal exponent out of range")
-	}
-	if sign > 0 {
-		dst = append(dst, 2)
-	} else {
-		dst = append(dst, 0)
-	}
-	start := len(dst)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(int32(adj))^0x80000000)
-	for i := 0; i < len(digits); i++ {
-		dst = append(dst, digits[i]-'0'+1)
-	}
-	dst = append(dst, 0)
-	if sign < 0 {
-		invert(dst[start:])
-	}
-	return dst, nil
-}
-
-func (kc *keyCodec) readDecimal(src []byte) ([]byte, int, error) {
-	if len(src) < 1 {
-		return nil, 0, errShort
-	}
-	scale := kc.nextScale()
-	n := 1
-	unscaled := new(big.Int)
-	switch src[0] {
-	case 1:
-	case 0, 2:
-		neg := src[0] == 0
-		body := src[1:]
-		if neg {
-			body = append([]byte{}, body...)
-			invert(body)
-		}
-		if len(body) < 4 {
-			return nil, 0, errShort
-		}
-		i := 4
-		var digits []byte
-		for ; i < len(body) && body[i] != 0; i++ {
-			if body[i] > 10 {
-				return nil, 0, fmt.Errorf("bad decimal digit byte 0x%02x", body[i])
-			}
-			digits = append(digits, '0'+body[i]-1)
-		}
-		if i >= len(body) {
-			return nil, 0, errShort
-		}
-		n += i + 1
-		if kc.probe {
-			break
-		}
-		unscaled.SetString(string(digits), 10)
-		// The digits lost their trailing zeros; the scale says how many.
-		adj := int64(int32(binary.BigEndian.Uint32(body[:4]) ^ 0x80000000))
-		zeros := adj + int64(scale) - int64(len(digits))
-		if zeros < 0 || zeros > 1<<20 {
-			return nil, 0, errors.New("decimal scale does not match its digits")
-		}
-		unscaled.Mul(unscaled, new(big.Int).Exp(big.NewInt(10), big.NewInt(zeros), nil))
-		if neg {
-			unscaled.Neg(unscaled)
-		}
-	default:
-		return nil, 0, fmt.Errorf("bad decimal sign byte 0x%02x", src[0])
-	}
-	out := binary.BigEndian.AppendUint32(nil, uint32(scale))
-	return append(out, varintBytes(unscaled)...), n, nil
-}
-
-// keyCodec carries the decimal scales of one row key: the scale does not
-// take part in CQL's order (1.0 = 1.00), so it cannot sit where it would
-// decide the order; the scales of every decimal in the key, in order, are
-// appended after the last column instead (4 bytes each).
-type keyCodec struct {
-	trailer []byte  // encoding: scales seen so far
-	scales  []int32 // decoding: the trailer's scales
-	next    int
-	probe   bool // decoding pass that only finds where the columns end
-}
-
-func (kc *keyCodec) nextScale() int32 {
-	if kc.next < len(kc.scales) {
-		s := kc.scales[kc.next]
-		kc.next++
-		return s
-	}
-	kc.next++
-	return 0
-}
-
 func appendUUIDKey(dst, v []byte, timeuuid bool) ([]byte, error) {
 	if len(v) != 16 {
 		return nil, fmt.Errorf("uuid of %d bytes", len(v))
@@ -474,219 +294,4 @@ func readUUIDKey(src []byte, timeuuid bool) ([]byte, int, error) {
 		}
 	}
 	return out, 17, nil
-}
-
-// wireElems splits a collection's wire bytes (int32 count, then int32
-// length and bytes per element) into its elements.
-func wireElems(v []byte, perEntry int) ([][]byte, error) {
-	if len(v) < 4 {
-		return nil, errShort
-	}
-	n := int(int32(binary.BigEndian.Uint32(v)))
-	if n < 0 {
-		return nil, errors.New("negative element count")
-	}
-	v = v[4:]
-	out := make([][]byte, 0, n*perEntry)
-	for range n * perEntry {
-		e, rest, err := wireElem(v)
-		if err != nil {
-			return nil, err
-		}
-		if e == nil {
-			return nil, errors.New("null collection element")
-		}
-		out = append(out, e)
-		v = rest
-	}
-	if len(v) != 0 {
-		return nil, fmt.Errorf("%d trailing bytes", len(v))
-	}
-	return out, nil
-}
-
-// wireElem reads one int32-length-prefixed value (nil for length -1).
-func wireElem(v []byte) (elem, rest []byte, err error) {
-	if len(v) < 4 {
-		return nil, nil, errShort
-	}
-	l := int(int32(binary.BigEndian.Uint32(v)))
-	v = v[4:]
-	if l < 0 {
-		return nil, v, nil
-	}
-	if len(v) < l {
-		return nil, nil, errShort
-	}
-	return v[:l:l], v[l:], nil
-}
-
-func elemTypes(t *schema.Type) []*schema.Type {
-	if t.Kind == schema.Map {
-		return t.Params[:2]
-	}
-	return t.Params[:1]
-}
-
-// appendElems encodes a frozen list, set or map: 0x01 before each element
-// (map: each key and value pair) and 0x00 after the last, so a collection
-// that is a prefix of another sorts first, as in CQL.
-func (kc *keyCodec) appendElems(dst []byte, t *schema.Type, v []byte) ([]byte, error) {
-	if t.Kind == schema.Vector {
-		return nil, fmt.Errorf("type %s cannot be part of a row key", t)
-	}
-	ts := elemTypes(t)
-	elems, err := wireElems(v, len(ts))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", t, err)
-	}
-	for i := 0; i < len(elems); i += len(ts) {
-		dst = append(dst, 1)
-		for j, et := range ts {
-			if dst, err = kc.appendKeyValue(dst, et, elems[i+j]); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return append(dst, 0), nil
-}
-
-// appendFields encodes a tuple or user type: per field 0x01 (null) or
-// 0x02 and the field's encoding, then 0x00 (fewer fields sort first).
-func (kc *keyCodec) appendFields(dst []byte, t *schema.Type, v []byte) ([]byte, error) {
-	for i := 0; len(v) > 0; i++ {
-		if i >= len(t.Params) {
-			return nil, fmt.Errorf("%s: more fields than the type has", t)
-		}
-		e, rest, err := wireElem(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", t, err)
-		}
-		v = rest
-		if e == nil {
-			dst = append(dst, 1)
-			continue
-		}
-		dst = append(dst, 2)
-		if dst, err = kc.appendKeyValue(dst, t.Params[i], e); err != nil {
-			return nil, err
-		}
-	}
-	return append(dst, 0), nil
-}
-
-// readKeyValue decodes one column's key encoding from the start of src,
-// returning its CQL wire bytes and the encoding's length.
-func (kc *keyCodec) readKeyValue(src []byte, t *schema.Type) ([]byte, int, error) {
-	if w := fixedWidth(t.Kind); w > 0 && len(src) < w {
-		return nil, 0, errShort
-	}
-	switch t.Kind {
-	case schema.Boolean:
-		return []byte{src[0]}, 1, nil
-	case schema.Tinyint, schema.Smallint, schema.Int, schema.Bigint, schema.Counter, schema.Timestamp:
-		w := fixedWidth(t.Kind)
-		out := append([]byte{}, src[:w]...)
-		out[0] ^= 0x80
-		return out, w, nil
-	case schema.Date, schema.Time:
-		w := fixedWidth(t.Kind)
-		return append([]byte{}, src[:w]...), w, nil
-	case schema.Float:
-		bits := binary.BigEndian.Uint32(src)
-		if bits&(1<<31) != 0 {
-			bits &^= 1 << 31
-		} else {
-			bits = ^bits
-		}
-		return binary.BigEndian.AppendUint32(nil, bits), 4, nil
-	case schema.Double:
-		bits := binary.BigEndian.Uint64(src)
-		if bits&(1<<63) != 0 {
-			bits &^= 1 << 63
-		} else {
-			bits = ^bits
-		}
-		return binary.BigEndian.AppendUint64(nil, bits), 8, nil
-	case schema.Text, schema.Ascii, schema.Varchar, schema.Blob, schema.Inet:
-		return readEscaped(src)
-	case schema.Varint:
-		return readVarint(src)
-	case schema.Decimal:
-		return kc.readDecimal(src)
-	case schema.UUID, schema.Timeuuid:
-		return readUUIDKey(src, t.Kind == schema.Timeuuid)
-	case schema.List, schema.Set, schema.Map:
-		return kc.readElems(src, t)
-	case schema.Tuple, schema.UDT:
-		return kc.readFields(src, t)
-	}
-	return nil, 0, fmt.Errorf("type %s cannot be part of a row key", t)
-}
-
-func appendWireElem(dst, e []byte) []byte {
-	if e == nil {
-		return binary.BigEndian.AppendUint32(dst, 0xffffffff)
-	}
-	dst = binary.BigEndian.AppendUint32(dst, uint32(len(e)))
-	return append(dst, e...)
-}
-
-func (kc *keyCodec) readElems(src []byte, t *schema.Type) ([]byte, int, error) {
-	ts := elemTypes(t)
-	out := []byte{0, 0, 0, 0}
-	n, count := 0, 0
-	for {
-		if n >= len(src) {
-			return nil, 0, errShort
-		}
-		marker := src[n]
-		n++
-		if marker == 0 {
-			break
-		}
-		if marker != 1 {
-			return nil, 0, fmt.Errorf("bad element marker 0x%02x", marker)
-		}
-		for _, et := range ts {
-			e, l, err := kc.readKeyValue(src[n:], et)
-			if err != nil {
-				return nil, 0, err
-			}
-			out = appendWireElem(out, e)
-			n += l
-		}
-		count++
-	}
-	binary.BigEndian.PutUint32(out, uint32(count))
-	return out, n, nil
-}
-
-func (kc *keyCodec) readFields(src []byte, t *schema.Type) ([]byte, int, error) {
-	out := []byte{}
-	n := 0
-	for i := 0; ; i++ {
-		if n >= len(src) {
-			return nil, 0, errShort
-		}
-		marker := src[n]
-		n++
-		switch {
-		case marker == 0:
-			return out, n, nil
-		case i >= len(t.Params):
-			return nil, 0, fmt.Errorf("%s: more fields than the type has", t)
-		case marker == 1:
-			out = appendWireElem(out, nil)
-		case marker == 2:
-			e, l, err := kc.readKeyValue(src[n:], t.Params[i])
-			if err != nil {
-				return nil, 0, err
-			}
-			out = appendWireElem(out, e)
-			n += l
-		default:
-			return nil, 0, fmt.Errorf("bad field marker 0x%02x", marker)
-		}
-	}
 }

@@ -176,3 +176,40 @@ func TestFailedEntriesRetriedAlone(t *testing.T) {
 		t.Errorf("bigtable_entries_retried = %d, want %d (RESOURCE_EXHAUSTED entries resent by Write)", got, nChosen)
 	}
 }
+
+// TestRejectedEntry: an entry the server refuses for its content
+// (INVALID_ARGUMENT, as Bigtable answers a row key over 4 KiB) is
+// isolated into the part's reject file; the other rows load, and
+// --max-rejects decides whether the load passes.
+func TestRejectedEntry(t *testing.T) {
+	p := startProxy(t)
+	e := newBTEnv(t)
+	const rows = 300
+	from := manyCells(t, e, "rejects", rows)
+	bad, err := encodeKey(nil, []keyCol{{name: "k", t: mustType(t, "int")}, {name: "c", t: mustType(t, "int")}}, [][]byte{loadtest.Int(7), loadtest.Int(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetFault(func(key []byte, _ int) codes.Code {
+		if string(key) == string(bad) {
+			return codes.InvalidArgument
+		}
+		return codes.OK
+	})
+	o := e.opts(from)
+	expectFail(t, o, 2, "reject")
+	o = e.opts(from)
+	o.MaxRejects = 1
+	res := e.run(o)
+	d := res.Dumps[0]
+	if d.Counts.Rejects != 1 || d.Verify.Result != "passed" {
+		t.Fatalf("load: %+v", d)
+	}
+	all := e.readAll("rejects")
+	if _, ok := all[string(bad)]; ok {
+		t.Errorf("the rejected row is in Bigtable")
+	}
+	if n := len(dataKeys(all)); n != rows-1 {
+		t.Errorf("%d rows, want %d", n, rows-1)
+	}
+}

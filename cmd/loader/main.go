@@ -10,6 +10,7 @@ import (
 
 	"github.com/lading-dev/lading/internal/cli"
 	"github.com/lading-dev/lading/internal/load"
+	_ "github.com/lading-dev/lading/internal/load/targets/bigtable"  // bigtable://
 	_ "github.com/lading-dev/lading/internal/load/targets/cassandra" // cassandra://
 	"github.com/lading-dev/lading/internal/report"
 )
@@ -26,6 +27,10 @@ loader --from gs://bucket/dumps --to cassandra://127.0.0.1:9042/restored --table
 
 # Two keyspaces with a table of the same name: give each a table of its own:
 loader --from s3://dumps/prod --to cassandra://10.0.0.5:9042/restored --create-table --map ks1.users=users_ks1,ks2.users=users_ks2
+
+# Load into Cloud Bigtable (Application Default Credentials), creating the
+# table with column family cf:
+loader --from gs://dr-dumps/prod --to 'bigtable://my-project/my-instance?family=cf&app-profile=batch' --create-table
 
 # What would be loaded?
 loader --from file:///var/dumps --to cassandra://127.0.0.1:9042/restored --dry-run`
@@ -49,6 +54,7 @@ func main() {
 	f.BoolVar(&o.CreateTable, "create-table", false, "create the target table (and the user types it needs) from the dump's schema when missing")
 	f.BoolVar(&o.CreateKeyspace, "create-keyspace", false, "create the target keyspace when missing (see --replication)")
 	f.StringVar(&o.Replication, "replication", "", "replication `MAP` of a keyspace --create-keyspace creates (default {'class': 'SimpleStrategy', 'replication_factor': 1})")
+	f.IntVar(&o.Versions, "versions", 1, "cell versions a Bigtable table created by --create-table keeps (its column family's max-versions GC policy)")
 	f.StringVar(&o.TargetTable, "target-table", "", "load into this table `NAME` instead of the source table's name")
 	f.StringSliceVar(&o.TableMap, "map", nil, "send a source table to a target table of another name, as `KS.TABLE=NAME` (repeat, or separate with commas); two source tables never share one target table")
 	f.StringVar(&o.Consistency, "consistency", "", "consistency of writes and reads (default LOCAL_QUORUM)")

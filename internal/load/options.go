@@ -35,6 +35,8 @@ type Options struct {
 	// CreateKeyspace creates the target keyspace with Replication.
 	CreateKeyspace bool
 	Replication    string
+	// Versions is the cell versions a created table keeps (Bigtable).
+	Versions int
 	// TargetTable renames the table in the target.
 	TargetTable string
 	// TableMap sends source tables to target tables of other names:
@@ -98,6 +100,9 @@ func (o *Options) check() error {
 	}
 	if o.MaxRejects < 0 {
 		return fault.Usagef("--max-rejects %d: want 0 or more", o.MaxRejects)
+	}
+	if o.Versions < 0 {
+		return fault.Usagef("--versions %d: want 1 or more", o.Versions)
 	}
 	if o.BatchBytes < 0 {
 		return fault.Usagef("--batch-bytes %d: want 0 or more", o.BatchBytes)

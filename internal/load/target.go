@@ -38,6 +38,10 @@ type TableOptions struct {
 	Create bool
 	// DryRun creates nothing.
 	DryRun bool
+	// Versions is how many versions of a cell a created table keeps, for
+	// targets that keep versions (Bigtable's max-versions GC policy); 0
+	// is the target's default.
+	Versions int
 }
 
 // Identity names a target table, as stable across years as the target

@@ -11,6 +11,7 @@ import (
 	"github.com/lading-dev/lading/internal/cli"
 	"github.com/lading-dev/lading/internal/load"
 	_ "github.com/lading-dev/lading/internal/load/target/cassandra" // cassandra://
+	_ "github.com/lading-dev/lading/internal/load/targets/spanner"  // spanner://
 	"github.com/lading-dev/lading/internal/report"
 )
 
@@ -26,6 +27,9 @@ loader --from gs://bucket/dumps --to cassandra://127.0.0.1:9042/restored --table
 
 # Two keyspaces with a table of the same name: give each a table of its own:
 loader --from s3://dumps/prod --to cassandra://10.0.0.5:9042/restored --create-table --map ks1.users=users_ks1,ks2.users=users_ks2
+
+# Load into a Cloud Spanner database (ADC credentials; SPANNER_EMULATOR_HOST honoured):
+loader --from gs://dr-dumps/prod --to spanner://projects/p/instances/i/databases/d --create-table
 
 # What would be loaded?
 loader --from file:///var/dumps --to cassandra://127.0.0.1:9042/restored --dry-run`

@@ -265,5 +265,4 @@ func keyOf(vals []*structpb.Value) string {
 	return b.String()
 }
 
-
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }

@@ -94,7 +94,7 @@ func Open(ctx context.Context, rawURL string, opts load.TargetOptions) (load.Tar
 		logger = slog.New(slog.DiscardHandler)
 	}
 	cfg := spanner.ClientConfig{
-		SessionPoolConfig: spanner.SessionPoolConfig{MinOpened: uint64(min(max(opts.Workers, 1), 100))},
+		SessionPoolConfig:    spanner.SessionPoolConfig{MinOpened: uint64(min(max(opts.Workers, 1), 100))},
 		DisableNativeMetrics: true,
 	}
 	client, err := spanner.NewClientWithConfig(ctx, db, cfg)

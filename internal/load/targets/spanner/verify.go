@@ -2,6 +2,7 @@ package spanner
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"cloud.google.com/go/civil"
 	"cloud.google.com/go/spanner"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -29,7 +31,6 @@ func (tb *Table) Compare(ctx context.Context, p load.PartInfo, rows []load.DumpR
 		key  string
 	}
 	var wants []want
-	keys := spanner.KeySetFromKeys()
 	var keyList []spanner.Key
 	var muts []load.Mutation
 	for i := range rows {
@@ -43,13 +44,15 @@ func (tb *Table) Compare(ctx context.Context, p load.PartInfo, rows []load.DumpR
 			return []load.Mismatch{{Part: p.File.Name, Line: rows[i].Line, Detail: "a row Spanner refuses is not in the reject file: " + o.refused.Error()}}, nil
 		}
 		k := make(spanner.Key, len(tb.keys))
-		for j := range tb.keys {
-			k[j] = spanner.GenericColumnValue{Type: tb.cols[j].pbType(), Value: o.values[j]}
+		for j, c := range tb.keys {
+			if k[j], err = keyValue(c.st.k, o.values[j]); err != nil {
+				return nil, fmt.Errorf("line %d column %s: %w", rows[i].Line, c.name, err)
+			}
 		}
 		keyList = append(keyList, k)
 		wants = append(wants, want{line: rows[i].Line, vals: o.values, key: keyOf(o.values[:len(tb.keys)])})
 	}
-	keys = spanner.KeySetFromKeys(keyList...)
+	keys := spanner.KeySetFromKeys(keyList...)
 	got := map[string][]*structpb.Value{}
 	iter := tb.t.client.Single().Read(ctx, tb.name, keys, tb.colName)
 	err := iter.Do(func(r *spanner.Row) error {
@@ -152,3 +155,44 @@ func sameValue(st spannerType, want, got *structpb.Value) bool {
 	return true
 }
 
+// keyValue is a key column's value as the client wants it in a Key (the
+// client encodes Go values only); null is nil.
+func keyValue(k kind, v *structpb.Value) (any, error) {
+	if _, null := v.Kind.(*structpb.Value_NullValue); null {
+		return nil, nil
+	}
+	s := v.GetStringValue()
+	switch k {
+	case kInt:
+		return strconv.ParseInt(s, 10, 64)
+	case kFloat32, kFloat64:
+		f := v.GetNumberValue()
+		switch s {
+		case "NaN":
+			f = math.NaN()
+		case "Infinity":
+			f = math.Inf(1)
+		case "-Infinity":
+			f = math.Inf(-1)
+		}
+		if k == kFloat32 {
+			return float32(f), nil
+		}
+		return f, nil
+	case kNumeric:
+		r, ok := new(big.Rat).SetString(s)
+		if !ok {
+			return nil, fmt.Errorf("numeric %q", s)
+		}
+		return *r, nil
+	case kBool:
+		return v.GetBoolValue(), nil
+	case kBytes:
+		return base64.StdEncoding.DecodeString(s)
+	case kTimestamp:
+		return time.Parse(time.RFC3339Nano, s)
+	case kDate:
+		return civil.ParseDate(s)
+	}
+	return s, nil
+}

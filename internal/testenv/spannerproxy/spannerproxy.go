@@ -16,6 +16,11 @@
 //     a string on the wire and a FLOAT32 a number, so spannertest stores
 //     exactly the bytes real Spanner would receive, and reads return them
 //     with STRING (or FLOAT64) type codes.
+//   - spannertest takes a float only as a JSON number, where Spanner's
+//     protocol sends NaN and the infinities as the strings "NaN",
+//     "Infinity" and "-Infinity": the proxy turns those strings into
+//     numbers in the FLOAT columns of commits (reads return numbers,
+//     which the client decodes alike).
 package spannerproxy
 
 import (
@@ -23,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"regexp"
@@ -39,6 +45,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 )
 
 // Spanner's commit limits.
@@ -64,8 +71,9 @@ type Proxy struct {
 	Commits, Aborted, Refused, MaxSeen atomic.Int64
 
 	mu       sync.Mutex
-	original map[string]string // CREATE TABLE as sent, by lower-case table, when rewritten
-	indexes  map[string]string // index → table (lower case)
+	original map[string]string          // CREATE TABLE as sent, by lower-case table, when rewritten
+	floats   map[string]map[string]bool // FLOAT columns by lower-case table and column
+	indexes  map[string]string          // index → table (lower case)
 
 	conn *grpc.ClientConn
 	srv  *grpc.Server
@@ -88,7 +96,7 @@ func Start(t testing.TB, upstream string) *Proxy {
 		t.Fatal(err)
 	}
 	p := &Proxy{Addr: ln.Addr().String(), MaxMutations: DefaultMaxMutations, MaxBytes: DefaultMaxBytes,
-		original: map[string]string{}, indexes: map[string]string{}, conn: conn}
+		original: map[string]string{}, floats: map[string]map[string]bool{}, indexes: map[string]string{}, conn: conn}
 	p.srv = grpc.NewServer(grpc.ForceServerCodec(rawCodec{}), grpc.UnknownServiceHandler(p.handle),
 		grpc.MaxRecvMsgSize(1<<30), grpc.MaxSendMsgSize(1<<30))
 	go p.srv.Serve(ln)
@@ -165,7 +173,7 @@ func (p *Proxy) unary(ctx context.Context, method string, ss grpc.ServerStream) 
 	var err error
 	switch method {
 	case mCommit:
-		if err := p.checkCommit(in); err != nil {
+		if in, err = p.checkCommit(in); err != nil {
 			return err
 		}
 	case mDDL:
@@ -186,10 +194,10 @@ func (p *Proxy) unary(ctx context.Context, method string, ss grpc.ServerStream) 
 }
 
 // checkCommit refuses or aborts a commit as Spanner would.
-func (p *Proxy) checkCommit(in []byte) error {
+func (p *Proxy) checkCommit(in []byte) ([]byte, error) {
 	var req sppb.CommitRequest
 	if err := proto.Unmarshal(in, &req); err != nil {
-		return status.Errorf(codes.InvalidArgument, "proxy: bad CommitRequest: %v", err)
+		return nil, status.Errorf(codes.InvalidArgument, "proxy: bad CommitRequest: %v", err)
 	}
 	n := 0
 	for _, m := range req.Mutations {
@@ -209,19 +217,20 @@ func (p *Proxy) checkCommit(in []byte) error {
 		}
 		if w != nil {
 			n += len(w.Values) * (len(w.Columns) + p.indexCount(w.Table))
+			p.floatStrings(w)
 		}
 	}
 	if n > p.MaxMutations {
 		p.Refused.Add(1)
-		return status.Errorf(codes.InvalidArgument, "The transaction contains too many mutations. Insert and update operations count with the multiplicity of the number of columns they affect. For example, inserting values into one key column and four non-key columns count as five mutations total for the insert. Delete and delete range operations count as one mutation regardless of the number of columns affected. The total mutation count includes any changes to indexes that the transaction generates. Please reduce the number of writes, or use fewer indexes. (Maximum number: %d)", p.MaxMutations)
+		return nil, status.Errorf(codes.InvalidArgument, "The transaction contains too many mutations. Insert and update operations count with the multiplicity of the number of columns they affect. For example, inserting values into one key column and four non-key columns count as five mutations total for the insert. Delete and delete range operations count as one mutation regardless of the number of columns affected. The total mutation count includes any changes to indexes that the transaction generates. Please reduce the number of writes, or use fewer indexes. (Maximum number: %d)", p.MaxMutations)
 	}
 	if len(in) > p.MaxBytes {
 		p.Refused.Add(1)
-		return status.Errorf(codes.InvalidArgument, "The transaction exceeds the maximum total bytes-size that can be handled by Spanner. Please reduce the size or number of the writes, or use fewer indexes. (Maximum size: %d)", p.MaxBytes)
+		return nil, status.Errorf(codes.InvalidArgument, "The transaction exceeds the maximum total bytes-size that can be handled by Spanner. Please reduce the size or number of the writes, or use fewer indexes. (Maximum size: %d)", p.MaxBytes)
 	}
 	if r := p.abortPermille.Load(); r > 0 && rand.Int64N(1000) < r {
 		p.Aborted.Add(1)
-		return status.Error(codes.Aborted, "Transaction was aborted.")
+		return nil, status.Error(codes.Aborted, "Transaction was aborted.")
 	}
 	p.Commits.Add(1)
 	for {
@@ -230,7 +239,46 @@ func (p *Proxy) checkCommit(in []byte) error {
 			break
 		}
 	}
-	return nil
+	return proto.Marshal(&req)
+}
+
+// floatStrings turns "NaN", "Infinity" and "-Infinity" in FLOAT columns
+// into numbers, the only floats spannertest takes.
+func (p *Proxy) floatStrings(w *sppb.Mutation_Write) {
+	p.mu.Lock()
+	cols := p.floats[strings.ToLower(w.Table)]
+	p.mu.Unlock()
+	if len(cols) == 0 {
+		return
+	}
+	fix := func(v *structpb.Value) {
+		switch v.GetStringValue() {
+		case "NaN":
+			v.Kind = &structpb.Value_NumberValue{NumberValue: math.NaN()}
+		case "Infinity":
+			v.Kind = &structpb.Value_NumberValue{NumberValue: math.Inf(1)}
+		case "-Infinity":
+			v.Kind = &structpb.Value_NumberValue{NumberValue: math.Inf(-1)}
+		}
+	}
+	for i, c := range w.Columns {
+		if !cols[strings.ToLower(c)] {
+			continue
+		}
+		for _, row := range w.Values {
+			if i >= len(row.Values) {
+				continue
+			}
+			v := row.Values[i]
+			if l := v.GetListValue(); l != nil {
+				for _, e := range l.Values {
+					fix(e)
+				}
+				continue
+			}
+			fix(v)
+		}
+	}
 }
 
 func (p *Proxy) indexCount(table string) int {
@@ -251,7 +299,9 @@ var (
 	dropTable   = regexp.MustCompile("(?is)^\\s*DROP\\s+TABLE\\s+`?(\\w+)`?")
 	dropIndex   = regexp.MustCompile("(?is)^\\s*DROP\\s+INDEX\\s+`?(\\w+)`?")
 	// A type spannertest cannot hold, where a type stands.
-	unheld = regexp.MustCompile(`([\s<])(JSON|NUMERIC|FLOAT32)([\s,>]|$)`)
+	// A column definition of a FLOAT type (or an ARRAY of one).
+	floatColumn = regexp.MustCompile("(?im)^\\s*`?(\\w+)`?\\s+(?:ARRAY<)?FLOAT(?:32|64)\\b")
+	unheld      = regexp.MustCompile(`([\s<])(JSON|NUMERIC|FLOAT32)([\s,>]|$)`)
 )
 
 // rewriteDDL stores JSON, NUMERIC and FLOAT32 columns as types
@@ -282,11 +332,16 @@ func (p *Proxy) rewriteDDL(in []byte) ([]byte, error) {
 				p.original[name] = s
 				req.Statements[i] = r
 			}
+			p.floats[name] = map[string]bool{}
+			for _, m := range floatColumn.FindAllStringSubmatch(s, -1) {
+				p.floats[name][strings.ToLower(m[1])] = true
+			}
 		case createIndex.MatchString(s):
 			m := createIndex.FindStringSubmatch(s)
 			p.indexes[strings.ToLower(m[1])] = strings.ToLower(m[2])
 		case dropTable.MatchString(s):
 			delete(p.original, strings.ToLower(dropTable.FindStringSubmatch(s)[1]))
+			delete(p.floats, strings.ToLower(dropTable.FindStringSubmatch(s)[1]))
 		case dropIndex.MatchString(s):
 			delete(p.indexes, strings.ToLower(dropIndex.FindStringSubmatch(s)[1]))
 		}

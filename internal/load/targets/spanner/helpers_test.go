@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"cloud.google.com/go/spanner"
 	database "cloud.google.com/go/spanner/admin/database/apiv1"
 	"cloud.google.com/go/spanner/admin/database/apiv1/databasepb"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/lading-dev/lading/internal/load"
 	_ "github.com/lading-dev/lading/internal/load/targets/spanner"
@@ -147,8 +149,9 @@ func (e *env) count(table string) int64 {
 	return n
 }
 
-// rows reads every row of a table as text, by key.
-func (e *env) rows(table string, cols ...string) map[string]string {
+// rowsByKey reads every row of a table as the JSON of its wire values
+// joined by " | ", keyed by the first nkey values joined by ",".
+func (e *env) rowsByKey(table string, nkey int, cols ...string) map[string]string {
 	e.t.Helper()
 	out := map[string]string{}
 	iter := e.client.Single().Read(e.ctx, table, spanner.AllKeys(), cols)
@@ -159,10 +162,9 @@ func (e *env) rows(table string, cols ...string) map[string]string {
 			if err := r.Column(i, &g); err != nil {
 				return err
 			}
-			js, _ := g.Value.MarshalJSON()
-			parts = append(parts, string(js))
+			parts = append(parts, render(g.Value))
 		}
-		out[parts[0]] = strings.Join(parts, " | ")
+		out[strings.Join(parts[:nkey], ",")] = strings.Join(parts, " | ")
 		return nil
 	})
 	if err != nil {
@@ -197,6 +199,30 @@ func runLoader(t *testing.T, bin string, args ...string) (int, string) {
 	}
 	t.Fatalf("run loader: %v\n%s", err, out)
 	return -1, ""
+}
+
+// render writes a wire value as JSON, NaN and the infinities as the
+// strings Spanner's protocol uses for them.
+func render(v *structpb.Value) string {
+	switch x := v.Kind.(type) {
+	case *structpb.Value_NumberValue:
+		switch f := x.NumberValue; {
+		case math.IsNaN(f):
+			return `"NaN"`
+		case math.IsInf(f, 1):
+			return `"Infinity"`
+		case math.IsInf(f, -1):
+			return `"-Infinity"`
+		}
+	case *structpb.Value_ListValue:
+		parts := make([]string, len(x.ListValue.Values))
+		for i, e := range x.ListValue.Values {
+			parts[i] = render(e)
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	}
+	js, _ := v.MarshalJSON()
+	return string(js)
 }
 
 var _ = fmt.Sprint

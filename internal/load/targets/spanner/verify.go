@@ -118,6 +118,14 @@ func canonical(k kind, v *structpb.Value) string {
 			return s.StringValue
 		}
 		f := v.GetNumberValue()
+		switch {
+		case math.IsNaN(f):
+			return "NaN"
+		case math.IsInf(f, 1):
+			return "Infinity"
+		case math.IsInf(f, -1):
+			return "-Infinity"
+		}
 		if k == kFloat32 {
 			f = float64(float32(f))
 		}

@@ -77,6 +77,7 @@ type Proxy struct {
 
 	conn *grpc.ClientConn
 	srv  *grpc.Server
+	logf func(string, ...any)
 }
 
 // SetAbortRate answers a fraction (0 to 1) of commits ABORTED.
@@ -96,7 +97,7 @@ func Start(t testing.TB, upstream string) *Proxy {
 		t.Fatal(err)
 	}
 	p := &Proxy{Addr: ln.Addr().String(), MaxMutations: DefaultMaxMutations, MaxBytes: DefaultMaxBytes,
-		original: map[string]string{}, floats: map[string]map[string]bool{}, indexes: map[string]string{}, conn: conn}
+		logf: t.Logf, original: map[string]string{}, floats: map[string]map[string]bool{}, indexes: map[string]string{}, conn: conn}
 	p.srv = grpc.NewServer(grpc.ForceServerCodec(rawCodec{}), grpc.UnknownServiceHandler(p.handle),
 		grpc.MaxRecvMsgSize(1<<30), grpc.MaxSendMsgSize(1<<30))
 	go p.srv.Serve(ln)
@@ -156,6 +157,7 @@ func (p *Proxy) handle(_ any, ss grpc.ServerStream) error {
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
+			p.logf("spannerproxy: %s: %v", method, err)
 			return err
 		}
 		if err := ss.SendMsg(&b); err != nil {
@@ -183,6 +185,7 @@ func (p *Proxy) unary(ctx context.Context, method string, ss grpc.ServerStream) 
 	}
 	var out []byte
 	if err := p.conn.Invoke(ctx, method, &in, &out, grpc.ForceCodec(rawCodec{})); err != nil {
+		p.logf("spannerproxy: %s: %v", method, err)
 		return err
 	}
 	if method == mGetDDL {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"cloud.google.com/go/spanner"
 	sppb "cloud.google.com/go/spanner/apiv1/spannerpb"
@@ -72,9 +73,17 @@ func (tb *Table) Write(ctx context.Context, b *load.Batch) error {
 	if len(ms) == 0 {
 		return nil
 	}
+	// The client retries some answers (ABORTED, RESOURCE_EXHAUSTED) on
+	// its own, without end: the deadline hands a commit that never
+	// succeeds back to the loader's backoff and batch sizing.
+	ctx, cancel := context.WithTimeout(ctx, CommitTimeout)
+	defer cancel()
 	_, err := tb.t.client.Apply(ctx, ms)
 	return err
 }
+
+// CommitTimeout bounds one commit, the client's own retries included.
+var CommitTimeout = 2 * time.Minute
 
 // Classify maps Spanner's answers to what the loader does about them.
 // Every write is an InsertOrUpdate of full rows, so a commit whose
@@ -90,7 +99,13 @@ func (tb *Table) Classify(err error) load.ErrorKind {
 		return load.Overloaded
 	}
 	switch spanner.ErrCode(err) {
-	case codes.Aborted, codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Internal, codes.Unknown:
+	case codes.ResourceExhausted:
+		// gRPC's own refusal of a message over the server's limit.
+		if strings.Contains(err.Error(), "larger than max") {
+			return load.TooLarge
+		}
+		return load.Overloaded
+	case codes.Aborted, codes.Unavailable, codes.DeadlineExceeded, codes.Internal, codes.Unknown:
 		return load.Overloaded
 	case codes.InvalidArgument:
 		if tooLarge(err) {

@@ -15,7 +15,9 @@
 //     sent. Mutations pass through unchanged: a JSON or NUMERIC value is
 //     a string on the wire and a FLOAT32 a number, so spannertest stores
 //     exactly the bytes real Spanner would receive, and reads return them
-//     with STRING (or FLOAT64) type codes.
+//     with STRING (or FLOAT64) type codes. spannertest lists no index in
+//     GetDatabaseDdl: the proxy adds the CREATE INDEX statements it
+//     passed on.
 //   - spannertest takes a float only as a JSON number, where Spanner's
 //     protocol sends NaN and the infinities as the strings "NaN",
 //     "Infinity" and "-Infinity": the proxy turns those strings into
@@ -32,6 +34,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -73,7 +76,7 @@ type Proxy struct {
 	mu       sync.Mutex
 	original map[string]string          // CREATE TABLE as sent, by lower-case table, when rewritten
 	floats   map[string]map[string]bool // FLOAT columns by lower-case table and column
-	indexes  map[string]string          // index → table (lower case)
+	indexes  map[string]index           // by lower-case index name
 
 	conn *grpc.ClientConn
 	srv  *grpc.Server
@@ -97,7 +100,7 @@ func Start(t testing.TB, upstream string) *Proxy {
 		t.Fatal(err)
 	}
 	p := &Proxy{Addr: ln.Addr().String(), MaxMutations: DefaultMaxMutations, MaxBytes: DefaultMaxBytes,
-		logf: t.Logf, original: map[string]string{}, floats: map[string]map[string]bool{}, indexes: map[string]string{}, conn: conn}
+		logf: t.Logf, original: map[string]string{}, floats: map[string]map[string]bool{}, indexes: map[string]index{}, conn: conn}
 	p.srv = grpc.NewServer(grpc.ForceServerCodec(rawCodec{}), grpc.UnknownServiceHandler(p.handle),
 		grpc.MaxRecvMsgSize(1<<30), grpc.MaxSendMsgSize(1<<30))
 	go p.srv.Serve(ln)
@@ -107,6 +110,9 @@ func Start(t testing.TB, upstream string) *Proxy {
 	})
 	return p
 }
+
+// index is a CREATE INDEX statement the proxy passed on.
+type index struct{ table, stmt string }
 
 // rawCodec passes messages through as bytes.
 type rawCodec struct{}
@@ -288,8 +294,8 @@ func (p *Proxy) indexCount(table string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := 0
-	for _, t := range p.indexes {
-		if t == strings.ToLower(table) {
+	for _, ix := range p.indexes {
+		if ix.table == strings.ToLower(table) {
 			n++
 		}
 	}
@@ -341,10 +347,16 @@ func (p *Proxy) rewriteDDL(in []byte) ([]byte, error) {
 			}
 		case createIndex.MatchString(s):
 			m := createIndex.FindStringSubmatch(s)
-			p.indexes[strings.ToLower(m[1])] = strings.ToLower(m[2])
+			p.indexes[strings.ToLower(m[1])] = index{table: strings.ToLower(m[2]), stmt: s}
 		case dropTable.MatchString(s):
-			delete(p.original, strings.ToLower(dropTable.FindStringSubmatch(s)[1]))
-			delete(p.floats, strings.ToLower(dropTable.FindStringSubmatch(s)[1]))
+			tn := strings.ToLower(dropTable.FindStringSubmatch(s)[1])
+			delete(p.original, tn)
+			for n, ix := range p.indexes {
+				if ix.table == tn {
+					delete(p.indexes, n)
+				}
+			}
+			delete(p.floats, tn)
 		case dropIndex.MatchString(s):
 			delete(p.indexes, strings.ToLower(dropIndex.FindStringSubmatch(s)[1]))
 		}
@@ -367,6 +379,15 @@ func (p *Proxy) restoreDDL(out []byte) ([]byte, error) {
 				resp.Statements[i] = o
 			}
 		}
+	}
+	// spannertest lists no indexes.
+	names := make([]string, 0, len(p.indexes))
+	for n := range p.indexes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		resp.Statements = append(resp.Statements, p.indexes[n].stmt)
 	}
 	return proto.Marshal(&resp)
 }

@@ -137,7 +137,7 @@ func countIndexes(stmts []string, table string) int {
 			continue
 		}
 		isIndex := false
-		for _, w := range f[1:4] {
+		for _, w := range f[1:min(4, len(f))] {
 			if w == "INDEX" {
 				isIndex = true
 			}

@@ -56,7 +56,7 @@ type Target struct {
 var _ load.Target = (*Target)(nil)
 
 var (
-	dbPath    = regexp.MustCompile(`^projects/([a-z][-a-z0-9.:]*[a-z0-9])/instances/([a-z][-a-z0-9]*[a-z0-9])/databases/([a-z][a-z0-9_-]*[a-z0-9])$`)
+	dbPath    = regexp.MustCompile(`^projects/[a-z]([-a-z0-9.:]*[a-z0-9])?/instances/[a-z]([-a-z0-9]*[a-z0-9])?/databases/[a-z]([a-z0-9_-]*[a-z0-9])?$`)
 	validName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,127}$`)
 )
 

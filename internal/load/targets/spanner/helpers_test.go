@@ -117,6 +117,21 @@ func (e *env) ddl(stmts ...string) {
 	}
 }
 
+// applyDDL applies schema statements with a client of its own (for
+// benchmarks, which have no env).
+func applyDDL(ctx context.Context, stmts ...string) error {
+	admin, err := database.NewDatabaseAdminClient(ctx)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	op, err := admin.UpdateDatabaseDdl(ctx, &databasepb.UpdateDatabaseDdlRequest{Database: testDB, Statements: stmts})
+	if err != nil {
+		return err
+	}
+	return op.Wait(ctx)
+}
+
 // schemaOf returns the CREATE TABLE statement of a table as the
 // database prints it.
 func (e *env) schemaOf(table string) string {

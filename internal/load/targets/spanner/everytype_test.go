@@ -41,6 +41,8 @@ func exportEveryType(t *testing.T, e *env) string {
 		"INSERT INTO "+ks+".every (k, c, tup, bl, te, fli, de, vi, do) VALUES (1, 2, (null, null), 0x, '', [], 0.000000001, 0, -1e308)",
 		"INSERT INTO "+ks+".every (k, c) VALUES (2, 1)",
 		"UPDATE "+ks+".every SET li = li + [10], ud.zip = 9, ma['z'] = 26 WHERE k = 2 AND c = 1",
+		// A partition with only a static cell: a row with a null clustering column.
+		"INSERT INTO "+ks+".every (k, st) VALUES (3, 'only static')",
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -48,7 +50,7 @@ func exportEveryType(t *testing.T, e *env) string {
 	if err != nil {
 		t.Fatalf("export: %v", err)
 	}
-	if !res.Complete || res.Manifest.Totals.Rows != 3 {
+	if !res.Complete || res.Manifest.Totals.Rows != 4 {
 		t.Fatalf("export result %+v", res)
 	}
 	return e.storeURL + "/" + res.Dump
@@ -86,6 +88,7 @@ func TestEveryTypeRoundTrip(t *testing.T) {
 	want := map[string]string{
 		`"1","1"`: `"1" | "1" | "ascii" | "-9223372036854775808" | "yv4=" | true | "2026-11-22" | "12345678901234567890.123456789" | 0.1 | "-1y2mo3d4h5m6s7ms8us9ns" | "NaN" | "1.2.3.4" | "-2147483648" | "-32768" | "héllo \"q\" \\n" | "23:59:59.999999999" | "2026-11-22T15:45:30.123Z" | "50554d6e-29bb-11e5-b345-feff819cdc9f" | "-128" | "123e4567-e89b-12d3-a456-426614174000" | "" | "-123456789012345678901234567" | ["1","2","2"] | ["x","y"] | "{\"a\":1,\"b\":-1}" | "[[3,\"three\"]]" | ["3"] | "[7,null]" | "{\"street\":\"rue\",\"zip\":75001}" | "{\"street\":null,\"zip\":1}" | [1.5,-2.5,"-Infinity"] | "[[1,[{\"street\":\"s\",\"zip\":2}]]]" | ["0001-01-01T00:00:00Z","9999-12-31T23:59:59.999Z"] | ["AP8=",""] | "static"`,
 		`"1","2"`: `"1" | "2" | null | null | "" | null | null | "0.000000001" | -1e+308 | null | null | null | null | null | "" | null | null | null | null | null | null | "0" | null | null | null | null | [] | "[null,null]" | null | null | null | null | null | null | "static"`,
+		`"3",null`: `"3" | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | "only static"`,
 		`"2","1"`: `"2" | "1" | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | null | ["10"] | null | "{\"z\":26}" | null | null | null | "{\"street\":null,\"zip\":9}" | null | null | null | null | null | null`,
 	}
 	for k, w := range want {

@@ -164,10 +164,11 @@ func sameValue(st spannerType, want, got *structpb.Value) bool {
 }
 
 // keyValue is a key column's value as the client wants it in a Key (the
-// client encodes Go values only); null is nil.
+// client encodes Go values only, and a null as a typed null: a
+// clustering column is null in a partition that has only static cells).
 func keyValue(k kind, v *structpb.Value) (any, error) {
 	if _, null := v.Kind.(*structpb.Value_NullValue); null {
-		return nil, nil
+		return nullOf(k), nil
 	}
 	s := v.GetStringValue()
 	switch k {
@@ -203,4 +204,27 @@ func keyValue(k kind, v *structpb.Value) (any, error) {
 		return civil.ParseDate(s)
 	}
 	return s, nil
+}
+
+// nullOf is the client's typed null of a kind.
+func nullOf(k kind) any {
+	switch k {
+	case kInt:
+		return spanner.NullInt64{}
+	case kFloat32:
+		return spanner.NullFloat32{}
+	case kFloat64:
+		return spanner.NullFloat64{}
+	case kNumeric:
+		return spanner.NullNumeric{}
+	case kBool:
+		return spanner.NullBool{}
+	case kBytes:
+		return []byte(nil)
+	case kTimestamp:
+		return spanner.NullTime{}
+	case kDate:
+		return spanner.NullDate{}
+	}
+	return spanner.NullString{}
 }

@@ -152,6 +152,9 @@ func (t *Target) Table(ctx context.Context, m *manifest.Manifest, opts load.Tabl
 	if !validName.MatchString(name) {
 		return nil, fault.Usagef("target table name %q: Spanner wants a letter, then letters, digits and '_' (at most 128)", name)
 	}
+	if strings.EqualFold(name, IncarnationTable) {
+		return nil, fault.Usagef("target table name %q is the table lading keeps incarnations in: give the table another name (--target-table or --map)", name)
+	}
 	tb, err := newTable(t, m, name)
 	if err != nil {
 		return nil, err

@@ -264,5 +264,3 @@ func keyOf(vals []*structpb.Value) string {
 	}
 	return b.String()
 }
-
-func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }

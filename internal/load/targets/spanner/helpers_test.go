@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -240,4 +239,3 @@ func render(v *structpb.Value) string {
 	return string(js)
 }
 
-var _ = fmt.Sprint

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"cloud.google.com/go/spanner"
+	"google.golang.org/api/iterator"
 	"google.golang.org/grpc/codes"
 
 	"github.com/lading-dev/lading/internal/fault"
@@ -209,7 +210,7 @@ func (tb *Table) Empty(ctx context.Context) (bool, error) {
 	if err == nil {
 		return false, nil
 	}
-	if errors.Is(err, iteratorDone) {
+	if errors.Is(err, iterator.Done) {
 		return true, nil
 	}
 	return false, fmt.Errorf("read %s: %w", tb.name, err)

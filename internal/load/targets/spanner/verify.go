@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"cloud.google.com/go/civil"
@@ -132,7 +133,7 @@ func canonical(k kind, v *structpb.Value) string {
 		return strconv.FormatUint(math.Float64bits(f), 16)
 	case kJSON:
 		var x any
-		d := json.NewDecoder(stringsReader(v.GetStringValue()))
+		d := json.NewDecoder(strings.NewReader(v.GetStringValue()))
 		d.UseNumber()
 		if d.Decode(&x) == nil {
 			b, _ := json.Marshal(x) // maps marshal with sorted keys

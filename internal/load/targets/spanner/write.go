@@ -9,13 +9,10 @@ import (
 
 	"cloud.google.com/go/spanner"
 	sppb "cloud.google.com/go/spanner/apiv1/spannerpb"
-	"google.golang.org/api/iterator"
 	"google.golang.org/grpc/codes"
 
 	"github.com/lading-dev/lading/internal/load"
 )
-
-var iteratorDone = iterator.Done
 
 // typeCode is the Spanner type of a kind (mutations carry no types on
 // the wire; the client wants one for a GenericColumnValue).

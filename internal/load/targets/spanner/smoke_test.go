@@ -28,11 +28,17 @@ func simpleRows(from, n int, tag string) []format.Row {
 	return rows
 }
 
-// A dump loads, the table is created with the key in order and DESC
+// A dry run writes nothing; a dump loads, the table is created with the key in order and DESC
 // kept, and the rows read back exactly.
 func TestLoadSimple(t *testing.T) {
 	e := newEnv(t)
 	_, prefix := loadtest.Write(t, e.store, loadtest.Dump{Table: simpleTable("simple"), Parts: [][]format.Row{simpleRows(0, 50, "a"), simpleRows(5, 50, "b")}})
+	// A dry run creates nothing and writes nothing.
+	dry := e.opts(e.storeURL + "/" + prefix)
+	dry.DryRun = true
+	if res := e.run(dry); len(res.Dumps) != 1 || res.Dumps[0].Outcome != "would load" || e.schemaOf(e.table) != "" {
+		t.Fatalf("dry run: %+v, table: %q", res.Dumps, e.schemaOf(e.table))
+	}
 	res := e.run(e.opts(e.storeURL + "/" + prefix))
 	if len(res.Dumps) != 1 || res.Dumps[0].Outcome != "loaded" || res.Dumps[0].Verify.Result != "passed" {
 		t.Fatalf("result: %+v", res.Dumps)

@@ -238,4 +238,3 @@ func render(v *structpb.Value) string {
 	js, _ := v.MarshalJSON()
 	return string(js)
 }
-

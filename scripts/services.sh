@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Local test servers for lading: Cassandra, an S3 server (versitygw), a GCS
-# server (fake-gcs-server) and the Bigtable emulator, all on 127.0.0.1.
+# server (fake-gcs-server), the Bigtable emulator and spannertest (a fake
+# Cloud Spanner, run by scripts/spannerd), all on 127.0.0.1.
 #
-#   scripts/services.sh up     [cassandra s3 gcs bigtable]   install what is missing, start, wait until ready
-#   scripts/services.sh down   [cassandra s3 gcs bigtable]   stop (and wipe the servers' data)
-#   scripts/services.sh status [cassandra s3 gcs bigtable]   print state; exit 0 only if all are up and answer
+#   scripts/services.sh up     [cassandra s3 gcs bigtable spanner]   install what is missing, start, wait until ready
+#   scripts/services.sh down   [cassandra s3 gcs bigtable spanner]   stop (and wipe the servers' data)
+#   scripts/services.sh status [cassandra s3 gcs bigtable spanner]   print state; exit 0 only if all are up and answer
 #   scripts/services.sh env                                  print the `export VAR=value` lines tests use
-#   scripts/services.sh install [cassandra s3 gcs bigtable]  only install (build/fetch) into the cache
+#   scripts/services.sh install [cassandra s3 gcs bigtable spanner]  only install (build/fetch) into the cache
 #   scripts/services.sh logs   <service>                     print the tail of a server's log
 #   scripts/services.sh nodetool <args...>                   run Cassandra's nodetool (JMX on 127.0.0.1:7199)
 #   scripts/services.sh tool <cqlping|svcinit|testfmt> ...   run one of the Go helpers in scripts/
@@ -33,10 +34,11 @@ CASSANDRA_JMX_PORT=7199
 S3_PORT=7070
 GCS_PORT=4443
 BIGTABLE_PORT=8086
+SPANNER_PORT=9010
 S3_ACCESS=lading-test-access
 S3_SECRET=lading-test-secret
 BUCKETS=lading-test,lading-test2
-ALL_SERVICES=(cassandra s3 gcs bigtable)
+ALL_SERVICES=(cassandra s3 gcs bigtable spanner)
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${LADING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lading}
@@ -58,6 +60,7 @@ export AWS_REGION=us-east-1
 export STORAGE_EMULATOR_HOST=$HOST:$GCS_PORT
 export LADING_GCS_BUCKET=lading-test
 export BIGTABLE_EMULATOR_HOST=$HOST:$BIGTABLE_PORT
+export SPANNER_EMULATOR_HOST=$HOST:$SPANNER_PORT
 export LADING_SERVICES=1
 EOF
 }
@@ -66,7 +69,7 @@ EOF
 
 port_of() {
 	case $1 in
-	cassandra) echo $CASSANDRA_PORT ;; s3) echo $S3_PORT ;; gcs) echo $GCS_PORT ;; bigtable) echo $BIGTABLE_PORT ;;
+	cassandra) echo $CASSANDRA_PORT ;; s3) echo $S3_PORT ;; gcs) echo $GCS_PORT ;; bigtable) echo $BIGTABLE_PORT ;; spanner) echo $SPANNER_PORT ;;
 	esac
 }
 
@@ -142,6 +145,23 @@ build_helpers() {
 
 helper() { "$CACHE/bin/helpers-$(helpers_hash)/$1" "${@:2}"; }
 
+spannerd_hash() {
+	(cd "$SCRIPT_DIR" && cat go.mod go.sum spannerd/*.go) | sha256sum | cut -c1-12
+}
+
+# spannerd (scripts/spannerd): spannertest as a server, built apart from the
+# helpers because it pulls in the Spanner client libraries.
+build_spannerd() {
+	local out tmp
+	out=$CACHE/bin/spannerd-$(spannerd_hash)
+	[[ -x $out ]] && return 0
+	tmp=$(mktemp -d "$CACHE/tmp/spannerd.XXXXXX")
+	(cd "$SCRIPT_DIR" && GOFLAGS='' GOWORK=off go build -o "$tmp/spannerd" ./spannerd) || { rm -rf "$tmp"; return 1; }
+	mv "$tmp/spannerd" "$out"
+	rm -rf "$tmp"
+	find "$CACHE/bin" -maxdepth 1 -name 'spannerd-*' -mtime +14 -exec rm -f {} + 2>/dev/null || true
+}
+
 cassandra_home() { echo "$CACHE/cassandra-$CASSANDRA_VERSION"; }
 
 install_cassandra() {
@@ -176,6 +196,7 @@ install_one() {
 	s3) go_tool versitygw github.com/versity/versitygw/cmd/versitygw $VERSITYGW_VERSION ;;
 	gcs) go_tool fake-gcs-server github.com/fsouza/fake-gcs-server $FAKE_GCS_VERSION ;;
 	bigtable) go_tool emulator cloud.google.com/go/bigtable/cmd/emulator $BIGTABLE_VERSION ;;
+	spanner) build_spannerd ;;
 	helpers) build_helpers ;;
 	esac
 }
@@ -212,6 +233,7 @@ install_one_needed() {
 	s3) [[ ! -x $CACHE/bin/versitygw-$VERSITYGW_VERSION ]] ;;
 	gcs) [[ ! -x $CACHE/bin/fake-gcs-server-$FAKE_GCS_VERSION ]] ;;
 	bigtable) [[ ! -x $CACHE/bin/emulator-$BIGTABLE_VERSION ]] ;;
+	spanner) [[ ! -x $CACHE/bin/spannerd-$(spannerd_hash) ]] ;;
 	helpers) local h
 		h=$(helpers_hash)
 		[[ ! -x $CACHE/bin/helpers-$h/svcinit || ! -x $CACHE/bin/helpers-$h/cqlping || ! -x $CACHE/bin/helpers-$h/testfmt ]] ;;
@@ -386,6 +408,10 @@ start_bigtable() {
 	spawn bigtable "$CACHE/bin/emulator-$BIGTABLE_VERSION" -host $HOST -port $BIGTABLE_PORT
 }
 
+start_spanner() {
+	spawn spanner "$CACHE/bin/spannerd-$(spannerd_hash)" -addr "$HOST:$SPANNER_PORT"
+}
+
 # healthy SERVICE [TIMEOUT_SECONDS]: a real request succeeds (and buckets exist).
 healthy() {
 	local t=${2:-5}
@@ -395,6 +421,7 @@ healthy() {
 	s3) helper svcinit s3init -endpoint "http://$HOST:$S3_PORT" -buckets "$BUCKETS" -timeout "${t}s" 2>/dev/null ;;
 	gcs) helper svcinit gcsinit -endpoint "http://$HOST:$GCS_PORT" -buckets "$BUCKETS" -timeout "${t}s" 2>/dev/null ;;
 	bigtable) helper svcinit waitport -addr "$HOST:$BIGTABLE_PORT" -timeout "${t}s" 2>/dev/null ;;
+	spanner) helper svcinit waitport -addr "$HOST:$SPANNER_PORT" -timeout "${t}s" 2>/dev/null ;;
 	esac
 }
 
@@ -456,7 +483,7 @@ up() {
 		die "building the helpers in scripts/ failed"
 	fi
 	# Fast servers first, Cassandra last (it takes the longest).
-	for s in s3 gcs bigtable cassandra; do
+	for s in s3 gcs bigtable spanner cassandra; do
 		[[ " ${started[*]} " == *" $s "* ]] || continue
 		if wait_ready "$s" "$([[ $s == cassandra ]] && echo "$CASSANDRA_START_TIMEOUT" || echo "$START_TIMEOUT")"; then
 			log "$s ready on $HOST:$(port_of "$s") (pid $(svc_pid "$s"), $((SECONDS - t0))s)"

@@ -7,11 +7,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/lading-dev/lading/internal/cli"
+	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/internal/load"
 	_ "github.com/lading-dev/lading/internal/load/targets/bigtable"  // bigtable://
 	_ "github.com/lading-dev/lading/internal/load/targets/cassandra" // cassandra://
+	_ "github.com/lading-dev/lading/internal/load/targets/spanner"   // spanner://
 	"github.com/lading-dev/lading/internal/report"
 )
 
@@ -32,6 +35,12 @@ loader --from s3://dumps/prod --to cassandra://10.0.0.5:9042/restored --create-t
 # table with column family cf:
 loader --from gs://dr-dumps/prod --to 'bigtable://my-project/my-instance?family=cf&app-profile=batch' --create-table
 
+# Load into a Cloud Spanner database (ADC credentials; SPANNER_EMULATOR_HOST honoured):
+loader --from gs://dr-dumps/prod --to spanner://projects/p/instances/i/databases/d --create-table
+
+# Each table to a target of its own (lines of KS.TABLE=URL; other tables are skipped):
+loader --from s3://dumps/prod --route-file routes.txt --create-table
+
 # What would be loaded?
 loader --from file:///var/dumps --to cassandra://127.0.0.1:9042/restored --dry-run`
 
@@ -46,6 +55,8 @@ func main() {
 	)
 	f.StringVar(&o.From, "from", "", "dump store `URL` (file://, s3://, gs://): a root, or one dump's prefix")
 	f.StringVar(&o.To, "to", "", "target `URL` (cassandra://host1,host2:9042/keyspace?dc=...)")
+	var routeFile string
+	f.StringVar(&routeFile, "route-file", "", "instead of --to, send each source table to a target of its own: a `FILE` of KS.TABLE=URL lines; a table in no route is skipped")
 	f.StringVar(&o.State, "state", "", "keep ledgers under this store `URL` instead of <root>/_state (e.g. when the dump store is read-only)")
 	f.StringVar(&o.Filter.Batch, "batch", "", "only this batch `NAME`")
 	f.StringVar(&o.Filter.Table, "table", "", "only this table, as `KS.TABLE` (the source's name)")
@@ -78,10 +89,25 @@ func main() {
 		if o.Shard, o.Shards, err = shards.Resolve(rt.Env); err != nil {
 			return err
 		}
+		if routeFile != "" {
+			if o.Routes, err = readRoutes(routeFile); err != nil {
+				return err
+			}
+		}
 		res, err := load.Run(ctx, o)
 		printResult(rt, o, res)
 		return err
 	})
+}
+
+// readRoutes reads --route-file.
+func readRoutes(name string) (map[string]string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fault.Usage(fmt.Errorf("--route-file: %w", err))
+	}
+	defer f.Close()
+	return load.ParseRoutes(f, name)
 }
 
 func printResult(rt *cli.Runtime, o load.Options, res load.Result) {

@@ -46,6 +46,9 @@ type Loader struct {
 	// holdsRows notes the tables (and incarnations) found not empty in
 	// this pass, so that their other loaded dumps need no query.
 	holdsRows map[string]bool
+	// first is set on the first loader of a routed run (or the only
+	// loader): it reports the dumps no route takes.
+	first bool
 }
 
 // Run loads every due dump (and, with Watch, keeps polling until ctx is
@@ -55,19 +58,57 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err := opts.check(); err != nil {
 		return Result{}, err
 	}
-	l, err := open(ctx, opts)
-	if err != nil {
-		return Result{}, err
+	// One loader a target: the one of --to, or one per target the routes
+	// name (each with its own ledgers).
+	targets := []string{opts.To}
+	if opts.Routes != nil {
+		targets = routeTargets(opts.Routes)
 	}
-	defer l.close()
+	var ls []*Loader
+	defer func() {
+		for _, l := range ls {
+			l.close()
+		}
+	}()
+	for i, to := range targets {
+		o := opts
+		o.To = to
+		l, err := open(ctx, o)
+		if err != nil {
+			return Result{}, err
+		}
+		l.first = i == 0
+		ls = append(ls, l)
+	}
+	result := func() Result {
+		var r Result
+		for _, l := range ls {
+			l.resMu.Lock()
+			r.Dumps = append(r.Dumps, l.res.Dumps...)
+			l.resMu.Unlock()
+		}
+		return r
+	}
 	for {
-		err := l.pass(ctx)
+		var errs []error
+		for _, l := range ls {
+			if err := l.pass(ctx); err != nil {
+				errs = append(errs, err)
+				if ctx.Err() != nil {
+					break
+				}
+			}
+		}
+		err := errors.Join(errs...)
+		if len(errs) == 1 {
+			err = errs[0]
+		}
 		if !opts.Watch {
-			return l.res, err
+			return result(), err
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return l.res, nil
+				return result(), nil
 			}
 			opts.Logger.Error("load pass failed; will try again", "err", err.Error(), "in", opts.WatchInterval)
 		}
@@ -75,7 +116,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return l.res, nil
+			return result(), nil
 		case <-t.C:
 		}
 	}
@@ -146,6 +187,7 @@ func (l *Loader) pass(ctx context.Context) error {
 	if named && len(dumps) == 0 {
 		return fault.Usagef("no dump at %s", l.opts.From)
 	}
+	dumps = l.routed(dumps)
 	if l.opts.TargetTable != "" {
 		for _, d := range dumps {
 			if d.Table != dumps[0].Table {

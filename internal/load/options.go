@@ -22,6 +22,11 @@ type Options struct {
 	From string
 	// To is the target URL.
 	To string
+	// Routes, instead of To, send each source table ("KS.TABLE") to a
+	// target URL of its own (--route-file); a table in no route is
+	// skipped with a log line. Each table keeps its ledger under its own
+	// target.
+	Routes map[string]string
 	// State, when set, is the store URL under which ledgers live
 	// (<state>/loads/<target-id>/) instead of <root>/_state/loads/.
 	State string
@@ -84,7 +89,13 @@ func (o *Options) check() error {
 	if o.From == "" {
 		return fault.Usagef("--from is required (a store root or one dump's prefix)")
 	}
-	if o.To == "" {
+	if o.Routes != nil && o.To != "" {
+		return fault.Usagef("--to and --route-file: give one (the route file names each table's target)")
+	}
+	if o.Routes != nil && o.TargetTable != "" {
+		return fault.Usagef("--target-table and --route-file: use --map to rename routed tables")
+	}
+	if o.To == "" && o.Routes == nil {
 		return fault.Usagef("--to is required (e.g. cassandra://127.0.0.1:9042/keyspace)")
 	}
 	switch o.Verify {

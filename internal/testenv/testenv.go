@@ -40,3 +40,7 @@ func GCS(t testing.TB) (host, bucket string) {
 
 // Bigtable returns the Bigtable emulator's host:port.
 func Bigtable(t testing.TB) string { return Need(t, "BIGTABLE_EMULATOR_HOST") }
+
+// Spanner returns the host:port of the test Spanner (spannertest, run by
+// scripts/spannerd) from SPANNER_EMULATOR_HOST.
+func Spanner(t testing.TB) string { return Need(t, "SPANNER_EMULATOR_HOST") }

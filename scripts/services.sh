@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Local test servers for lading: Cassandra, an S3 server (versitygw), a GCS
-# server (fake-gcs-server) and the Bigtable emulator, all on 127.0.0.1.
+# server (fake-gcs-server), the Bigtable emulator and a DynamoDB stand-in
+# (dynalite, from npm), all on 127.0.0.1.
 #
-#   scripts/services.sh up     [cassandra s3 gcs bigtable]   install what is missing, start, wait until ready
-#   scripts/services.sh down   [cassandra s3 gcs bigtable]   stop (and wipe the servers' data)
-#   scripts/services.sh status [cassandra s3 gcs bigtable]   print state; exit 0 only if all are up and answer
+#   scripts/services.sh up     [cassandra s3 gcs bigtable dynamodb]   install what is missing, start, wait until ready
+#   scripts/services.sh down   [cassandra s3 gcs bigtable dynamodb]   stop (and wipe the servers' data)
+#   scripts/services.sh status [cassandra s3 gcs bigtable dynamodb]   print state; exit 0 only if all are up and answer
 #   scripts/services.sh env                                  print the `export VAR=value` lines tests use
-#   scripts/services.sh install [cassandra s3 gcs bigtable]  only install (build/fetch) into the cache
+#   scripts/services.sh install [cassandra s3 gcs bigtable dynamodb]  only install (build/fetch) into the cache
 #   scripts/services.sh logs   <service>                     print the tail of a server's log
 #   scripts/services.sh nodetool <args...>                   run Cassandra's nodetool (JMX on 127.0.0.1:7199)
 #   scripts/services.sh tool <cqlping|svcinit|testfmt> ...   run one of the Go helpers in scripts/
@@ -14,7 +15,8 @@
 #
 # Installs are cached in ${LADING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lading};
 # pid files, logs and data live in ${LADING_RUN_DIR:-${TMPDIR:-/tmp}/lading-services}.
-# Needs: go, mvn and a JDK 17 (or 11); LADING_JAVA may name the java binary.
+# Needs: go, mvn and a JDK 17 (or 11); LADING_JAVA may name the java binary;
+# node and npm for dynamodb.
 set -euo pipefail
 
 # ---- pinned versions --------------------------------------------------------
@@ -23,6 +25,7 @@ MVN_DEPENDENCY_PLUGIN=3.8.1             # org.apache.maven.plugins:maven-depende
 VERSITYGW_VERSION=v1.8.0                # github.com/versity/versitygw
 FAKE_GCS_VERSION=v1.56.1                # github.com/fsouza/fake-gcs-server
 BIGTABLE_VERSION=v1.58.0                # cloud.google.com/go/bigtable (cmd/emulator)
+DYNALITE_VERSION=4.0.0                  # npm dynalite (DynamoDB on LevelDB; in memory here)
 STATICCHECK_VERSION=v0.8.2              # honnef.co/go/tools (cmd/staticcheck 2026.2.2; supports Go 1.26), for make lint
 
 # ---- fixed contract (see `env`) ---------------------------------------------
@@ -33,10 +36,11 @@ CASSANDRA_JMX_PORT=7199
 S3_PORT=7070
 GCS_PORT=4443
 BIGTABLE_PORT=8086
+DYNAMODB_PORT=4567
 S3_ACCESS=lading-test-access
 S3_SECRET=lading-test-secret
 BUCKETS=lading-test,lading-test2
-ALL_SERVICES=(cassandra s3 gcs bigtable)
+ALL_SERVICES=(cassandra s3 gcs bigtable dynamodb)
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${LADING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lading}
@@ -58,6 +62,7 @@ export AWS_REGION=us-east-1
 export STORAGE_EMULATOR_HOST=$HOST:$GCS_PORT
 export LADING_GCS_BUCKET=lading-test
 export BIGTABLE_EMULATOR_HOST=$HOST:$BIGTABLE_PORT
+export LADING_DYNAMODB_ENDPOINT=http://$HOST:$DYNAMODB_PORT
 export LADING_SERVICES=1
 EOF
 }
@@ -66,7 +71,7 @@ EOF
 
 port_of() {
 	case $1 in
-	cassandra) echo $CASSANDRA_PORT ;; s3) echo $S3_PORT ;; gcs) echo $GCS_PORT ;; bigtable) echo $BIGTABLE_PORT ;;
+	cassandra) echo $CASSANDRA_PORT ;; s3) echo $S3_PORT ;; gcs) echo $GCS_PORT ;; bigtable) echo $BIGTABLE_PORT ;; dynamodb) echo $DYNAMODB_PORT ;;
 	esac
 }
 
@@ -170,12 +175,30 @@ EOF
 	rm -rf "$tmp"
 }
 
+dynalite_home() { echo "$CACHE/dynalite-$DYNALITE_VERSION"; }
+
+# dynalite from npm at the exact version (its package-lock.json is kept
+# beside it, so a re-install resolves the same tree).
+install_dynalite() {
+	local home tmp
+	home=$(dynalite_home)
+	[[ -f $home/.complete ]] && return 0
+	need npm "install Node.js 18 or later with npm"
+	tmp=$(mktemp -d "$CACHE/tmp/dynalite.XXXXXX")
+	(cd "$tmp" && npm init -y >/dev/null && npm install --no-audit --no-fund --save-exact "dynalite@$DYNALITE_VERSION") || { rm -rf "$tmp"; return 1; }
+	[[ -f $tmp/node_modules/dynalite/cli.js ]] || { log "dynalite cli.js missing after npm install"; rm -rf "$tmp"; return 1; }
+	touch "$tmp/.complete"
+	rm -rf "$home"
+	mv -T "$tmp" "$home" 2>/dev/null || rm -rf "$tmp" # another install may have won the race
+}
+
 install_one() {
 	case $1 in
 	cassandra) install_cassandra ;;
 	s3) go_tool versitygw github.com/versity/versitygw/cmd/versitygw $VERSITYGW_VERSION ;;
 	gcs) go_tool fake-gcs-server github.com/fsouza/fake-gcs-server $FAKE_GCS_VERSION ;;
 	bigtable) go_tool emulator cloud.google.com/go/bigtable/cmd/emulator $BIGTABLE_VERSION ;;
+	dynamodb) install_dynalite ;;
 	helpers) build_helpers ;;
 	esac
 }
@@ -212,6 +235,7 @@ install_one_needed() {
 	s3) [[ ! -x $CACHE/bin/versitygw-$VERSITYGW_VERSION ]] ;;
 	gcs) [[ ! -x $CACHE/bin/fake-gcs-server-$FAKE_GCS_VERSION ]] ;;
 	bigtable) [[ ! -x $CACHE/bin/emulator-$BIGTABLE_VERSION ]] ;;
+	dynamodb) [[ ! -f $(dynalite_home)/.complete ]] ;;
 	helpers) local h
 		h=$(helpers_hash)
 		[[ ! -x $CACHE/bin/helpers-$h/svcinit || ! -x $CACHE/bin/helpers-$h/cqlping || ! -x $CACHE/bin/helpers-$h/testfmt ]] ;;
@@ -386,6 +410,13 @@ start_bigtable() {
 	spawn bigtable "$CACHE/bin/emulator-$BIGTABLE_VERSION" -host $HOST -port $BIGTABLE_PORT
 }
 
+# dynalite keeps its tables in memory (no --path): down wipes them. Table
+# state changes take no time, so a created table is ACTIVE at once.
+start_dynamodb() {
+	spawn dynamodb node "$(dynalite_home)/node_modules/dynalite/cli.js" --host $HOST --port $DYNAMODB_PORT \
+		--createTableMs 0 --deleteTableMs 0 --updateTableMs 0
+}
+
 # healthy SERVICE [TIMEOUT_SECONDS]: a real request succeeds (and buckets exist).
 healthy() {
 	local t=${2:-5}
@@ -395,6 +426,7 @@ healthy() {
 	s3) helper svcinit s3init -endpoint "http://$HOST:$S3_PORT" -buckets "$BUCKETS" -timeout "${t}s" 2>/dev/null ;;
 	gcs) helper svcinit gcsinit -endpoint "http://$HOST:$GCS_PORT" -buckets "$BUCKETS" -timeout "${t}s" 2>/dev/null ;;
 	bigtable) helper svcinit waitport -addr "$HOST:$BIGTABLE_PORT" -timeout "${t}s" 2>/dev/null ;;
+	dynamodb) helper svcinit waitport -addr "$HOST:$DYNAMODB_PORT" -timeout "${t}s" 2>/dev/null ;;
 	esac
 }
 
@@ -456,7 +488,7 @@ up() {
 		die "building the helpers in scripts/ failed"
 	fi
 	# Fast servers first, Cassandra last (it takes the longest).
-	for s in s3 gcs bigtable cassandra; do
+	for s in s3 gcs bigtable dynamodb cassandra; do
 		[[ " ${started[*]} " == *" $s "* ]] || continue
 		if wait_ready "$s" "$([[ $s == cassandra ]] && echo "$CASSANDRA_START_TIMEOUT" || echo "$START_TIMEOUT")"; then
 			log "$s ready on $HOST:$(port_of "$s") (pid $(svc_pid "$s"), $((SECONDS - t0))s)"

@@ -40,3 +40,7 @@ func GCS(t testing.TB) (host, bucket string) {
 
 // Bigtable returns the Bigtable emulator's host:port.
 func Bigtable(t testing.TB) string { return Need(t, "BIGTABLE_EMULATOR_HOST") }
+
+// DynamoDB returns the endpoint URL of the DynamoDB stand-in (dynalite),
+// LADING_DYNAMODB_ENDPOINT; credentials are in AWS_*.
+func DynamoDB(t testing.TB) string { return Need(t, "LADING_DYNAMODB_ENDPOINT") }

@@ -92,3 +92,7 @@ func ToAttribute(v format.DynamoValue) types.AttributeValue {
 
 // ToItem converts a decoded dump line to an SDK item.
 func ToItem(item format.DynamoItem) map[string]types.AttributeValue { return toAttributeMap(item) }
+
+// FromItem converts an SDK item to lading's values (tests compare dumps
+// with the table this way).
+func FromItem(m map[string]types.AttributeValue) format.DynamoItem { return fromAttributeMap(m) }

@@ -75,6 +75,7 @@ func main() {
 	f.IntVar(&cfg.Parallel, "parallel", export.DefaultParallel, "units read at once")
 	f.IntVar(&cfg.Splits, "splits", 0, "cut the ring into about `N` ranges (default: sized from system.size_estimates); the first run's plan keeps it")
 	f.Var(&partSize, "part-size", "compressed size at which parts roll (e.g. 128MiB)")
+	f.DurationVar(&cfg.ProgressInterval, "progress-interval", export.DefaultProgressInterval, "DynamoDB: commit each segment's progress at least this often (a killed export resumes there)")
 	f.Float64Var(&cfg.MaxRate, "max-rate", 0, "cap on rows read per second, all readers together (0: none)")
 	f.IntVar(&cfg.MaxInflight, "max-inflight", 0, "cap on page requests in flight, all readers together (0: --parallel)")
 	adaptive := f.Bool("adaptive", true, "adapt the in-flight page requests to the source's latency and errors, under --max-inflight (--adaptive=false: always the cap)")

@@ -20,6 +20,8 @@ const (
 	DefaultCompression = format.Zstd
 	// DefaultKeysPerUnit is how many keys of a key list one unit reads.
 	DefaultKeysPerUnit = 1000
+	// DefaultProgressInterval is Config.ProgressInterval's default.
+	DefaultProgressInterval = time.Minute
 )
 
 // Config is one export: where from, where to, and the options that shape
@@ -73,6 +75,10 @@ type Config struct {
 	// PartBytes is the compressed size at which parts roll; default
 	// format.DefaultPartBytes.
 	PartBytes int64
+	// ProgressInterval is how often a unit that resumes inside itself
+	// (a DynamoDB segment) commits its progress at the latest, closing
+	// its part at a page boundary; default DefaultProgressInterval.
+	ProgressInterval time.Duration
 
 	// MaxRate caps rows per second (0: no cap).
 	MaxRate float64
@@ -181,6 +187,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.PartBytes == 0 {
 		c.PartBytes = format.DefaultPartBytes
+	}
+	if c.ProgressInterval == 0 {
+		c.ProgressInterval = DefaultProgressInterval
+	}
+	if c.ProgressInterval < 0 {
+		return c, fault.Usagef("--progress-interval %s: want a positive duration", c.ProgressInterval)
 	}
 	if c.PartBytes < 1 {
 		return c, fault.Usagef("--part-size %d: want a positive size", c.PartBytes)

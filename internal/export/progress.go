@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/pkg/manifest"
@@ -106,6 +107,7 @@ func (u *unitRun) saveProgress(ctx context.Context) error {
 		return fmt.Errorf("commit progress of unit %s: %w", u.unit.ID, err)
 	}
 	u.progress++
+	u.lastProgress = time.Now()
 	x.run.Add("progress_commits", 1)
 	return nil
 }

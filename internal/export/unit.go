@@ -38,6 +38,9 @@ type unitRun struct {
 	resume   []byte
 	progress int
 	next     []byte
+	// lastProgress is when the unit's progress was last committed (or
+	// the attempt began).
+	lastProgress time.Time
 }
 
 type pageItem struct {
@@ -49,7 +52,7 @@ type pageItem struct {
 var errLimit = errors.New("row limit reached")
 
 func (x *exporter) newUnitRun(u manifest.Unit) (*unitRun, error) {
-	r := &unitRun{x: x, unit: u, attempt: manifest.NewAttemptID(), started: x.cfg.Now()}
+	r := &unitRun{x: x, unit: u, attempt: manifest.NewAttemptID(), started: x.cfg.Now(), lastProgress: time.Now()}
 	if x.plan.Options.Mode == manifest.ModeKeys {
 		keys, err := x.unitKeys(u)
 		if err != nil {
@@ -94,9 +97,12 @@ func (u *unitRun) read(ctx context.Context, out chan<- pageItem) error {
 }
 
 // write encodes the pages' rows into parts. A part rolls at the target
-// size: right away for sources that cannot resume inside a unit, at the
-// end of the page for those that can (so that a progress commit ends on
-// a page boundary).
+// size: right away for sources that cannot resume inside a unit; for
+// those that can, at the end of the page (so that a progress commit ends
+// on a page boundary), and also when Config.ProgressInterval has passed
+// since the unit's last progress commit (the compressor holds up to a
+// block before the stored size grows, and a slow, throttled scan should
+// not lose minutes of reading to a kill).
 func (u *unitRun) write(ctx context.Context, in <-chan pageItem) (err error) {
 	defer func() {
 		if err != nil {
@@ -140,7 +146,7 @@ func (u *unitRun) write(ctx context.Context, in <-chan pageItem) (err error) {
 			continue
 		}
 		u.next = next
-		if u.part != nil && u.part.pw.StoredBytes() >= x.cfg.PartBytes {
+		if u.part != nil && (u.part.pw.StoredBytes() >= x.cfg.PartBytes || time.Since(u.lastProgress) >= x.cfg.ProgressInterval) {
 			if err := u.closePart(); err != nil {
 				return err
 			}

@@ -81,7 +81,7 @@ func CreateNamed(t testing.TB, c *ddb.Client, name string, k Key, rcu int64) {
 	if _, err := c.CreateTable(ctx, in); err != nil {
 		t.Fatalf("create table %s: %v", name, err)
 	}
-	w := ddb.NewTableExistsWaiter(c)
+	w := ddb.NewTableExistsWaiter(c, func(o *ddb.TableExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 100*time.Millisecond, time.Second })
 	if err := w.Wait(ctx, &ddb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
 		t.Fatal(err)
 	}

@@ -150,14 +150,16 @@ type Manifest struct {
 }
 
 // Unit is one unit of work of a plan: one token range, several small
-// adjacent ranges, or a slice of the key list.
+// adjacent ranges, a slice of the key list, or (DynamoDB) one segment of
+// a parallel Scan.
 type Unit struct {
 	// ID is UnitID of the first range's start token (fixed-width hex, so
-	// names sort in ring order), or KeyUnitID(FirstKey) for key units.
+	// names sort in ring order), KeyUnitID(FirstKey) for key units, or
+	// SegmentUnitID(segment) for segment units.
 	// A plan's units are sorted by ID.
 	ID string `json:"id"`
 	// Ranges of a token-range unit (non-empty; no two units' overlap);
-	// empty for a key unit.
+	// empty for a key or segment unit.
 	Ranges []TokenRange `json:"ranges"`
 	// FirstKey and Keys select key-list lines [FirstKey, FirstKey+Keys);
 	// key units cover the list contiguously from 0. Both 0 for range units.

@@ -109,6 +109,10 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 	if x.live, err = src.Describe(ctx, cfg.Table); err != nil {
 		return Result{Dump: d.String()}, err
 	}
+	// Options the source refuses are refused before anything is written.
+	if _, err := src.Options(x.live, cfg.request()); err != nil {
+		return Result{Dump: d.String()}, err
+	}
 	if !found {
 		if d, err = resolveDump(ctx, root, cfg, logger); err != nil {
 			return Result{}, err

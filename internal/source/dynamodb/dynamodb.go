@@ -264,6 +264,9 @@ func (s *Source) Options(live *manifest.Source, req source.Request) (manifest.Op
 	case req.Keys:
 		return manifest.Options{}, source.Unsupported("DynamoDB", "--keys")
 	}
+	if d := &live.DynamoDB; s.opts.Protect.ReadRatio > 0 && (d.BillingMode != string(types.BillingModeProvisioned) || d.ReadCapacity <= 0) {
+		return manifest.Options{}, fault.Usagef("--read-ratio: table %s is on demand (%s), it has no provisioned read capacity to share; use --max-rcu", d.Name, d.BillingMode)
+	}
 	cons := manifest.ConsistencyEventual
 	if req.ConsistentRead {
 		cons = manifest.ConsistencyStrong

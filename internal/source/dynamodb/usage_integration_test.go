@@ -28,7 +28,9 @@ func TestDynamoExportUsage(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _, _ = c.DeleteTable(context.Background(), &ddb.DeleteTableInput{TableName: aws.String(onDemand)}) })
+	t.Cleanup(func() {
+		_, _ = c.DeleteTable(context.Background(), &ddb.DeleteTableInput{TableName: aws.String(onDemand)})
+	})
 	url := dynamotest.URL(t, "")
 	for _, tc := range []struct {
 		name string

@@ -98,7 +98,7 @@ func (x *scanner) Scan(ctx context.Context, u source.Unit, emit func(*source.Pag
 		first := new(big.Int).Add(start, big.NewInt(1))
 		r := cql.Range{Start: start, End: end, Replicas: x.ring.Replicas(first)}
 		if err := x.sc.Scan(ctx, x.ptn, r, x.pages(i, emit)); err != nil {
-			return fmt.Errorf("unit %s: %w", u.ID, err)
+			return err
 		}
 	}
 	return nil
@@ -117,7 +117,7 @@ func (x *scanner) scanKeys(ctx context.Context, u source.Unit, emit func(*source
 			return emit(p)
 		}))
 		if err != nil {
-			return fmt.Errorf("unit %s key %d: %w", u.ID, u.FirstKey+int64(i), err)
+			return fmt.Errorf("key %d: %w", u.FirstKey+int64(i), err)
 		}
 		x.spec.Run.Add("keys_read", 1)
 		if rows == 0 {

@@ -95,7 +95,7 @@ func (x *scanner) Scan(ctx context.Context, u source.Unit, emit func(*source.Pag
 		if len(out.LastEvaluatedKey) > 0 {
 			next, err := format.AppendDynamoItem(nil, fromAttributeMap(out.LastEvaluatedKey))
 			if err != nil {
-				return fmt.Errorf("unit %s: LastEvaluatedKey: %w", u.ID, err)
+				return fmt.Errorf("LastEvaluatedKey: %w", err)
 			}
 			page.Next = json.RawMessage(next[:len(next)-1])
 		}

@@ -10,7 +10,8 @@ import (
 
 	"github.com/lading-dev/lading/internal/cli"
 	"github.com/lading-dev/lading/internal/load"
-	_ "github.com/lading-dev/lading/internal/load/target/cassandra" // cassandra://
+	_ "github.com/lading-dev/lading/internal/load/targets/bigtable"  // bigtable://
+	_ "github.com/lading-dev/lading/internal/load/targets/cassandra" // cassandra://
 	"github.com/lading-dev/lading/internal/report"
 )
 
@@ -26,6 +27,10 @@ loader --from gs://bucket/dumps --to cassandra://127.0.0.1:9042/restored --table
 
 # Two keyspaces with a table of the same name: give each a table of its own:
 loader --from s3://dumps/prod --to cassandra://10.0.0.5:9042/restored --create-table --map ks1.users=users_ks1,ks2.users=users_ks2
+
+# Load into Cloud Bigtable (Application Default Credentials), creating the
+# table with column family cf:
+loader --from gs://dr-dumps/prod --to 'bigtable://my-project/my-instance?family=cf&app-profile=batch' --create-table
 
 # What would be loaded?
 loader --from file:///var/dumps --to cassandra://127.0.0.1:9042/restored --dry-run`
@@ -49,6 +54,7 @@ func main() {
 	f.BoolVar(&o.CreateTable, "create-table", false, "create the target table (and the user types it needs) from the dump's schema when missing")
 	f.BoolVar(&o.CreateKeyspace, "create-keyspace", false, "create the target keyspace when missing (see --replication)")
 	f.StringVar(&o.Replication, "replication", "", "replication `MAP` of a keyspace --create-keyspace creates (default {'class': 'SimpleStrategy', 'replication_factor': 1})")
+	f.IntVar(&o.Versions, "versions", 1, "cell versions a Bigtable table created by --create-table keeps (its column family's max-versions GC policy)")
 	f.StringVar(&o.TargetTable, "target-table", "", "load into this table `NAME` instead of the source table's name")
 	f.StringSliceVar(&o.TableMap, "map", nil, "send a source table to a target table of another name, as `KS.TABLE=NAME` (repeat, or separate with commas); two source tables never share one target table")
 	f.StringVar(&o.Consistency, "consistency", "", "consistency of writes and reads (default LOCAL_QUORUM)")
@@ -57,7 +63,7 @@ func main() {
 	f.Var(&batchBytes, "batch-bytes", "cap on a batch's size, below the target's hard limit (default: the target's)")
 	f.StringVar(&o.SpoolDir, "spool-dir", "", "directory to spool parts to while their checksums are proven (default: the system's temporary directory)")
 	f.Var(&spoolBytes, "spool-bytes", "disk all spooled parts together may use; 0 reads every part twice instead")
-	f.StringVar(&o.Verify, "verify", load.VerifyCount, "after loading a dump: none, count (row count, when the table was empty before) or full (read every row back)")
+	f.StringVar(&o.Verify, "verify", "", "after loading a dump: none, count (row count, when the table was empty before) or full (read every row back) (default count; full for counter tables)")
 	f.Int64Var(&o.MaxRejects, "max-rejects", 0, "rows the target may refuse (kept in reject files beside the ledger) before the load fails")
 	f.DurationVar(&o.ClaimStaleAfter, "claim-stale-after", 0, "take over a counter table's claim whose holder has not renewed it for this long (default 5m)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "check the schema and list what would be loaded; write nothing")
@@ -88,8 +94,14 @@ func printResult(rt *cli.Runtime, o load.Options, res load.Result) {
 		case "older: skipped":
 			fmt.Fprintf(rt.Stdout, "skipped %s: older than a dump already loaded into %s\n", d.Dump, d.Target)
 		default:
+			verify := d.Verify.Result
+			if verify == "skipped" && d.Verify.Detail != "" {
+				// A verification that did not run says why, never
+				// passing for one that did.
+				verify += " (" + d.Verify.Detail + ")"
+			}
 			fmt.Fprintf(rt.Stdout, "%s %s into %s: %d rows (%d written, %d expired, %d rejected), %d parts; verify %s: %s\n",
-				d.Outcome, d.Dump, d.Target, d.Counts.Rows, d.Counts.RowsWritten, d.Counts.RowsExpired, d.Counts.Rejects, d.Counts.Files, d.Verify.Mode, d.Verify.Result)
+				d.Outcome, d.Dump, d.Target, d.Counts.Rows, d.Counts.RowsWritten, d.Counts.RowsExpired, d.Counts.Rejects, d.Counts.Files, d.Verify.Mode, verify)
 		}
 	}
 	if len(res.Dumps) == 0 && !o.Watch {

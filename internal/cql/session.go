@@ -41,6 +41,17 @@ type Options struct {
 	// given. Tests use it to put a proxy between lading and the cluster;
 	// nil dials the nodes' broadcast RPC addresses.
 	TranslateAddress func(netip.AddrPort) netip.AddrPort
+	// Dial, if set, opens the connections (TLS, if configured, runs over
+	// them). The loader's counter writes use it to refuse every byte once
+	// their claim can no longer be proven held.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// dialFunc adapts Options.Dial to the driver.
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+func (f dialFunc) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return f(ctx, network, addr)
 }
 
 // Session is an open connection pool to a cluster.
@@ -84,6 +95,9 @@ func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
 	c.DefaultIdempotence = false
 	c.ReconnectionPolicy = &gocql.ExponentialReconnectionPolicy{MaxRetries: 10, InitialInterval: time.Second, MaxInterval: 30 * time.Second}
 	c.Logger = slogAdapter{opts.Logger}
+	if opts.Dial != nil {
+		c.Dialer = dialFunc(opts.Dial)
+	}
 	var fallback gocql.HostSelectionPolicy
 	if cfg.DC != "" {
 		fallback = gocql.DCAwareRoundRobinPolicy(cfg.DC)

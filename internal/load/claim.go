@@ -24,7 +24,7 @@ func (l *Loader) claimAllOrNothing(ctx context.Context, inc *Incarnation, dl *Du
 		return nil, err
 	}
 	fail := func(err error) (Claim, error) {
-		claim.Release(context.WithoutCancel(ctx))
+		releaseClaim(ctx, claim, tbl, log)
 		return nil, err
 	}
 	prev, err := dl.PeekStarted(ctx)
@@ -35,7 +35,13 @@ func (l *Loader) claimAllOrNothing(ctx context.Context, inc *Incarnation, dl *Du
 	if err != nil {
 		return fail(err)
 	}
-	if !empty && prev == nil && len(loaded) == 0 && !l.opts.Force {
+	// A load that superseded the records and was killed before its reset
+	// left lading's rows without a loaded record.
+	superseded, err := inc.SupersededDumps(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	if !empty && prev == nil && len(loaded) == 0 && len(superseded) == 0 && !l.opts.Force {
 		return fail(fault.Usagef("%s is a counter table that already holds rows lading did not write: loading would add the dump's counts to them; empty it first or pass --force (which truncates it)", tbl.Identity()))
 	}
 	if !empty || prev != nil {
@@ -45,6 +51,15 @@ func (l *Loader) claimAllOrNothing(ctx context.Context, inc *Incarnation, dl *Du
 		}
 		log.Warn("truncating counter table before loading it again", "reason", reason)
 		l.opts.Run.Event("counter_reset", "table", tbl.Identity().String(), "reason", reason)
+		// The reset empties the table: no loaded record holds after it,
+		// this dump's (a --force reload) included.
+		n, err := inc.SupersedeLoaded(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		if n > 0 {
+			log.Info("loaded records superseded before the reset", "records", n)
+		}
 		if err := c.Reset(ctx); err != nil {
 			return fail(err)
 		}
@@ -53,4 +68,12 @@ func (l *Loader) claimAllOrNothing(ctx context.Context, inc *Incarnation, dl *Du
 		}
 	}
 	return claim, nil
+}
+
+// releaseClaim gives a claim up, logging a failure: the claim then stays
+// until it goes stale, and the next loader waits for that.
+func releaseClaim(ctx context.Context, c Claim, tbl Table, log *slog.Logger) {
+	if err := c.Release(context.WithoutCancel(ctx)); err != nil {
+		log.Warn("could not release the counter claim; the next loader waits until it is stale", "table", tbl.Identity().String(), "err", err.Error())
+	}
 }

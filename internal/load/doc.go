@@ -10,8 +10,13 @@
 // and dump in a ledger at <root>/_state/loads/<target-id>/.
 //
 // Targets plug in by URL scheme (Register): a target is one package under
-// internal/load/target/ that maps the manifest's schema onto its own
-// tables, says how big a write may be (Limits), converts rows into
-// mutations, writes batches, classifies its errors and reads rows back for
-// verification. Nothing outside a target's package switches on its name.
+// internal/load/targets/ that maps the manifest's schema onto its own
+// tables. Its Table says what every target must (identity, incarnation,
+// schema check, emptiness, count); how it loads is either RowLoader (the
+// loader converts rows into mutations and writes batches within the
+// target's Limits, as its Classify judges errors) or PartLoader (the
+// target takes a proven part whole); Comparer, Claimer and the other
+// optional interfaces add full verification and all-or-nothing loads.
+// Every target passes the conformance suite in internal/load/targettest.
+// Nothing outside a target's package switches on its name.
 package load

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -42,7 +43,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 	if err != nil {
 		return err
 	}
-	tbl, err := l.target.Table(ctx, m, TableOptions{Name: l.targetTableName(d.Table), Create: o.CreateTable, DryRun: o.DryRun})
+	tbl, err := l.target.Table(ctx, m, TableOptions{Name: l.targetTableName(d.Table), Create: o.CreateTable, DryRun: o.DryRun, Versions: o.Versions})
 	if err != nil {
 		return err
 	}
@@ -88,6 +89,9 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 			return err
 		}
 	}
+	if err := loadable(tbl); err != nil {
+		return err
+	}
 	if o.DryRun {
 		return l.dryRun(ctx, d, m, tbl, inc)
 	}
@@ -99,16 +103,16 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 		return err
 	}
 	var claim Claim
-	if !tbl.Idempotent() {
+	if !idempotent(tbl) {
 		if claim, err = l.claimAllOrNothing(ctx, inc, dl, tbl, empty, log); err != nil {
 			return err
 		}
-		defer claim.Release(context.WithoutCancel(ctx))
+		defer releaseClaim(ctx, claim, tbl, log)
 		empty = true
 	}
 	st, _, err := dl.Started(ctx, &StartedRecord{
 		Dump: d.String(), Target: id.String(), Incarnation: incID, Started: started,
-		EmptyBefore: empty, AllOrNothing: !tbl.Idempotent(), Tool: "loader " + version.Version,
+		EmptyBefore: empty, AllOrNothing: !idempotent(tbl), Tool: "loader " + version.Version,
 	})
 	if err != nil {
 		return err
@@ -146,24 +150,13 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 			}
 		}()
 	}
-	sz := newSizer(tbl.Limits(), o.BatchBytes, o.Run, log)
-	if m.Totals.Rows > 0 {
-		// What the schema and the dump say about row sizes, next to the
-		// limits the batches are sized under.
-		avg := m.Totals.Bytes / m.Totals.Rows
-		rowsPerBatch := int64(sz.limit()) / max(avg, 1)
-		o.Run.Event("batch_plan", "avg_row_json_bytes", avg, "columns", len(m.Source.Table.Columns),
-			"batch_bytes", sz.limit(), "hard_limit", tbl.Limits().MaxBytes, "rows_per_batch_about", rowsPerBatch,
-			"one_group_per_batch", tbl.Limits().SameGroup)
-		log.Info("batch plan", "avg_row_json_bytes", avg, "rows_per_batch_about", rowsPerBatch, "one_group_per_batch", tbl.Limits().SameGroup)
-	}
-	pl := newPool(lctx, tbl, o.Workers, sz, o.Run, log)
+	pl := l.rowPool(lctx, m, tbl, log)
 	var (
 		mu       sync.Mutex
 		rejected int64
 		run      Counts // this run's parts
 	)
-	if tbl.Idempotent() {
+	if idempotent(tbl) {
 		recs, err := dl.PartRecords(ctx)
 		if err != nil {
 			return err
@@ -177,7 +170,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 	g, gctx := errgroup.WithContext(lctx)
 	g.SetLimit(o.Parts)
 	for _, f := range todo {
-		fresh := st.EmptyBefore && !begun[f.Name] && !o.Force && tbl.Idempotent()
+		fresh := st.EmptyBefore && !begun[f.Name] && !o.Force && idempotent(tbl)
 		g.Go(func() error {
 			rec, err := l.loadPart(gctx, d, m, tbl, dl, pl, f, fresh, func(n int64) error {
 				mu.Lock()
@@ -198,7 +191,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 			run.Mutations += rec.Mutations
 			run.addExpiry(rec.ExpiringRows, rec.ExpiryMin, rec.ExpiryMax)
 			mu.Unlock()
-			if tbl.Idempotent() {
+			if idempotent(tbl) {
 				if err := dl.PartLoaded(gctx, rec); err != nil {
 					return err
 				}
@@ -208,7 +201,9 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 		})
 	}
 	err = g.Wait()
-	pl.close()
+	if pl != nil {
+		pl.close()
+	}
 	if err == nil && claim != nil {
 		select {
 		case <-claim.Lost():
@@ -221,7 +216,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 	}
 
 	counts := run
-	if tbl.Idempotent() {
+	if idempotent(tbl) {
 		// Parts loaded by earlier runs count too.
 		recs, err := dl.PartRecords(ctx)
 		if err != nil {
@@ -264,4 +259,39 @@ func sumRows(fs []*manifest.File) int64 {
 		n += f.Rows
 	}
 	return n
+}
+
+// loadable checks that a table has a way to load: a target that offers
+// neither is a bug in the target, found before anything is written.
+func loadable(tbl Table) error {
+	if _, ok := tbl.(PartLoader); ok {
+		return nil
+	}
+	if _, ok := tbl.(RowLoader); ok {
+		return nil
+	}
+	return fault.Usagef("%s implements neither load.RowLoader nor load.PartLoader: the target cannot load anything", tbl.Identity())
+}
+
+// rowPool sizes batches and starts the writers for a table loaded row by
+// row; nil for a table that loads whole parts.
+func (l *Loader) rowPool(ctx context.Context, m *manifest.Manifest, tbl Table, log *slog.Logger) *pool {
+	o := &l.opts
+	if _, whole := tbl.(PartLoader); whole {
+		return nil
+	}
+	rl := tbl.(RowLoader) // loadable checked it
+	lim := rl.Limits()
+	sz := newSizer(lim, o.BatchBytes, o.Run, log)
+	if m.Totals.Rows > 0 {
+		// What the schema and the dump say about row sizes, next to the
+		// limits the batches are sized under.
+		avg := m.Totals.Bytes / m.Totals.Rows
+		rowsPerBatch := int64(sz.limit()) / max(avg, 1)
+		o.Run.Event("batch_plan", "avg_row_json_bytes", avg, "columns", len(m.Source.Table.Columns),
+			"batch_bytes", sz.limit(), "hard_limit", lim.MaxBytes, "rows_per_batch_about", rowsPerBatch,
+			"one_group_per_batch", lim.SameGroup)
+		log.Info("batch plan", "avg_row_json_bytes", avg, "rows_per_batch_about", rowsPerBatch, "one_group_per_batch", lim.SameGroup)
+	}
+	return newPool(ctx, rl, tbl.Identity(), o.Workers, sz, o.Run, log)
 }

@@ -35,6 +35,8 @@ type Options struct {
 	// CreateKeyspace creates the target keyspace with Replication.
 	CreateKeyspace bool
 	Replication    string
+	// Versions is the cell versions a created table keeps (Bigtable).
+	Versions int
 	// TargetTable renames the table in the target.
 	TargetTable string
 	// TableMap sends source tables to target tables of other names:
@@ -56,7 +58,8 @@ type Options struct {
 	// ClaimStaleAfter is how old a counter claim's heartbeat must be
 	// before another loader takes it over (0: the target's default).
 	ClaimStaleAfter time.Duration
-	// Verify is none, count or full.
+	// Verify is none, count or full; "" verifies counter tables in full
+	// (a count cannot see a wrong value) and others by count.
 	Verify string
 	// MaxRejects is how many rows the target may refuse before the load
 	// fails.
@@ -85,9 +88,7 @@ func (o *Options) check() error {
 		return fault.Usagef("--to is required (e.g. cassandra://127.0.0.1:9042/keyspace)")
 	}
 	switch o.Verify {
-	case "":
-		o.Verify = VerifyCount
-	case VerifyNone, VerifyCount, VerifyFull:
+	case "", VerifyNone, VerifyCount, VerifyFull: // "": per table, see verifyMode
 	default:
 		return fault.Usagef("--verify %q: want none, count or full", o.Verify)
 	}
@@ -99,6 +100,9 @@ func (o *Options) check() error {
 	}
 	if o.MaxRejects < 0 {
 		return fault.Usagef("--max-rejects %d: want 0 or more", o.MaxRejects)
+	}
+	if o.Versions < 0 {
+		return fault.Usagef("--versions %d: want 1 or more", o.Versions)
 	}
 	if o.BatchBytes < 0 {
 		return fault.Usagef("--batch-bytes %d: want 0 or more", o.BatchBytes)

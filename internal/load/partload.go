@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 
 	"github.com/lading-dev/lading/internal/discover"
 	"github.com/lading-dev/lading/internal/fault"
@@ -34,13 +32,17 @@ func columns(m *manifest.Manifest) []string {
 // there are too many.
 func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Manifest, tbl Table, dl *DumpLedger, pl *pool, f *manifest.File, fresh bool, addRejects func(int64) error) (*PartRecord, error) {
 	o := &l.opts
+	prev, err := l.previousRow(ctx, d, m, tbl, f)
+	if err != nil {
+		return nil, err
+	}
 	part, err := l.verifier.Prove(ctx, l.root.Bucket, d.Key(f.Name), f)
 	if err != nil {
 		return nil, err
 	}
 	defer part.Close()
 	shared := false
-	if tbl.Idempotent() {
+	if idempotent(tbl) {
 		existed, err := dl.BeginPart(ctx, f.Name)
 		if err != nil {
 			return nil, err
@@ -49,7 +51,7 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 		shared = existed
 		fresh = fresh && !existed
 	}
-	info := PartInfo{Manifest: m, File: f, Fresh: fresh, Shared: shared, Now: o.Now}
+	info := PartInfo{Manifest: m, File: f, Fresh: fresh, Shared: shared, Now: o.Now, Previous: prev}
 	if whole, ok := tbl.(PartLoader); ok {
 		rec, err := whole.LoadPart(ctx, info, part.Open)
 		if err != nil {
@@ -67,82 +69,52 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 		}
 		return &rec, nil
 	}
-	rc, err := part.Open(ctx)
+	dec, err := rowDecoder(m, f.Name)
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
-	pr, err := format.NewPartReader(rc, f.Name)
-	if err != nil {
-		return nil, partError(f.Name, 0, err)
-	}
-	defer pr.Close()
-	dec, err := format.NewDecoder(&m.Source.Table, columns(m), decoderOptions(m))
-	if err != nil {
-		return nil, fault.Usage(fmt.Errorf("part %s: %w", f.Name, err))
-	}
-	conv, err := tbl.Converter(info)
+	rl := tbl.(RowLoader) // loadable checked it
+	conv, err := rl.Converter(info)
 	if err != nil {
 		return nil, err
 	}
 	tr := &partTracker{}
-	bt := &batcher{p: pl, t: tr, limits: tbl.Limits()}
+	bt := &batcher{p: pl, t: tr, limits: rl.Limits()}
 	rec := &PartRecord{Part: f.Name, CRC32C: f.CRC32C}
 	var row format.Row
 	var muts []Mutation
-	var line int64
-	for {
-		text, err := pr.Next()
-		if err == io.EOF {
-			break
-		}
-		line++
-		if err != nil {
-			tr.wg.Wait()
-			return nil, partError(f.Name, line, err)
-		}
-		if err := tr.failed(); err != nil {
-			break
+	err = readLines(ctx, part, f, func(line int64, text []byte) error {
+		if tr.failed() != nil {
+			return errStopLines
 		}
 		if err := dec.DecodeRow(text, &row); err != nil {
-			tr.wg.Wait()
-			return nil, fault.Usage(fmt.Errorf("part %s line %d: %w", f.Name, line, err))
+			return rowError(f.Name, line, err)
 		}
 		var expired bool
 		muts, expired, err = conv.Convert(&row, line, muts[:0])
 		if err != nil {
-			tr.wg.Wait()
-			return nil, fault.Usage(fmt.Errorf("part %s line %d: %w", f.Name, line, err))
+			return rowError(f.Name, line, err)
 		}
-		rec.Rows++
 		o.Run.Add("rows", 1)
 		if expired {
-			rec.RowsExpired++
 			o.Run.Add("rows_expired", 1)
-		} else {
-			rec.RowsWritten++
-			if er, ok := conv.(ExpiryReporter); ok {
-				if at := er.RowExpiry(); !at.IsZero() {
-					s := at.Unix()
-					if rec.ExpiringRows == 0 || s < rec.ExpiryMin {
-						rec.ExpiryMin = s
-					}
-					rec.ExpiryMax = max(rec.ExpiryMax, s)
-					rec.ExpiringRows++
-				}
-			}
 		}
+		rec.countRow(expired, conv)
 		if len(muts) == 0 {
-			continue
+			return nil
 		}
 		origin := &rowOrigin{line: line, text: bytes.Clone(text)}
 		for i := range muts {
 			muts[i].origin = origin
 			if err := bt.add(ctx, muts[i]); err != nil {
-				tr.wg.Wait()
-				return nil, err
+				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		tr.wg.Wait()
+		return nil, err
 	}
 	if err := bt.flush(ctx, false); err != nil {
 		tr.wg.Wait()
@@ -183,12 +155,26 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 	return rec, nil
 }
 
-// partError wraps a part reading error: a part that cannot be
-// decompressed or split into lines after its checksums matched was
-// written that way, so retrying will not help.
-func partError(name string, line int64, err error) error {
-	if errors.Is(err, format.ErrCorrupt) {
-		return fault.Usage(fmt.Errorf("part %s line %d: %w", name, line, err))
+// countRow counts a converted row in the part's record.
+func (rec *PartRecord) countRow(expired bool, conv Converter) {
+	rec.Rows++
+	if expired {
+		rec.RowsExpired++
+		return
 	}
-	return fmt.Errorf("part %s line %d: %w", name, line, err)
+	rec.RowsWritten++
+	er, ok := conv.(ExpiryReporter)
+	if !ok {
+		return
+	}
+	at := er.RowExpiry()
+	if at.IsZero() {
+		return
+	}
+	s := at.Unix()
+	if rec.ExpiringRows == 0 || s < rec.ExpiryMin {
+		rec.ExpiryMin = s
+	}
+	rec.ExpiryMax = max(rec.ExpiryMax, s)
+	rec.ExpiringRows++
 }

@@ -29,6 +29,8 @@ type memTarget struct {
 	tables map[string]*memTable
 	nextID int
 	whole  bool // tables load whole parts (PartLoader)
+	// wrap, when set, gives the table the loader sees.
+	wrap func(*memTable) Table
 	// clock, when set, is the target's time: rows whose value is "short"
 	// expire 10s after they are converted, and Count first moves the
 	// clock a minute on (a long load) and skips expired rows.
@@ -83,6 +85,9 @@ func (mt *memTarget) Table(_ context.Context, m *manifest.Manifest, opts TableOp
 		mt.tables[name] = tb
 	}
 	tb.src = &m.Source.Table
+	if mt.wrap != nil {
+		return mt.wrap(tb), nil
+	}
 	if mt.whole {
 		return &wholeTable{tb}, nil
 	}
@@ -95,6 +100,17 @@ func (mt *memTarget) drop(name string) {
 	delete(mt.tables, name)
 	mt.mu.Unlock()
 }
+
+// memTable has the twelve methods load.Table had before it was split
+// into a required interface and optional ones: a table of that shape must
+// satisfy every part unchanged, so targets written against it need no
+// edits.
+var (
+	_ Table               = (*memTable)(nil)
+	_ RowLoader           = (*memTable)(nil)
+	_ Comparer            = (*memTable)(nil)
+	_ IdempotenceReporter = (*memTable)(nil)
+)
 
 type memTable struct {
 	mt        *memTarget
@@ -228,8 +244,18 @@ func (tb *memTable) Compare(_ context.Context, p PartInfo, rows []DumpRow) ([]Mi
 }
 
 // wholeTable loads whole parts: it reads the proven bytes and stores the
-// rows itself.
-type wholeTable struct{ *memTable }
+// rows itself. It implements load.Table and PartLoader and nothing else,
+// as a target like Snowflake's would: no row-wise stubs, no Compare.
+type wholeTable struct{ tb *memTable }
+
+var _ PartLoader = (*wholeTable)(nil)
+
+func (w *wholeTable) Identity() Identity                              { return w.tb.Identity() }
+func (w *wholeTable) Exists() bool                                    { return w.tb.Exists() }
+func (w *wholeTable) CheckSchema(ctx context.Context) error           { return w.tb.CheckSchema(ctx) }
+func (w *wholeTable) Incarnation(ctx context.Context) (string, error) { return w.tb.Incarnation(ctx) }
+func (w *wholeTable) Empty(ctx context.Context) (bool, error)         { return w.tb.Empty(ctx) }
+func (w *wholeTable) Count(ctx context.Context) (int64, error)        { return w.tb.Count(ctx) }
 
 func (w *wholeTable) LoadPart(ctx context.Context, p PartInfo, open func(context.Context) (io.ReadCloser, error)) (PartRecord, error) {
 	rc, err := open(ctx)
@@ -258,9 +284,9 @@ func (w *wholeTable) LoadPart(ctx context.Context, p PartInfo, open func(context
 		if err := dec.DecodeRow(line, &row); err != nil {
 			return rec, err
 		}
-		w.mu.Lock()
-		w.rows[w.key(&row)] = cloneRow(&row).Values
-		w.mu.Unlock()
+		w.tb.mu.Lock()
+		w.tb.rows[w.tb.key(&row)] = cloneRow(&row).Values
+		w.tb.mu.Unlock()
 		rec.Rows++
 		rec.RowsWritten++
 	}
@@ -375,6 +401,55 @@ func TestRunWholeParts(t *testing.T) {
 	}
 	if n := len(mt.tables["t"].rows); n != 12 {
 		t.Errorf("%d rows, want 12", n)
+	}
+}
+
+// A table that loads whole parts and cannot read rows back still loads,
+// and --verify full says it was skipped and why instead of passing.
+func TestRunWholePartsVerifyFullSkipped(t *testing.T) {
+	ctx := context.Background()
+	store := fileStore(t)
+	mt, to := newMemTarget(t, true)
+	_, prefix := loadtest.Write(t, store, loadtest.Dump{Table: memTableSchema(), Parts: [][]format.Row{memRows(0, 4, "a")}})
+	o := memOpts(t, store.Location().String()+"/"+prefix, to)
+	o.Verify = VerifyFull
+	res, err := Run(ctx, o)
+	if err != nil || len(res.Dumps) != 1 {
+		t.Fatalf("%+v %v", res.Dumps, err)
+	}
+	d := res.Dumps[0]
+	if d.Outcome != "loaded" || d.Verify.Mode != VerifyFull || d.Verify.Result != "skipped" || !strings.Contains(d.Verify.Detail, "cannot read rows back") {
+		t.Errorf("verify %+v, want full skipped because the target cannot read rows back", d.Verify)
+	}
+	if n := len(mt.tables["t"].rows); n != 4 {
+		t.Errorf("%d rows, want 4", n)
+	}
+	if got := o.Run.Counter("rows"); got != 4 {
+		t.Errorf("rows counter %d, want 4", got)
+	}
+	if ev := o.Run.Events("verify_skipped"); len(ev) != 1 {
+		t.Errorf("report events verify_skipped: %v, want one giving the reason", ev)
+	}
+}
+
+// noLoadTable has neither way of loading: the loader refuses it before
+// writing anything.
+type noLoadTable struct{ wholeTable }
+
+func (*noLoadTable) LoadPart() {} // shadows wholeTable's: not a PartLoader
+
+func TestRunRefusesTableThatCannotLoad(t *testing.T) {
+	ctx := context.Background()
+	store := fileStore(t)
+	mt, to := newMemTarget(t, false)
+	mt.wrap = func(tb *memTable) Table { return &noLoadTable{wholeTable{tb}} }
+	_, prefix := loadtest.Write(t, store, loadtest.Dump{Table: memTableSchema(), Parts: [][]format.Row{memRows(0, 4, "a")}})
+	_, err := Run(ctx, memOpts(t, store.Location().String()+"/"+prefix, to))
+	if err == nil || !strings.Contains(err.Error(), "neither load.RowLoader nor load.PartLoader") {
+		t.Fatalf("err %v, want a refusal naming the missing interfaces", err)
+	}
+	if n := len(mt.tables["t"].rows); n != 0 {
+		t.Errorf("%d rows written", n)
 	}
 }
 

@@ -38,6 +38,10 @@ type TableOptions struct {
 	Create bool
 	// DryRun creates nothing.
 	DryRun bool
+	// Versions is how many versions of a cell a created table keeps, for
+	// targets that keep versions (Bigtable's max-versions GC policy); 0
+	// is the target's default.
+	Versions int
 }
 
 // Identity names a target table, as stable across years as the target
@@ -58,9 +62,23 @@ func (id Identity) String() string {
 	return id.Kind + ":" + id.Cluster + "/" + id.Namespace + "." + id.Table
 }
 
-// Table is the target table a dump loads into.
+// Table is the target table a dump loads into: what every target must
+// offer, whatever way it writes. A table also implements exactly one way
+// of loading: RowLoader (the loader converts rows, batches and writes
+// them) or PartLoader (the target takes a proven part whole). The loader
+// finds the other capabilities by type assertion (Comparer, Claimer,
+// IdempotenceReporter, PreviousRowUser, ExpiryReporter on converters);
+// where one is missing the feature that needs it is skipped, and the log,
+// the run summary and the report say so and why.
+//
+// Errors: a fault.Usage error means retrying will not help (a schema
+// mismatch, a missing table, a value the target cannot hold) and exits 2;
+// any other error is taken as worth retrying (network, timeouts) and
+// exits 1. Methods are called from one goroutine, except Write, Compare
+// and LoadPart, which are called concurrently.
 type Table interface {
-	// Identity names the table for the ledger.
+	// Identity names the table for the ledger. It must not change
+	// between runs, and never holds host names or secrets.
 	Identity() Identity
 	// Exists reports whether the table exists (false only in a dry run
 	// that would create it).
@@ -73,31 +91,69 @@ type Table interface {
 	// Cassandra the table id): a table dropped and recreated has a new
 	// one, and the ledger then loads every dump again.
 	Incarnation(ctx context.Context) (string, error)
-	// Empty reports whether the table holds no row.
+	// Empty reports whether the table holds no row. A load into an empty
+	// table may take rows as fresh, and a row count can verify it.
 	Empty(ctx context.Context) (bool, error)
-	// Idempotent is false when writing a row twice changes the result
-	// (counter tables): such a table loads all or nothing, under a Claim.
-	Idempotent() bool
+	// Count counts the table's rows, for --verify count (the default).
+	Count(ctx context.Context) (int64, error)
+}
+
+// RowLoader is implemented by tables the loader writes row by row: it
+// converts each row of a proven part into mutations, groups them into
+// batches within Limits, and writes them with bounded concurrency,
+// retrying, splitting or rejecting as Classify says.
+type RowLoader interface {
 	// Limits are the hard limits and starting point of batch sizing.
 	Limits() Limits
-	// Converter returns a converter of the rows of one part.
+	// Converter returns a converter of the rows of one part. An error is
+	// fatal for the part (fault.Usage when the rows cannot be mapped).
 	Converter(p PartInfo) (Converter, error)
-	// Write writes one batch. Errors are judged by Classify.
+	// Write writes one batch. It may be called again with the same batch
+	// after an error (Batch.Attempt > 0): writes must be idempotent,
+	// unless the table says otherwise (IdempotenceReporter). Errors are
+	// judged by Classify.
 	Write(ctx context.Context, b *Batch) error
-	// Classify says what a Write error means.
+	// Classify says what a Write error means: Overloaded is retried with
+	// backoff, TooLarge and Rejected split the batch down to one
+	// mutation, which is then kept in the reject file, Fatal stops the
+	// load.
 	Classify(err error) ErrorKind
-	// Count counts the table's rows.
-	Count(ctx context.Context) (int64, error)
+}
+
+// Comparer is implemented by tables that can read rows back for
+// --verify full. Without it full verification is skipped, and says so.
+type Comparer interface {
 	// Compare reads the given rows of one part back from the target and
-	// returns the differences from what the load promised to write.
+	// returns the differences from what the load promised to write (a
+	// missing row, a differing value). An error stops verification; it
+	// is not a mismatch.
 	Compare(ctx context.Context, p PartInfo, rows []DumpRow) ([]Mismatch, error)
+}
+
+// IdempotenceReporter is implemented by tables whose writes may not be
+// idempotent. A table without it is idempotent: writing a row twice
+// leaves what writing it once does.
+type IdempotenceReporter interface {
+	// Idempotent is false when writing a row twice changes the result
+	// (counter tables): such a table loads all or nothing, under a
+	// Claim, and must implement Claimer.
+	Idempotent() bool
+}
+
+// idempotent reports whether writes into tbl may be repeated.
+func idempotent(tbl Table) bool {
+	r, ok := tbl.(IdempotenceReporter)
+	return !ok || r.Idempotent()
 }
 
 // PartLoader is implemented by tables that load a proven part whole
 // instead of taking its rows (Snowflake's COPY INTO reads the part from
 // the store itself). LoadPart is called only after the part's checksums
 // matched; open reads the proven bytes for targets that stream them. It
-// returns the part's counts (Rows must be the part's row count).
+// returns the part's counts (Rows must be the part's row count, else the
+// load fails verification). Loading a part twice must leave what loading
+// it once does. A table that implements PartLoader is never written row
+// by row, even when it also implements RowLoader.
 type PartLoader interface {
 	LoadPart(ctx context.Context, p PartInfo, open func(context.Context) (io.ReadCloser, error)) (PartRecord, error)
 }
@@ -136,6 +192,10 @@ type PartInfo struct {
 	Shared bool
 	// Now is the load's clock.
 	Now func() time.Time
+	// Previous is the last row of the part before this one when the two
+	// may hold rows of one partition, for tables that use it
+	// (PreviousRowUser); nil otherwise.
+	Previous *format.Row
 }
 
 // DumpRow is a decoded row that owns its memory, with its line number.

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -36,8 +35,12 @@ const maxListedMismatches = 1000
 // fault.Verify error listing the first mismatches.
 func (l *Loader) verify(ctx context.Context, d discover.Dump, m *manifest.Manifest, tbl Table, dl *DumpLedger, st *StartedRecord, counts Counts, log *slog.Logger) (VerifyResult, error) {
 	o := &l.opts
-	res := VerifyResult{Mode: o.Verify, At: o.Now().UTC()}
-	switch o.Verify {
+	mode := l.verifyMode(tbl, log)
+	res := VerifyResult{Mode: mode, At: o.Now().UTC()}
+	if o.Verify == "" && mode == VerifyFull {
+		res.Detail = "full: the default for a counter table"
+	}
+	switch mode {
 	case VerifyNone:
 		res.Result = "skipped"
 		res.Detail = "--verify none"
@@ -87,7 +90,15 @@ func (l *Loader) verify(ctx context.Context, d discover.Dump, m *manifest.Manife
 		return res, nil
 	}
 	// full
-	mismatches, checked, total, err := l.verifyFull(ctx, d, m, tbl, dl)
+	cmp, ok := tbl.(Comparer)
+	if !ok {
+		res.Result = "skipped"
+		res.Detail = fmt.Sprintf("--verify full: %s cannot read rows back for comparison (the target implements no load.Comparer); nothing was verified", tbl.Identity())
+		log.Warn("full verification not possible", "reason", res.Detail)
+		o.Run.Event("verify_skipped", "dump", d.String(), "mode", VerifyFull, "reason", res.Detail)
+		return res, nil
+	}
+	mismatches, checked, total, err := l.verifyFull(ctx, d, m, cmp, dl)
 	if err != nil {
 		return res, err
 	}
@@ -114,10 +125,29 @@ func (l *Loader) verify(ctx context.Context, d discover.Dump, m *manifest.Manife
 	return res, nil
 }
 
+// verifyMode is --verify, or when it was not given, full for tables
+// that are not idempotent (counter tables: a count passes a table whose
+// counts are wrong) and count for others.
+func (l *Loader) verifyMode(tbl Table, log *slog.Logger) string {
+	if l.opts.Verify != "" {
+		return l.opts.Verify
+	}
+	if !idempotent(tbl) {
+		if _, ok := tbl.(Comparer); !ok {
+			log.Warn("a table that is not idempotent is best verified in full, but the target cannot read rows back: counting instead")
+			return VerifyCount
+		}
+		log.Info("verifying every value (--verify full): the default for a counter table, whose wrong counts a row count cannot see")
+		l.opts.Run.Event("verify_default", "table", tbl.Identity().String(), "mode", VerifyFull, "reason", "counter table")
+		return VerifyFull
+	}
+	return VerifyCount
+}
+
 // verifyFull reads every part again (proven as for a load) and has the
 // target compare its rows. It returns the first mismatches, the rows
 // checked and the number of mismatching rows.
-func (l *Loader) verifyFull(ctx context.Context, d discover.Dump, m *manifest.Manifest, tbl Table, dl *DumpLedger) ([]Mismatch, int64, int64, error) {
+func (l *Loader) verifyFull(ctx context.Context, d discover.Dump, m *manifest.Manifest, tbl Comparer, dl *DumpLedger) ([]Mismatch, int64, int64, error) {
 	o := &l.opts
 	var (
 		mu         sync.Mutex
@@ -189,27 +219,11 @@ func (l *Loader) readPartRows(ctx context.Context, d discover.Dump, m *manifest.
 	if err != nil {
 		return err
 	}
-	part, err := l.verifier.Prove(ctx, l.root.Bucket, d.Key(f.Name), f)
+	dec, err := rowDecoder(m, f.Name)
 	if err != nil {
 		return err
-	}
-	defer part.Close()
-	rc, err := part.Open(ctx)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	pr, err := format.NewPartReader(rc, f.Name)
-	if err != nil {
-		return partError(f.Name, 0, err)
-	}
-	defer pr.Close()
-	dec, err := format.NewDecoder(&m.Source.Table, columns(m), decoderOptions(m))
-	if err != nil {
-		return fault.Usage(err)
 	}
 	var chunk []DumpRow
-	var line int64
 	send := func() error {
 		if len(chunk) == 0 {
 			return nil
@@ -222,28 +236,22 @@ func (l *Loader) readPartRows(ctx context.Context, d discover.Dump, m *manifest.
 			return ctx.Err()
 		}
 	}
-	for {
-		text, err := pr.Next()
-		if err == io.EOF {
-			break
-		}
-		line++
-		if err != nil {
-			return partError(f.Name, line, err)
-		}
+	err = l.proveLines(ctx, d, f, func(line int64, text []byte) error {
 		if rejected[line] {
-			continue
+			return nil
 		}
 		var r format.Row
 		if err := dec.DecodeRow(text, &r); err != nil {
-			return fault.Usage(fmt.Errorf("part %s line %d: %w", f.Name, line, err))
+			return rowError(f.Name, line, err)
 		}
 		chunk = append(chunk, DumpRow{Line: line, Row: cloneRow(&r), part: f})
 		if len(chunk) == compareChunk {
-			if err := send(); err != nil {
-				return err
-			}
+			return send()
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return send()
 }

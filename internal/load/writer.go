@@ -90,7 +90,8 @@ type job struct {
 // pool writes batches with up to workers goroutines, as many requests in
 // flight as the AIMD controller allows.
 type pool struct {
-	table  Table
+	table  RowLoader
+	id     Identity
 	ctrl   *throttle.Controller
 	sizer  *sizer
 	run    *report.Run
@@ -101,7 +102,7 @@ type pool struct {
 	backoff throttle.Backoff
 }
 
-func newPool(ctx context.Context, table Table, workers int, sz *sizer, run *report.Run, logger *slog.Logger) *pool {
+func newPool(ctx context.Context, table RowLoader, id Identity, workers int, sz *sizer, run *report.Run, logger *slog.Logger) *pool {
 	workers = max(workers, 1)
 	ctrl := throttle.NewController(throttle.Config{
 		Name:    "target",
@@ -110,7 +111,7 @@ func newPool(ctx context.Context, table Table, workers int, sz *sizer, run *repo
 		Initial: workers,
 	}, run, logger)
 	p := &pool{
-		table: table, ctrl: ctrl, sizer: sz, run: run, logger: logger,
+		table: table, id: id, ctrl: ctrl, sizer: sz, run: run, logger: logger,
 		jobs:    make(chan *job, workers*2),
 		backoff: throttle.Backoff{Initial: 200 * time.Millisecond, Max: 10 * time.Second},
 	}
@@ -186,7 +187,7 @@ func (p *pool) write(ctx context.Context, j *job) {
 			}
 			b.Attempt++
 			if b.Attempt >= maxAttempts {
-				j.part.fail(fmt.Errorf("write to %s: giving up after %d attempts: %w", p.table.Identity(), b.Attempt, err))
+				j.part.fail(fmt.Errorf("write to %s: giving up after %d attempts: %w", p.id, b.Attempt, err))
 				return
 			}
 			p.run.Add("retries", 1)
@@ -216,7 +217,7 @@ func (p *pool) write(ctx context.Context, j *job) {
 			return
 		default:
 			p.ctrl.Release(lat, throttle.Failed)
-			j.part.fail(fmt.Errorf("write to %s: %w", p.table.Identity(), err))
+			j.part.fail(fmt.Errorf("write to %s: %w", p.id, err))
 			return
 		}
 	}

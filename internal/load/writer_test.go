@@ -93,7 +93,7 @@ func feed(t *testing.T, ft *fakeTable, muts []Mutation) (*partTracker, *report.R
 	run := report.New("t")
 	logger := slog.New(slog.DiscardHandler)
 	sz := newSizer(ft.Limits(), 0, run, logger)
-	p := newPool(ctx, ft, 4, sz, run, logger)
+	p := newPool(ctx, ft, ft.Identity(), 4, sz, run, logger)
 	p.backoff.Initial, p.backoff.Max = 1, 1
 	tr := &partTracker{}
 	bt := &batcher{p: p, t: tr, limits: ft.Limits()}

@@ -1,6 +1,7 @@
 // Command gen is the demo's table generator (scripts/demo.sh): it
 // creates a keyspace and a table with collections, a user type, a static
-// column, writetimes and TTLs, fills it, and counts rows of tables.
+// column, writetimes and TTLs, fills it, and counts rows of tables (in
+// Cassandra, or in Bigtable after a load there).
 package main
 
 import (
@@ -22,7 +23,14 @@ func main() {
 	rows := flag.Int("rows", 20000, "rows to write (10 per partition)")
 	count := flag.String("count", "", "only count the rows of these comma-separated KS.TABLEs")
 	drop := flag.String("drop", "", "only drop these comma-separated keyspaces")
+	btCount := flag.String("bigtable-count", "", "only count the rows the loader wrote into this Bigtable `PROJECT/INSTANCE/TABLE`")
 	flag.Parse()
+	if *btCount != "" {
+		if err := countBigtable(context.Background(), *btCount); err != nil {
+			fail(err)
+		}
+		return
+	}
 
 	c := gocql.NewCluster(strings.Split(*hosts, ",")...)
 	c.Timeout = 30 * time.Second

@@ -34,16 +34,51 @@ type converter struct {
 	info    load.PartInfo
 	wt, ttl bool // the dump captured writetimes / TTLs
 	readAt  time.Time
-	lastPK  string // partition of the previous row (statics are written once per partition and part)
+	lastPK  string // partition of the previous row (statics are written once per partition and part; a counter table's once per partition)
 	expiry  time.Time
 }
 
 // RowExpiry says when the last converted row expires (zero: never).
 func (cv *converter) RowExpiry() time.Time { return cv.expiry }
 
-// Converter returns the converter of one part's rows.
+// Converter returns the converter of one part's rows. A counter
+// table's part that begins with the partition its predecessor ended
+// with (p.Previous) does not increment that partition's static cells:
+// the part where the partition began did.
 func (tb *Table) Converter(p load.PartInfo) (load.Converter, error) {
-	return &converter{tb: tb, info: p, wt: p.Manifest.Options.Writetime, ttl: p.Manifest.Options.TTL, readAt: p.File.ReadAt}, nil
+	cv := &converter{tb: tb, info: p, wt: p.Manifest.Options.Writetime, ttl: p.Manifest.Options.TTL, readAt: p.File.ReadAt}
+	if tb.counter && p.Previous != nil {
+		cv.lastPK = tb.partitionOf(p.Previous)
+	}
+	return cv, nil
+}
+
+// UsesPreviousRow is true for counter tables with static columns (see
+// Converter).
+func (tb *Table) UsesPreviousRow() bool {
+	if !tb.counter {
+		return false
+	}
+	for _, c := range tb.cols {
+		if c.c.Role == schema.Static {
+			return true
+		}
+	}
+	return false
+}
+
+var _ load.PreviousRowUser = (*Table)(nil)
+
+// partitionOf returns the group (partition key) of a row, "" when a
+// partition key column is null.
+func (tb *Table) partitionOf(row *format.Row) string {
+	parts := make([][]byte, len(tb.pk))
+	for i, c := range tb.pk {
+		if parts[i] = valueOf(row, c.idx); parts[i] == nil {
+			return ""
+		}
+	}
+	return joinKey(parts)
 }
 
 // remaining returns the TTL left of a cell whose TTL was ttl when its row

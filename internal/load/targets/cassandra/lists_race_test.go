@@ -19,7 +19,7 @@ import (
 
 	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/load/loadtest"
-	"github.com/lading-dev/lading/internal/load/target/cassandra"
+	"github.com/lading-dev/lading/internal/load/targets/cassandra"
 	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/internal/testenv/faultproxy"
 	"github.com/lading-dev/lading/pkg/format"

@@ -12,8 +12,7 @@ import (
 	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/internal/load"
 	"github.com/lading-dev/lading/internal/load/loadtest"
-	"github.com/lading-dev/lading/internal/load/target/cassandra"
-	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/internal/load/targets/cassandra"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/schema"
 )
@@ -30,9 +29,11 @@ func blobRow(k, c []byte, v []byte) format.Row {
 	return format.Row{Values: [][]byte{k, c, v}}
 }
 
-// Wide partitions and large blobs are split into batches under the
-// threshold (or sent alone), never refused for their size.
-func TestWideRowsAndLargeBlobs(t *testing.T) {
+// Wide partitions and large blobs are sent in batches under Cassandra's
+// batch_size_fail_threshold (or alone), and the report says how batches
+// were sized. (That nothing is refused for size and every value reads
+// back exactly is the target suite's WidePartitionsAndLargeValues.)
+func TestWidePartitionBatchSizing(t *testing.T) {
 	e := newEnv(t)
 	var wide, big []format.Row
 	for c := range 10000 {
@@ -65,56 +66,6 @@ func TestWideRowsAndLargeBlobs(t *testing.T) {
 	var v []byte
 	if err := e.s.Query("SELECT v FROM " + e.ks + ".wide WHERE k = 3 AND c = 0").Consistency(gocql.One).Scan(&v); err != nil || len(v) != 1<<20 {
 		t.Errorf("1 MiB blob: %d bytes, %v", len(v), err)
-	}
-}
-
-// A row Cassandra refuses for its content goes to the reject file; with
-// --max-rejects 0 the load fails (and records nothing), with 1 it passes.
-func TestRejects(t *testing.T) {
-	e := newEnv(t)
-	huge := bytes.Repeat([]byte{'k'}, 70000) // keys are at most 65535 bytes
-	rows := []format.Row{
-		blobRow([]byte("a"), loadtest.Int(1), []byte{1}),
-		blobRow(huge, loadtest.Int(1), []byte{2}),
-		blobRow([]byte("b"), loadtest.Int(1), []byte{3}),
-	}
-	_, prefix := loadtest.Write(t, e.store, loadtest.Dump{Table: blobTable("rej", "blob"), Parts: [][]format.Row{rows}})
-	o := e.opts(e.storeURL + "/" + prefix)
-	_, err := load.Run(context.Background(), o)
-	if err == nil || fault.Code(err) != fault.ExitUsage || !strings.Contains(err.Error(), "max-rejects") {
-		t.Fatalf("err %v (exit %d), want a usage error about --max-rejects", err, fault.Code(err))
-	}
-	if recs := e.loadedRecords(); len(recs) != 0 {
-		t.Errorf("recorded as loaded: %v", recs)
-	}
-	objs, _, err := e.store.ListAll(context.Background(), load.LedgerDir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rejectFile string
-	for _, ob := range objs {
-		if strings.Contains(ob.Key, "/rejects/") {
-			rejectFile = ob.Key
-		}
-	}
-	data, err := e.store.ReadAll(context.Background(), rejectFile)
-	if err != nil {
-		t.Fatalf("reject file %q: %v", rejectFile, err)
-	}
-	if !bytes.Contains(data, []byte(`"line":2`)) || !bytes.Contains(data, []byte("65535")) {
-		t.Errorf("reject file does not name line 2 and the key limit: %.300s", data)
-	}
-
-	o = e.opts(e.storeURL + "/" + prefix)
-	o.MaxRejects = 1
-	o.Verify = load.VerifyCount
-	o.Run = report.New("loader")
-	res := e.run(o)
-	if d := res.Dumps[0]; d.Outcome != "loaded" || d.Counts.Rejects != 1 || d.Verify.Result != "passed" || d.Verify.Expected != 2 || d.Verify.Found != 2 {
-		t.Fatalf("%+v", d)
-	}
-	if n := e.count("rej"); n != 2 {
-		t.Errorf("%d rows, want 2", n)
 	}
 }
 

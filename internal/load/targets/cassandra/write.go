@@ -62,20 +62,29 @@ func (tb *Table) Write(ctx context.Context, b *load.Batch) error {
 	return err
 }
 
-// exec sends statements as one request.
+// exec sends statements as one request; a counter table's through its
+// claim's fenced session.
 func (tb *Table) exec(ctx context.Context, stmts []stmt) error {
-	switch len(stmts) {
-	case 0:
+	if len(stmts) == 0 {
 		return nil
+	}
+	s := tb.t.s
+	if tb.counter {
+		var err error
+		if s, err = tb.counterSession(); err != nil {
+			return err
+		}
+	}
+	switch len(stmts) {
 	case 1:
-		return tb.t.s.Query(stmts[0].cql, stmts[0].args...).
+		return s.Query(stmts[0].cql, stmts[0].args...).
 			Consistency(tb.t.cons).Idempotent(!tb.counter).ExecContext(ctx)
 	}
 	typ := gocql.UnloggedBatch
 	if tb.counter {
 		typ = gocql.CounterBatch
 	}
-	batch := tb.t.s.Batch(typ).Consistency(tb.t.cons)
+	batch := s.Batch(typ).Consistency(tb.t.cons)
 	for _, s := range stmts {
 		batch.Query(s.cql, s.args...)
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -68,9 +69,16 @@ type Table struct {
 	selectCols              []*col // what selectRow returns after the key
 
 	listLocks [64]sync.Mutex // see listOp.writeCarefully
+
+	claim atomic.Pointer[claim] // a counter table's held claim
 }
 
-var _ load.Table = (*Table)(nil)
+var (
+	_ load.Table               = (*Table)(nil)
+	_ load.RowLoader           = (*Table)(nil)
+	_ load.Comparer            = (*Table)(nil)
+	_ load.IdempotenceReporter = (*Table)(nil)
+)
 
 func newTable(t *Target, m *manifest.Manifest, name string, exists bool) (*Table, error) {
 	src := &m.Source.Table

@@ -15,7 +15,7 @@ import (
 
 	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/load"
-	_ "github.com/lading-dev/lading/internal/load/target/cassandra"
+	_ "github.com/lading-dev/lading/internal/load/targets/cassandra"
 	"github.com/lading-dev/lading/internal/report"
 	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/objstore"

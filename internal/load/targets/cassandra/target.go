@@ -46,6 +46,9 @@ type Target struct {
 	run     *report.Run
 	// staleAfter: a counter claim older than this is taken over.
 	staleAfter time.Duration
+	// cfg and connOpts open a counter claim's fenced session.
+	cfg      *cql.Config
+	connOpts cql.Options
 }
 
 var _ load.Target = (*Target)(nil)
@@ -74,15 +77,15 @@ func Open(ctx context.Context, rawURL string, opts load.TargetOptions) (load.Tar
 			return nil, err
 		}
 	}
-	copts := cql.Options{Logger: logger, Env: opts.Env, NumConns: max(2, opts.Workers/8)}
+	connOpts := cql.Options{Logger: logger, Env: opts.Env, NumConns: max(2, opts.Workers/8)}
 	if testConnect != nil {
-		testConnect(&copts)
+		testConnect(&connOpts)
 	}
-	sess, err := cql.Connect(ctx, cfg, copts)
+	sess, err := cql.Connect(ctx, cfg, connOpts)
 	if err != nil {
 		return nil, err
 	}
-	t := &Target{sess: sess, s: sess.Driver(), ks: cfg.Keyspace, cons: cons, logger: logger, run: opts.Run, staleAfter: opts.ClaimStaleAfter}
+	t := &Target{sess: sess, s: sess.Driver(), ks: cfg.Keyspace, cons: cons, logger: logger, run: opts.Run, staleAfter: opts.ClaimStaleAfter, cfg: cfg, connOpts: connOpts}
 	if t.staleAfter <= 0 {
 		t.staleAfter = DefaultStaleAfter
 	}

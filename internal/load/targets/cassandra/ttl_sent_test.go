@@ -36,10 +36,11 @@ func TestTTLCountsFromSending(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer target.Close()
-	table, err := target.Table(e.ctx, m, load.TableOptions{Create: true})
+	opened, err := target.Table(e.ctx, m, load.TableOptions{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	table := opened.(load.RowLoader)
 	conv, err := table.Converter(load.PartInfo{Manifest: m, File: &m.Files[0], Fresh: true, Now: time.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/lading-dev/lading/internal/cql"
+	"github.com/lading-dev/lading/internal/load/targettest"
 	"github.com/lading-dev/lading/internal/testenv"
 )
 
@@ -22,14 +23,7 @@ import (
 // temporary directory.
 func buildCommands(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	for _, c := range []string{"exporter", "shipper", "loader"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, c), "github.com/lading-dev/lading/cmd/"+c)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", c, err, out)
-		}
-	}
-	return dir
+	return targettest.BuildCommands(t, "exporter", "shipper", "loader")
 }
 
 func runCmd(t *testing.T, bin string, args ...string) string {
@@ -41,57 +35,6 @@ func runCmd(t *testing.T, bin string, args ...string) string {
 		t.Fatalf("%s %s: %v\n%s", filepath.Base(bin), strings.Join(args, " "), err, out)
 	}
 	return string(out)
-}
-
-// everyTypeSchema has every CQL type as a column, a user type used
-// frozen and not, a static column and descending clustering.
-const everyTypeSchema = `CREATE TYPE %[1]s.addr (street text, zip int, tags frozen<set<text>>);
-CREATE TABLE %[1]s.every (
-  id uuid, day date, seq timeuuid,
-  a ascii, bi bigint, bl blob, bo boolean, de decimal, db double, du duration, fl float,
-  ine inet, i int, si smallint, te text, ti time, ts timestamp, tu timeuuid, tiny tinyint,
-  u uuid, vc varchar, vi varint,
-  li list<int>, se set<text>, ma map<text, bigint>, fli frozen<list<text>>,
-  tup tuple<int, text>, ad addr, fad frozen<addr>, vec vector<float, 3>,
-  st text static, sli list<int> static,
-  PRIMARY KEY ((id, day), seq)) WITH CLUSTERING ORDER BY (seq DESC)`
-
-// fillEveryType writes rows with varied writetimes, TTLs, appends at
-// other times, and nulls.
-func fillEveryType(t *testing.T, e *env, ks string, partitions int) int {
-	t.Helper()
-	for _, stmt := range strings.Split(fmt.Sprintf(everyTypeSchema, ks), ";\n") {
-		e.exec(stmt)
-	}
-	rows := 0
-	for p := range partitions {
-		id := gocql.TimeUUID()
-		day := "2026-11-" + fmt.Sprintf("%02d", 1+p%28)
-		base := int64(1_700_000_000_000_000 + p*1000)
-		e.exec(fmt.Sprintf("UPDATE %s.every USING TIMESTAMP %d SET st = 'static %d', sli = [%d, %d] WHERE id = %s AND day = '%s'", ks, base, p, p, p+1, id, day))
-		for r := range 3 {
-			seq := gocql.TimeUUID()
-			ttl := ""
-			if r == 1 {
-				ttl = " AND TTL 86400"
-			}
-			e.exec(fmt.Sprintf(`INSERT INTO %s.every (id, day, seq, a, bi, bl, bo, de, db, du, fl, ine, i, si, te, ti, ts, tu, tiny, u, vc, vi,
-				li, se, ma, fli, tup, ad, fad, vec) VALUES (%s, '%s', %s, 'ascii %d', %d, 0xcafe%02x, %v, 12345678901234567890.%03d, %v, 1h2m3s%dns, 1.5, '10.0.%d.1', %d, %d, 'text é %d', '08:12:54.123456789', '2026-11-22 15:45:30.123Z', now(), %d, %s, 'vc', %d00000000000000000000,
-				[1, 2, %d], {'x', 'y%d'}, {'k': %d}, ['f', 'g'], (%d, 'tup'), {street: 'main %d', zip: %d}, {street: 'frozen', zip: 1, tags: {'a', 'b'}}, [1.5, -2.25, %d.0])
-				USING TIMESTAMP %d%s`,
-				ks, id, day, seq, p, int64(p)*1e12, p%256, r%2 == 0, p, 0.1+float64(p), p, p%250, p, p%30000, p, p%128, gocql.TimeUUID(), p,
-				r, p, p*7, p, p, p, r, base+int64(r)*10, ttl))
-			rows++
-			if r == 2 {
-				// Later appends and element writes at other timestamps, one
-				// with a TTL; a null written over a value.
-				e.exec(fmt.Sprintf("UPDATE %s.every USING TIMESTAMP %d SET li = li + [%d], se = se + {'late'}, ma = ma + {'late': 1} WHERE id = %s AND day = '%s' AND seq = %s", ks, base+500, 100+p, id, day, seq))
-				e.exec(fmt.Sprintf("UPDATE %s.every USING TIMESTAMP %d AND TTL 7200 SET ma = ma + {'ttl': 2}, ad.street = 'moved' WHERE id = %s AND day = '%s' AND seq = %s", ks, base+600, id, day, seq))
-				e.exec(fmt.Sprintf("UPDATE %s.every USING TIMESTAMP %d SET te = null WHERE id = %s AND day = '%s' AND seq = %s", ks, base+700, id, day, seq))
-			}
-		}
-	}
-	return rows
 }
 
 // snapshot reads a table as JSON rows keyed by primary key, with the
@@ -207,7 +150,7 @@ func TestDisasterRecovery(t *testing.T) {
 	e := newEnv(t)
 	bins := buildCommands(t)
 	endpoint, bucket := testenv.S3(t)
-	nrows := fillEveryType(t, e, e.ks, 20)
+	nrows := targettest.FillEveryType(func(stmt string) { e.exec(stmt) }, e.ks, 20)
 	src := snapshot(t, e, e.ks)
 	if len(src) != nrows {
 		t.Fatalf("source has %d rows, want %d", len(src), nrows)

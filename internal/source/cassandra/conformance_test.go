@@ -16,7 +16,7 @@ import (
 // cassandraHarness runs the source conformance suite against the test
 // Cassandra. Its table has a composite key, a static column, a blob and
 // two collections; every CQL type's exact round trip is
-// internal/export's TestExportAllTypes.
+// internal/export's TestExportEveryTypeExact.
 type cassandraHarness struct{ s *cql.Session }
 
 func (h *cassandraHarness) URL(t testing.TB) string { return cqltest.URL(t) }

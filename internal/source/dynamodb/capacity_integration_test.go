@@ -2,10 +2,12 @@ package dynamodb_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lading-dev/lading/internal/source/dynamodb/dynamotest"
@@ -49,5 +51,63 @@ func TestDynamoExportHoldsReadRatio(t *testing.T) {
 	}
 	root := openRoot(t, dest)
 	_, items := dynamotest.ReadDump(t, root, onlyDump(t, root, "cap", table))
+	sameItems(t, items, tableItems(t, c, table))
+}
+
+// Shards divide --read-ratio among them: two shards running at once
+// each consume about half of the share, and together the share.
+func TestDynamoExportShardsShareReadRatio(t *testing.T) {
+	c := dynamotest.Client(t)
+	const rcu, ratio = 20, 0.5
+	table := dynamotest.CreateTable(t, c, dynamotest.Key{SortKey: true}, rcu)
+	dynamotest.Put(t, c, table, smallItems(4000))
+	dest := fileDest(t)
+	dynamodbURL := dynamotest.URL(t, "")
+	exporterBinary(t)
+	type result struct {
+		code int
+		out  string
+		rate float64
+		dur  float64
+	}
+	results := make([]result, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			report := filepath.Join(t.TempDir(), "report.json")
+			code, out := runExporter(t, "--source", dynamodbURL, "--table", table, "--dest", dest, "--batch", "capsh",
+				"--splits", "8", "--parallel", "4", "--page-size", "10", "--read-ratio", "0.5", "--log-level", "warn",
+				"--shard", fmt.Sprintf("%d/2", i), "--report", report)
+			r := result{code: code, out: out}
+			if data, err := os.ReadFile(report); err == nil {
+				var rep struct {
+					Duration float64          `json:"duration_seconds"`
+					Counters map[string]int64 `json:"counters"`
+				}
+				if json.Unmarshal(data, &rep) == nil && rep.Duration > 0 {
+					r.rate, r.dur = float64(rep.Counters["consumed_rcu_milli"])/1000/rep.Duration, rep.Duration
+				}
+			}
+			results[i] = r
+		}()
+	}
+	wg.Wait()
+	want := rcu * ratio / 2
+	for i, r := range results {
+		if r.code != 0 {
+			t.Fatalf("shard %d/2: exit %d\n%s", i, r.code, r.out)
+		}
+		t.Logf("shard %d/2: %.2f RCU/s over %.1fs (its share %.1f)", i, r.rate, r.dur, want)
+		if r.dur < 8 {
+			t.Errorf("shard %d/2 took %.1fs: too short to measure", i, r.dur)
+		}
+		if math.Abs(r.rate-want)/want > 0.15 {
+			t.Errorf("shard %d/2 consumed %.2f RCU/s, want its share %.1f ± 15%%", i, r.rate, want)
+		}
+	}
+	root := openRoot(t, dest)
+	_, items := dynamotest.ReadDump(t, root, onlyDump(t, root, "capsh", table))
 	sameItems(t, items, tableItems(t, c, table))
 }

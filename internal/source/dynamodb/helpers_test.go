@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -235,4 +236,33 @@ func allTypes(n int, seed uint64) []map[string]types.AttributeValue {
 		items = append(items, it)
 	}
 	return items
+}
+
+// runExporterFor runs the binary and kills it (SIGKILL) after d if it
+// is still running: exit code (-1 when killed) and output.
+func runExporterFor(t testing.TB, d time.Duration, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(exporterBinary(t), args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), out.String()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0, out.String()
+	case <-time.After(d):
+	}
+	_ = cmd.Process.Kill()
+	<-done
+	return -1, out.String()
 }

@@ -15,13 +15,13 @@ import (
 
 // memoryRows is the size of the memory test's dump: enough rows that an
 // unbounded queue (or a copy of every queued row's text) shows.
-const memoryRows = 200_000
+const memoryRows = 100_000
 
 // maxLoaderRSS is the loader's peak resident memory promised for any
 // dump size with the default memory budget.
 const maxLoaderRSS = 256 << 20
 
-// TestLoaderPeakRSS: the real loader binary loading 200,000 rows of about
+// TestLoaderPeakRSS: the real loader binary loading 100,000 rows of about
 // 1 KB into the emulator with its default settings stays under 256 MB
 // of peak resident memory (the kernel's high-water mark of the process).
 func TestLoaderPeakRSS(t *testing.T) {

@@ -298,5 +298,5 @@ func (l *Loader) rowPool(ctx context.Context, m *manifest.Manifest, tbl Table, l
 			"one_group_per_batch", lim.SameGroup)
 		log.Info("batch plan", "avg_row_json_bytes", avg, "rows_per_batch_about", rowsPerBatch, "one_group_per_batch", lim.SameGroup)
 	}
-	return newPool(ctx, rl, tbl.Identity(), o.Workers, sz, o.Run, log)
+	return newPool(ctx, rl, tbl.Identity(), o.Workers, o.queueBytes(), sz, o.Run, log)
 }

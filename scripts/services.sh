@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Local test servers for lading: Cassandra, an S3 server (versitygw), a GCS
 # server (fake-gcs-server), the Bigtable emulator and spannertest (a fake
-# Cloud Spanner, run by scripts/spannerd), all on 127.0.0.1.
+# Cloud Spanner, run by scripts/spannerd), all on 127.0.0.1; and, only when
+# named, snowflake: fakesnow (PyPI, a Snowflake stand-in over DuckDB) in its
+# server mode, installed into a venv in the cache from
+# scripts/fakesnow-requirements.txt (exact pins; needs python3 >= 3.9).
 #
-#   scripts/services.sh up     [cassandra s3 gcs bigtable spanner]   install what is missing, start, wait until ready
+#   scripts/services.sh up     [cassandra s3 gcs bigtable spanner snowflake]   install what is missing, start, wait until ready
 #   scripts/services.sh down   [cassandra s3 gcs bigtable spanner]   stop (and wipe the servers' data)
 #   scripts/services.sh status [cassandra s3 gcs bigtable spanner]   print state; exit 0 only if all are up and answer
 #   scripts/services.sh env                                  print the `export VAR=value` lines tests use
@@ -24,6 +27,7 @@ MVN_DEPENDENCY_PLUGIN=3.8.1             # org.apache.maven.plugins:maven-depende
 VERSITYGW_VERSION=v1.8.0                # github.com/versity/versitygw
 FAKE_GCS_VERSION=v1.56.1                # github.com/fsouza/fake-gcs-server
 BIGTABLE_VERSION=v1.58.0                # cloud.google.com/go/bigtable (cmd/emulator)
+FAKESNOW_VERSION=0.12.1                 # PyPI fakesnow; all pins in scripts/fakesnow-requirements.txt
 STATICCHECK_VERSION=v0.8.2              # honnef.co/go/tools (cmd/staticcheck 2026.2.2; supports Go 1.26), for make lint
 
 # ---- fixed contract (see `env`) ---------------------------------------------
@@ -35,10 +39,14 @@ S3_PORT=7070
 GCS_PORT=4443
 BIGTABLE_PORT=8086
 SPANNER_PORT=9010
+SNOWFLAKE_PORT=8090
 S3_ACCESS=lading-test-access
 S3_SECRET=lading-test-secret
 BUCKETS=lading-test,lading-test2
 ALL_SERVICES=(cassandra s3 gcs bigtable spanner)
+# Known but started only when named (not part of the default set, so `make
+# test` does not install or start them).
+OPTIONAL_SERVICES=(snowflake)
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${LADING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lading}
@@ -61,6 +69,8 @@ export STORAGE_EMULATOR_HOST=$HOST:$GCS_PORT
 export LADING_GCS_BUCKET=lading-test
 export BIGTABLE_EMULATOR_HOST=$HOST:$BIGTABLE_PORT
 export SPANNER_EMULATOR_HOST=$HOST:$SPANNER_PORT
+export LADING_SNOWFLAKE_HOST=$HOST
+export LADING_SNOWFLAKE_PORT=$SNOWFLAKE_PORT
 export LADING_SERVICES=1
 EOF
 }
@@ -69,7 +79,7 @@ EOF
 
 port_of() {
 	case $1 in
-	cassandra) echo $CASSANDRA_PORT ;; s3) echo $S3_PORT ;; gcs) echo $GCS_PORT ;; bigtable) echo $BIGTABLE_PORT ;; spanner) echo $SPANNER_PORT ;;
+	cassandra) echo $CASSANDRA_PORT ;; s3) echo $S3_PORT ;; gcs) echo $GCS_PORT ;; bigtable) echo $BIGTABLE_PORT ;; spanner) echo $SPANNER_PORT ;; snowflake) echo $SNOWFLAKE_PORT ;;
 	esac
 }
 
@@ -162,6 +172,29 @@ build_spannerd() {
 	find "$CACHE/bin" -maxdepth 1 -name 'spannerd-*' -mtime +14 -exec rm -f {} + 2>/dev/null || true
 }
 
+fakesnow_hash() {
+	cat "$SCRIPT_DIR/fakesnow-requirements.txt" | sha256sum | cut -c1-12
+}
+
+fakesnow_home() { echo "$CACHE/fakesnow-$FAKESNOW_VERSION-$(fakesnow_hash)"; }
+
+# fakesnow: a venv with the exact pins of scripts/fakesnow-requirements.txt
+# (fakesnow 0.12.1 needs duckdb 2.0.x and snowflake-connector-python < 4).
+install_fakesnow() {
+	local home tmp
+	home=$(fakesnow_home)
+	[[ -f $home/.complete ]] && return 0
+	need python3 "install Python 3 (with the venv module)"
+	tmp=$(mktemp -d "$CACHE/tmp/fakesnow.XXXXXX")
+	python3 -m venv "$tmp/venv" || { rm -rf "$tmp"; return 1; }
+	"$tmp/venv/bin/pip" install -q --no-deps -r "$SCRIPT_DIR/fakesnow-requirements.txt" || { rm -rf "$tmp"; return 1; }
+	"$tmp/venv/bin/python" -c 'import fakesnow.server' || { rm -rf "$tmp"; return 1; }
+	touch "$tmp/venv/.complete"
+	rm -rf "$home"
+	mv -T "$tmp/venv" "$home" 2>/dev/null || true # another install may have won the race
+	rm -rf "$tmp"
+}
+
 cassandra_home() { echo "$CACHE/cassandra-$CASSANDRA_VERSION"; }
 
 install_cassandra() {
@@ -197,6 +230,7 @@ install_one() {
 	gcs) go_tool fake-gcs-server github.com/fsouza/fake-gcs-server $FAKE_GCS_VERSION ;;
 	bigtable) go_tool emulator cloud.google.com/go/bigtable/cmd/emulator $BIGTABLE_VERSION ;;
 	spanner) build_spannerd ;;
+	snowflake) install_fakesnow ;;
 	helpers) build_helpers ;;
 	esac
 }
@@ -234,6 +268,7 @@ install_one_needed() {
 	gcs) [[ ! -x $CACHE/bin/fake-gcs-server-$FAKE_GCS_VERSION ]] ;;
 	bigtable) [[ ! -x $CACHE/bin/emulator-$BIGTABLE_VERSION ]] ;;
 	spanner) [[ ! -x $CACHE/bin/spannerd-$(spannerd_hash) ]] ;;
+	snowflake) [[ ! -f $(fakesnow_home)/.complete ]] ;;
 	helpers) local h
 		h=$(helpers_hash)
 		[[ ! -x $CACHE/bin/helpers-$h/svcinit || ! -x $CACHE/bin/helpers-$h/cqlping || ! -x $CACHE/bin/helpers-$h/testfmt ]] ;;
@@ -412,6 +447,13 @@ start_spanner() {
 	spawn spanner "$CACHE/bin/spannerd-$(spannerd_hash)" -addr "$HOST:$SPANNER_PORT"
 }
 
+start_snowflake() {
+	local d=$RUN/snowflake
+	rm -rf "$d" && mkdir -p "$d/data"
+	# Through the venv's python: the script's #! line names the build directory.
+	spawn snowflake "$(fakesnow_home)/bin/python" "$(fakesnow_home)/bin/fakesnow" -s --host $HOST -p $SNOWFLAKE_PORT -d "$d/data"
+}
+
 # healthy SERVICE [TIMEOUT_SECONDS]: a real request succeeds (and buckets exist).
 healthy() {
 	local t=${2:-5}
@@ -422,6 +464,7 @@ healthy() {
 	gcs) helper svcinit gcsinit -endpoint "http://$HOST:$GCS_PORT" -buckets "$BUCKETS" -timeout "${t}s" 2>/dev/null ;;
 	bigtable) helper svcinit waitport -addr "$HOST:$BIGTABLE_PORT" -timeout "${t}s" 2>/dev/null ;;
 	spanner) helper svcinit waitport -addr "$HOST:$SPANNER_PORT" -timeout "${t}s" 2>/dev/null ;;
+	snowflake) helper svcinit waitport -addr "$HOST:$SNOWFLAKE_PORT" -timeout "${t}s" 2>/dev/null ;;
 	esac
 }
 
@@ -483,7 +526,7 @@ up() {
 		die "building the helpers in scripts/ failed"
 	fi
 	# Fast servers first, Cassandra last (it takes the longest).
-	for s in s3 gcs bigtable spanner cassandra; do
+	for s in s3 gcs bigtable spanner snowflake cassandra; do
 		[[ " ${started[*]} " == *" $s "* ]] || continue
 		if wait_ready "$s" "$([[ $s == cassandra ]] && echo "$CASSANDRA_START_TIMEOUT" || echo "$START_TIMEOUT")"; then
 			log "$s ready on $HOST:$(port_of "$s") (pid $(svc_pid "$s"), $((SECONDS - t0))s)"
@@ -579,11 +622,11 @@ main() {
 		exec "$CACHE/bin/helpers-$(helpers_hash)/$1" "${@:2}" ;;
 	logs) [[ $# -eq 1 ]] || die "usage: $0 logs <service>"; tail_log "$1" 100 2>&1; return ;;
 	up | down | status | install) ;;
-	*) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+	*) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 	local s services=()
 	for s in "$@"; do
-		[[ " ${ALL_SERVICES[*]} " == *" $s "* ]] || die "unknown service '$s' (known: ${ALL_SERVICES[*]})"
+		[[ " ${ALL_SERVICES[*]} ${OPTIONAL_SERVICES[*]} " == *" $s "* ]] || die "unknown service '$s' (known: ${ALL_SERVICES[*]} ${OPTIONAL_SERVICES[*]})"
 		[[ " ${services[*]} " == *" $s "* ]] || services+=("$s")
 	done
 	((${#services[@]})) || services=("${ALL_SERVICES[@]}")

@@ -69,10 +69,14 @@ export STORAGE_EMULATOR_HOST=$HOST:$GCS_PORT
 export LADING_GCS_BUCKET=lading-test
 export BIGTABLE_EMULATOR_HOST=$HOST:$BIGTABLE_PORT
 export SPANNER_EMULATOR_HOST=$HOST:$SPANNER_PORT
-export LADING_SNOWFLAKE_HOST=$HOST
-export LADING_SNOWFLAKE_PORT=$SNOWFLAKE_PORT
 export LADING_SERVICES=1
 EOF
+	# Optional: only while it runs, so tests that need it skip otherwise
+	# (LADING_REQUIRE_SERVICES covers the default set only).
+	if [[ -n $(svc_pid snowflake) ]]; then
+		echo "export LADING_SNOWFLAKE_HOST=$HOST"
+		echo "export LADING_SNOWFLAKE_PORT=$SNOWFLAKE_PORT"
+	fi
 }
 
 # ---- helpers ----------------------------------------------------------------

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -23,14 +22,17 @@ func standIn(t *testing.T) *sql.DB {
 	if host == "" {
 		t.Skip("no Snowflake stand-in: run scripts/services.sh up snowflake, then eval \"$(scripts/services.sh env)\"")
 	}
-	p, err := strconv.Atoi(port)
+	// Through the target's own URL and credential handling.
+	c, err := parseURL("snowflake://loader@acme/LADING/RAW?host=" + host + "&port=" + port + "&protocol=http")
 	if err != nil {
-		t.Fatalf("LADING_SNOWFLAKE_PORT %q: %v", port, err)
+		t.Fatal(err)
 	}
-	cfg := &sf.Config{
-		Account: "acme", User: "loader", Password: "stand-in",
-		Host: host, Port: p, Protocol: "http",
+	cfg, err := c.connConfig(func(k string) string { return map[string]string{EnvPassword: "stand-in"}[k] })
+	if err != nil {
+		t.Fatal(err)
 	}
+	// The tests create their own databases: log in without one.
+	cfg.Database, cfg.Schema = "", ""
 	db := sql.OpenDB(sf.NewConnector(sf.SnowflakeDriver{}, *cfg))
 	// USE DATABASE/SCHEMA hold per session: one connection.
 	db.SetMaxOpenConns(1)

@@ -89,11 +89,10 @@ func copySQL(into tableName, cols []column, stage tableName, files []string, for
 		return "", fmt.Errorf("COPY of %d files: want 1 to %d", len(files), maxFilesPerCopy)
 	}
 	names := make([]string, len(cols))
-	exprs := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = quoteIdent(c.Name)
-		exprs[i] = c.Type.conv("$1:" + quoteIdent(c.Name))
 	}
+	exprs := conversions(cols, "$1")
 	quoted := make([]string, len(files))
 	for i, f := range files {
 		quoted[i] = quoteString(f)
@@ -101,6 +100,16 @@ func copySQL(into tableName, cols []column, stage tableName, files []string, for
 	return "COPY INTO " + into.String() + " (" + strings.Join(names, ", ") + ")" +
 		" FROM (SELECT " + strings.Join(exprs, ", ") + " FROM @" + stage.String() + ")" +
 		" FILES = (" + strings.Join(quoted, ", ") + ") " + format + " " + onErr + " FORCE = TRUE", nil
+}
+
+// conversions are the transformation query's expressions: each column
+// read from the row's JSON object src ($1 in a COPY) and converted.
+func conversions(cols []column, src string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.Type.conv(src + ":" + quoteIdent(c.Name))
+	}
+	return out
 }
 
 // fileGroups splits the parts into COPY-sized groups, in order.

@@ -73,7 +73,9 @@ func mapType(t *schema.Type) sfType {
 			return "TO_BINARY(SUBSTR(" + v + "::VARCHAR, 3), 'HEX')"
 		}}
 	case schema.Timestamp:
-		return sfType{DDL: "TIMESTAMP_TZ(3)", conv: textFunc("TO_TIMESTAMP_TZ")}
+		// A cast of the text (the same as TO_TIMESTAMP_TZ in Snowflake;
+		// the stand-in lacks that function).
+		return sfType{DDL: "TIMESTAMP_TZ(3)", conv: cast("VARCHAR::TIMESTAMP_TZ(3)")}
 	case schema.Date:
 		return sfType{DDL: "DATE", conv: textFunc("TO_DATE")}
 	}

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Local test servers for lading: Cassandra, an S3 server (versitygw), a GCS
 # server (fake-gcs-server), the Bigtable emulator, spannertest (a fake
-# Cloud Spanner, run by scripts/spannerd) and a DynamoDB stand-in (dynalite,
-# from npm), all on 127.0.0.1.
+# Cloud Spanner, run by scripts/spannerd), a DynamoDB stand-in (dynalite,
+# from npm) and a Snowflake stand-in (fakesnow from PyPI, over DuckDB, in
+# its server mode, installed into a venv in the cache from
+# scripts/fakesnow-requirements.txt with exact pins; needs python3 >= 3.9),
+# all on 127.0.0.1.
 #
-#   scripts/services.sh up     [cassandra s3 gcs bigtable spanner dynamodb]   install what is missing, start, wait until ready
-#   scripts/services.sh down   [cassandra s3 gcs bigtable spanner dynamodb]   stop (and wipe the servers' data)
-#   scripts/services.sh status [cassandra s3 gcs bigtable spanner dynamodb]   print state; exit 0 only if all are up and answer
+#   scripts/services.sh up     [cassandra s3 gcs bigtable spanner dynamodb snowflake]   install what is missing, start, wait until ready
+#   scripts/services.sh down   [cassandra s3 gcs bigtable spanner dynamodb snowflake]   stop (and wipe the servers' data)
+#   scripts/services.sh status [cassandra s3 gcs bigtable spanner dynamodb snowflake]   print state; exit 0 only if all are up and answer
 #   scripts/services.sh env                                  print the `export VAR=value` lines tests use
-#   scripts/services.sh install [cassandra s3 gcs bigtable spanner dynamodb]  only install (build/fetch) into the cache
+#   scripts/services.sh install [cassandra s3 gcs bigtable spanner dynamodb snowflake]  only install (build/fetch) into the cache
 #   scripts/services.sh logs   <service>                     print the tail of a server's log
 #   scripts/services.sh nodetool <args...>                   run Cassandra's nodetool (JMX on 127.0.0.1:7199)
 #   scripts/services.sh tool <cqlping|svcinit|testfmt> ...   run one of the Go helpers in scripts/
@@ -27,6 +30,7 @@ VERSITYGW_VERSION=v1.8.0                # github.com/versity/versitygw
 FAKE_GCS_VERSION=v1.56.1                # github.com/fsouza/fake-gcs-server
 BIGTABLE_VERSION=v1.58.0                # cloud.google.com/go/bigtable (cmd/emulator)
 DYNALITE_VERSION=4.0.0                  # npm dynalite (DynamoDB on LevelDB; in memory here)
+FAKESNOW_VERSION=0.12.1                 # PyPI fakesnow; all pins in scripts/fakesnow-requirements.txt
 STATICCHECK_VERSION=v0.8.2              # honnef.co/go/tools (cmd/staticcheck 2026.2.2; supports Go 1.26), for make lint
 
 # ---- fixed contract (see `env`) ---------------------------------------------
@@ -39,10 +43,11 @@ GCS_PORT=4443
 BIGTABLE_PORT=8086
 SPANNER_PORT=9010
 DYNAMODB_PORT=4567
+SNOWFLAKE_PORT=8090
 S3_ACCESS=lading-test-access
 S3_SECRET=lading-test-secret
 BUCKETS=lading-test,lading-test2
-ALL_SERVICES=(cassandra s3 gcs bigtable spanner dynamodb)
+ALL_SERVICES=(cassandra s3 gcs bigtable spanner dynamodb snowflake)
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${LADING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lading}
@@ -66,6 +71,8 @@ export LADING_GCS_BUCKET=lading-test
 export BIGTABLE_EMULATOR_HOST=$HOST:$BIGTABLE_PORT
 export SPANNER_EMULATOR_HOST=$HOST:$SPANNER_PORT
 export LADING_DYNAMODB_ENDPOINT=http://$HOST:$DYNAMODB_PORT
+export LADING_SNOWFLAKE_HOST=$HOST
+export LADING_SNOWFLAKE_PORT=$SNOWFLAKE_PORT
 export LADING_SERVICES=1
 EOF
 }
@@ -74,7 +81,7 @@ EOF
 
 port_of() {
 	case $1 in
-	cassandra) echo $CASSANDRA_PORT ;; s3) echo $S3_PORT ;; gcs) echo $GCS_PORT ;; bigtable) echo $BIGTABLE_PORT ;; spanner) echo $SPANNER_PORT ;; dynamodb) echo $DYNAMODB_PORT ;;
+	cassandra) echo $CASSANDRA_PORT ;; s3) echo $S3_PORT ;; gcs) echo $GCS_PORT ;; bigtable) echo $BIGTABLE_PORT ;; spanner) echo $SPANNER_PORT ;; dynamodb) echo $DYNAMODB_PORT ;; snowflake) echo $SNOWFLAKE_PORT ;;
 	esac
 }
 
@@ -167,6 +174,29 @@ build_spannerd() {
 	find "$CACHE/bin" -maxdepth 1 -name 'spannerd-*' -mtime +14 -exec rm -f {} + 2>/dev/null || true
 }
 
+fakesnow_hash() {
+	cat "$SCRIPT_DIR/fakesnow-requirements.txt" | sha256sum | cut -c1-12
+}
+
+fakesnow_home() { echo "$CACHE/fakesnow-$FAKESNOW_VERSION-$(fakesnow_hash)"; }
+
+# fakesnow: a venv with the exact pins of scripts/fakesnow-requirements.txt
+# (fakesnow 0.12.1 needs duckdb 2.0.x and snowflake-connector-python < 4).
+install_fakesnow() {
+	local home tmp
+	home=$(fakesnow_home)
+	[[ -f $home/.complete ]] && return 0
+	need python3 "install Python 3 (with the venv module)"
+	tmp=$(mktemp -d "$CACHE/tmp/fakesnow.XXXXXX")
+	python3 -m venv "$tmp/venv" || { rm -rf "$tmp"; return 1; }
+	"$tmp/venv/bin/pip" install -q --no-deps -r "$SCRIPT_DIR/fakesnow-requirements.txt" || { rm -rf "$tmp"; return 1; }
+	"$tmp/venv/bin/python" -c 'import fakesnow.server' || { rm -rf "$tmp"; return 1; }
+	touch "$tmp/venv/.complete"
+	rm -rf "$home"
+	mv -T "$tmp/venv" "$home" 2>/dev/null || true # another install may have won the race
+	rm -rf "$tmp"
+}
+
 cassandra_home() { echo "$CACHE/cassandra-$CASSANDRA_VERSION"; }
 
 install_cassandra() {
@@ -220,6 +250,7 @@ install_one() {
 	bigtable) go_tool emulator cloud.google.com/go/bigtable/cmd/emulator $BIGTABLE_VERSION ;;
 	spanner) build_spannerd ;;
 	dynamodb) install_dynalite ;;
+	snowflake) install_fakesnow ;;
 	helpers) build_helpers ;;
 	esac
 }
@@ -258,6 +289,7 @@ install_one_needed() {
 	bigtable) [[ ! -x $CACHE/bin/emulator-$BIGTABLE_VERSION ]] ;;
 	spanner) [[ ! -x $CACHE/bin/spannerd-$(spannerd_hash) ]] ;;
 	dynamodb) [[ ! -f $(dynalite_home)/.complete ]] ;;
+	snowflake) [[ ! -f $(fakesnow_home)/.complete ]] ;;
 	helpers) local h
 		h=$(helpers_hash)
 		[[ ! -x $CACHE/bin/helpers-$h/svcinit || ! -x $CACHE/bin/helpers-$h/cqlping || ! -x $CACHE/bin/helpers-$h/testfmt ]] ;;
@@ -443,6 +475,13 @@ start_dynamodb() {
 		--createTableMs 0 --deleteTableMs 0 --updateTableMs 0
 }
 
+start_snowflake() {
+	local d=$RUN/snowflake
+	rm -rf "$d" && mkdir -p "$d/data"
+	# Through the venv's python: the script's #! line names the build directory.
+	spawn snowflake "$(fakesnow_home)/bin/python" "$(fakesnow_home)/bin/fakesnow" -s --host $HOST -p $SNOWFLAKE_PORT -d "$d/data"
+}
+
 # healthy SERVICE [TIMEOUT_SECONDS]: a real request succeeds (and buckets exist).
 healthy() {
 	local t=${2:-5}
@@ -454,6 +493,7 @@ healthy() {
 	bigtable) helper svcinit waitport -addr "$HOST:$BIGTABLE_PORT" -timeout "${t}s" 2>/dev/null ;;
 	spanner) helper svcinit waitport -addr "$HOST:$SPANNER_PORT" -timeout "${t}s" 2>/dev/null ;;
 	dynamodb) helper svcinit waitport -addr "$HOST:$DYNAMODB_PORT" -timeout "${t}s" 2>/dev/null ;;
+	snowflake) helper svcinit waitport -addr "$HOST:$SNOWFLAKE_PORT" -timeout "${t}s" 2>/dev/null ;;
 	esac
 }
 
@@ -515,7 +555,7 @@ up() {
 		die "building the helpers in scripts/ failed"
 	fi
 	# Fast servers first, Cassandra last (it takes the longest).
-	for s in s3 gcs bigtable spanner dynamodb cassandra; do
+	for s in s3 gcs bigtable spanner dynamodb snowflake cassandra; do
 		[[ " ${started[*]} " == *" $s "* ]] || continue
 		if wait_ready "$s" "$([[ $s == cassandra ]] && echo "$CASSANDRA_START_TIMEOUT" || echo "$START_TIMEOUT")"; then
 			log "$s ready on $HOST:$(port_of "$s") (pid $(svc_pid "$s"), $((SECONDS - t0))s)"
@@ -611,7 +651,7 @@ main() {
 		exec "$CACHE/bin/helpers-$(helpers_hash)/$1" "${@:2}" ;;
 	logs) [[ $# -eq 1 ]] || die "usage: $0 logs <service>"; tail_log "$1" 100 2>&1; return ;;
 	up | down | status | install) ;;
-	*) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+	*) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 	local s services=()
 	for s in "$@"; do

@@ -115,6 +115,7 @@ func Assemble(plan *Plan, commits []*Commit, tool Tool) (*Manifest, error) {
 func cloneSource(s Source) Source {
 	s.Table.Columns = slices.Clone(s.Table.Columns)
 	s.Table.UserTypes = slices.Clone(s.Table.UserTypes)
+	s.Table.Indexes = slices.Clone(s.Table.Indexes)
 	for i := range s.Table.UserTypes {
 		s.Table.UserTypes[i].Fields = slices.Clone(s.Table.UserTypes[i].Fields)
 	}

@@ -63,6 +63,7 @@ func main() {
 	f.StringVar(&o.Filter.Timestamp, "timestamp", "", "only the dump of this `TS` (20261122T154530Z)")
 	f.BoolVar(&o.Force, "force", false, "load a dump again even when the ledger says it is loaded, or over a newer dump")
 	f.BoolVar(&o.CreateTable, "create-table", false, "create the target table (and the user types it needs) from the dump's schema when missing")
+	f.BoolVar(&o.CreateIndexes, "create-indexes", false, "create the source table's secondary indexes and materialized views (as the manifest records them) as Spanner indexes before loading; unsupported kinds are listed and skipped; other targets ignore it")
 	f.BoolVar(&o.CreateKeyspace, "create-keyspace", false, "create the target keyspace when missing (see --replication)")
 	f.StringVar(&o.Replication, "replication", "", "replication `MAP` of a keyspace --create-keyspace creates (default {'class': 'SimpleStrategy', 'replication_factor': 1})")
 	f.IntVar(&o.Versions, "versions", 1, "cell versions a Bigtable table created by --create-table keeps (its column family's max-versions GC policy)")

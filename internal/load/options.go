@@ -37,6 +37,9 @@ type Options struct {
 	Force bool
 	// CreateTable creates the target table (and its user types).
 	CreateTable bool
+	// CreateIndexes creates the source's secondary indexes and views as
+	// the target's indexes (TableOptions.CreateIndexes).
+	CreateIndexes bool
 	// CreateKeyspace creates the target keyspace with Replication.
 	CreateKeyspace bool
 	Replication    string

@@ -55,7 +55,8 @@ func main() {
 	)
 	f.StringVar(&o.From, "from", "", "dump store `URL` (file://, s3://, gs://): a root, or one dump's prefix")
 	f.StringVar(&o.To, "to", "", "target `URL` (cassandra://host1,host2:9042/keyspace?dc=...)")
-	var routeFile string
+	var routeFile, route string
+	f.StringVar(&route, "route", "", "instead of --to, send each table to `indexed=URL,plain=URL`: indexed when its source has secondary indexes or materialized views, plain otherwise; with --route-file, the file's tables go where it says")
 	f.StringVar(&routeFile, "route-file", "", "instead of --to, send each source table to a target of its own: a `FILE` of KS.TABLE=URL lines; a table in no route is skipped")
 	f.StringVar(&o.State, "state", "", "keep ledgers under this store `URL` instead of <root>/_state (e.g. when the dump store is read-only)")
 	f.StringVar(&o.Filter.Batch, "batch", "", "only this batch `NAME`")
@@ -89,6 +90,11 @@ func main() {
 		var err error
 		if o.Shard, o.Shards, err = shards.Resolve(rt.Env); err != nil {
 			return err
+		}
+		if route != "" {
+			if o.Route, err = load.ParseSchemaRoute(route); err != nil {
+				return err
+			}
 		}
 		if routeFile != "" {
 			if o.Routes, err = readRoutes(routeFile); err != nil {

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Local test servers for lading: Cassandra, an S3 server (versitygw), a GCS
-# server (fake-gcs-server), the Bigtable emulator and spannertest (a fake
-# Cloud Spanner, run by scripts/spannerd), all on 127.0.0.1.
+# server (fake-gcs-server), the Bigtable emulator, spannertest (a fake
+# Cloud Spanner, run by scripts/spannerd) and a DynamoDB stand-in (dynalite,
+# from npm), all on 127.0.0.1.
 #
-#   scripts/services.sh up     [cassandra s3 gcs bigtable spanner]   install what is missing, start, wait until ready
-#   scripts/services.sh down   [cassandra s3 gcs bigtable spanner]   stop (and wipe the servers' data)
-#   scripts/services.sh status [cassandra s3 gcs bigtable spanner]   print state; exit 0 only if all are up and answer
+#   scripts/services.sh up     [cassandra s3 gcs bigtable spanner dynamodb]   install what is missing, start, wait until ready
+#   scripts/services.sh down   [cassandra s3 gcs bigtable spanner dynamodb]   stop (and wipe the servers' data)
+#   scripts/services.sh status [cassandra s3 gcs bigtable spanner dynamodb]   print state; exit 0 only if all are up and answer
 #   scripts/services.sh env                                  print the `export VAR=value` lines tests use
-#   scripts/services.sh install [cassandra s3 gcs bigtable spanner]  only install (build/fetch) into the cache
+#   scripts/services.sh install [cassandra s3 gcs bigtable spanner dynamodb]  only install (build/fetch) into the cache
 #   scripts/services.sh logs   <service>                     print the tail of a server's log
 #   scripts/services.sh nodetool <args...>                   run Cassandra's nodetool (JMX on 127.0.0.1:7199)
 #   scripts/services.sh tool <cqlping|svcinit|testfmt> ...   run one of the Go helpers in scripts/
@@ -15,7 +16,8 @@
 #
 # Installs are cached in ${LADING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lading};
 # pid files, logs and data live in ${LADING_RUN_DIR:-${TMPDIR:-/tmp}/lading-services}.
-# Needs: go, mvn and a JDK 17 (or 11); LADING_JAVA may name the java binary.
+# Needs: go, mvn and a JDK 17 (or 11); LADING_JAVA may name the java binary;
+# node and npm for dynamodb.
 set -euo pipefail
 
 # ---- pinned versions --------------------------------------------------------
@@ -24,6 +26,7 @@ MVN_DEPENDENCY_PLUGIN=3.8.1             # org.apache.maven.plugins:maven-depende
 VERSITYGW_VERSION=v1.8.0                # github.com/versity/versitygw
 FAKE_GCS_VERSION=v1.56.1                # github.com/fsouza/fake-gcs-server
 BIGTABLE_VERSION=v1.58.0                # cloud.google.com/go/bigtable (cmd/emulator)
+DYNALITE_VERSION=4.0.0                  # npm dynalite (DynamoDB on LevelDB; in memory here)
 STATICCHECK_VERSION=v0.8.2              # honnef.co/go/tools (cmd/staticcheck 2026.2.2; supports Go 1.26), for make lint
 
 # ---- fixed contract (see `env`) ---------------------------------------------
@@ -35,10 +38,11 @@ S3_PORT=7070
 GCS_PORT=4443
 BIGTABLE_PORT=8086
 SPANNER_PORT=9010
+DYNAMODB_PORT=4567
 S3_ACCESS=lading-test-access
 S3_SECRET=lading-test-secret
 BUCKETS=lading-test,lading-test2
-ALL_SERVICES=(cassandra s3 gcs bigtable spanner)
+ALL_SERVICES=(cassandra s3 gcs bigtable spanner dynamodb)
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${LADING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lading}
@@ -61,6 +65,7 @@ export STORAGE_EMULATOR_HOST=$HOST:$GCS_PORT
 export LADING_GCS_BUCKET=lading-test
 export BIGTABLE_EMULATOR_HOST=$HOST:$BIGTABLE_PORT
 export SPANNER_EMULATOR_HOST=$HOST:$SPANNER_PORT
+export LADING_DYNAMODB_ENDPOINT=http://$HOST:$DYNAMODB_PORT
 export LADING_SERVICES=1
 EOF
 }
@@ -69,7 +74,7 @@ EOF
 
 port_of() {
 	case $1 in
-	cassandra) echo $CASSANDRA_PORT ;; s3) echo $S3_PORT ;; gcs) echo $GCS_PORT ;; bigtable) echo $BIGTABLE_PORT ;; spanner) echo $SPANNER_PORT ;;
+	cassandra) echo $CASSANDRA_PORT ;; s3) echo $S3_PORT ;; gcs) echo $GCS_PORT ;; bigtable) echo $BIGTABLE_PORT ;; spanner) echo $SPANNER_PORT ;; dynamodb) echo $DYNAMODB_PORT ;;
 	esac
 }
 
@@ -190,6 +195,23 @@ EOF
 	rm -rf "$tmp"
 }
 
+dynalite_home() { echo "$CACHE/dynalite-$DYNALITE_VERSION"; }
+
+# dynalite from npm at the exact version (its package-lock.json is kept
+# beside it, so a re-install resolves the same tree).
+install_dynalite() {
+	local home tmp
+	home=$(dynalite_home)
+	[[ -f $home/.complete ]] && return 0
+	need npm "install Node.js 18 or later with npm"
+	tmp=$(mktemp -d "$CACHE/tmp/dynalite.XXXXXX")
+	(cd "$tmp" && npm init -y >/dev/null && npm install --no-audit --no-fund --save-exact "dynalite@$DYNALITE_VERSION") || { rm -rf "$tmp"; return 1; }
+	[[ -f $tmp/node_modules/dynalite/cli.js ]] || { log "dynalite cli.js missing after npm install"; rm -rf "$tmp"; return 1; }
+	touch "$tmp/.complete"
+	rm -rf "$home"
+	mv -T "$tmp" "$home" 2>/dev/null || rm -rf "$tmp" # another install may have won the race
+}
+
 install_one() {
 	case $1 in
 	cassandra) install_cassandra ;;
@@ -197,6 +219,7 @@ install_one() {
 	gcs) go_tool fake-gcs-server github.com/fsouza/fake-gcs-server $FAKE_GCS_VERSION ;;
 	bigtable) go_tool emulator cloud.google.com/go/bigtable/cmd/emulator $BIGTABLE_VERSION ;;
 	spanner) build_spannerd ;;
+	dynamodb) install_dynalite ;;
 	helpers) build_helpers ;;
 	esac
 }
@@ -234,6 +257,7 @@ install_one_needed() {
 	gcs) [[ ! -x $CACHE/bin/fake-gcs-server-$FAKE_GCS_VERSION ]] ;;
 	bigtable) [[ ! -x $CACHE/bin/emulator-$BIGTABLE_VERSION ]] ;;
 	spanner) [[ ! -x $CACHE/bin/spannerd-$(spannerd_hash) ]] ;;
+	dynamodb) [[ ! -f $(dynalite_home)/.complete ]] ;;
 	helpers) local h
 		h=$(helpers_hash)
 		[[ ! -x $CACHE/bin/helpers-$h/svcinit || ! -x $CACHE/bin/helpers-$h/cqlping || ! -x $CACHE/bin/helpers-$h/testfmt ]] ;;
@@ -412,6 +436,13 @@ start_spanner() {
 	spawn spanner "$CACHE/bin/spannerd-$(spannerd_hash)" -addr "$HOST:$SPANNER_PORT"
 }
 
+# dynalite keeps its tables in memory (no --path): down wipes them. Table
+# state changes take no time, so a created table is ACTIVE at once.
+start_dynamodb() {
+	spawn dynamodb node "$(dynalite_home)/node_modules/dynalite/cli.js" --host $HOST --port $DYNAMODB_PORT \
+		--createTableMs 0 --deleteTableMs 0 --updateTableMs 0
+}
+
 # healthy SERVICE [TIMEOUT_SECONDS]: a real request succeeds (and buckets exist).
 healthy() {
 	local t=${2:-5}
@@ -422,6 +453,7 @@ healthy() {
 	gcs) helper svcinit gcsinit -endpoint "http://$HOST:$GCS_PORT" -buckets "$BUCKETS" -timeout "${t}s" 2>/dev/null ;;
 	bigtable) helper svcinit waitport -addr "$HOST:$BIGTABLE_PORT" -timeout "${t}s" 2>/dev/null ;;
 	spanner) helper svcinit waitport -addr "$HOST:$SPANNER_PORT" -timeout "${t}s" 2>/dev/null ;;
+	dynamodb) helper svcinit waitport -addr "$HOST:$DYNAMODB_PORT" -timeout "${t}s" 2>/dev/null ;;
 	esac
 }
 
@@ -483,7 +515,7 @@ up() {
 		die "building the helpers in scripts/ failed"
 	fi
 	# Fast servers first, Cassandra last (it takes the longest).
-	for s in s3 gcs bigtable spanner cassandra; do
+	for s in s3 gcs bigtable spanner dynamodb cassandra; do
 		[[ " ${started[*]} " == *" $s "* ]] || continue
 		if wait_ready "$s" "$([[ $s == cassandra ]] && echo "$CASSANDRA_START_TIMEOUT" || echo "$START_TIMEOUT")"; then
 			log "$s ready on $HOST:$(port_of "$s") (pid $(svc_pid "$s"), $((SECONDS - t0))s)"

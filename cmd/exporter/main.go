@@ -1,5 +1,6 @@
-// Command exporter dumps a Cassandra table, token range by token range,
-// into zstd NDJSON parts and a checksummed manifest in object storage,
+// Command exporter dumps a Cassandra table (token range by token range)
+// or a DynamoDB table (parallel Scan segments) into zstd NDJSON parts and
+// a checksummed manifest in object storage,
 // following the plan/commit/finish protocol: kill it anywhere and run it
 // again, and it completes the dump without losing or duplicating a row.
 // See docs/exporter.md.
@@ -41,18 +42,21 @@ exporter --source cassandra://10.0.0.1 --table shop.orders --dest s3://dumps/pro
 exporter --source cassandra://10.0.0.1 --table shop.orders --dest s3://dumps/prod \
          --max-rate 200000 --max-inflight 4 --target-latency 250ms
 
+# A DynamoDB table, using at most half of its provisioned read capacity:
+exporter --source dynamodb://us-east-1 --table orders --dest s3://dumps/prod --read-ratio 0.5
+
 # The partitions of a list of customer ids (one a line; composite keys as CSV):
 exporter --source cassandra://10.0.0.1 --table shop.orders --dest s3://dumps/prod \
          --batch gdpr-2026-11-22 --keys customers.csv`
 
 func main() {
-	app := cli.New("exporter", "dump a Cassandra table to object storage",
-		"exporter --source URL --table KS.TABLE --dest URL [--batch NAME] [--timestamp TS] [options]", examples)
+	app := cli.New("exporter", "dump a Cassandra or DynamoDB table to object storage",
+		"exporter --source URL --table KS.TABLE|NAME --dest URL [--batch NAME] [--timestamp TS] [options]", examples)
 	f := app.Flags()
 	var cfg export.Config
 	partSize := cli.ByteSize(format.DefaultPartBytes)
-	f.StringVar(&cfg.Source, "source", "", "source cluster `URL` (cassandra://host1,host2:9042/?dc=dc1); credentials from CASSANDRA_USERNAME/CASSANDRA_PASSWORD")
-	f.StringVar(&cfg.Table, "table", "", "table to dump, as `KS.TABLE`")
+	f.StringVar(&cfg.Source, "source", "", "source `URL`: cassandra://host1,host2:9042/?dc=dc1 (credentials from CASSANDRA_USERNAME/CASSANDRA_PASSWORD), dynamodb://REGION or dynamodb://local?endpoint=http://host:port (credentials from the AWS chain)")
+	f.StringVar(&cfg.Table, "table", "", "table to dump: `KS.TABLE` (Cassandra) or the table's name (DynamoDB)")
 	f.StringVar(&cfg.Dest, "dest", "", "destination root `URL` (file://, s3://, gs://)")
 	f.StringVar(&cfg.Batch, "batch", "", "batch `NAME` (default: today's UTC date, YYYY-MM-DD; required with more than one shard)")
 	f.StringVar(&cfg.Timestamp, "timestamp", "", "name the dump `TS` (20261122T154530Z; default: the batch's dump of the table, or now)")
@@ -63,11 +67,15 @@ func main() {
 	f.BoolVar(&cfg.Writetime, "writetime", false, "capture WRITETIME of regular and static columns into \"_writetime\"")
 	f.BoolVar(&cfg.TTL, "ttl", false, "capture TTL of regular and static columns into \"_ttl\"")
 	f.StringVar(&cfg.Compression, "compression", export.DefaultCompression, "part compression: zstd, gzip or none")
-	f.StringVar(&cfg.Consistency, "consistency", export.DefaultConsistency, "read consistency (ONE, LOCAL_ONE, QUORUM, LOCAL_QUORUM, ...)")
+	f.StringVar(&cfg.Consistency, "consistency", "", "Cassandra read consistency (ONE, LOCAL_ONE, QUORUM, LOCAL_QUORUM, ...; default LOCAL_ONE)")
+	f.BoolVar(&cfg.ConsistentRead, "consistent-read", false, "DynamoDB: strongly consistent Scan reads (twice the read capacity)")
+	f.Float64Var(&cfg.ReadRatio, "read-ratio", 0, "DynamoDB: use at most this share `R` (0 < R <= 1) of a provisioned table's read capacity, all readers and shards together")
+	f.Float64Var(&cfg.MaxRCU, "max-rcu", 0, "DynamoDB: at most `N` read capacity units per second, all readers and shards together (for on-demand tables)")
 	f.IntVar(&cfg.PageSize, "page-size", 1000, "rows per page")
 	f.IntVar(&cfg.Parallel, "parallel", export.DefaultParallel, "units read at once")
 	f.IntVar(&cfg.Splits, "splits", 0, "cut the ring into about `N` ranges (default: sized from system.size_estimates); the first run's plan keeps it")
 	f.Var(&partSize, "part-size", "compressed size at which parts roll (e.g. 128MiB)")
+	f.DurationVar(&cfg.ProgressInterval, "progress-interval", export.DefaultProgressInterval, "DynamoDB: commit each segment's progress at least this often (a killed export resumes there)")
 	f.Float64Var(&cfg.MaxRate, "max-rate", 0, "cap on rows read per second, all readers together (0: none)")
 	f.IntVar(&cfg.MaxInflight, "max-inflight", 0, "cap on page requests in flight, all readers together (0: --parallel)")
 	adaptive := f.Bool("adaptive", true, "adapt the in-flight page requests to the source's latency and errors, under --max-inflight (--adaptive=false: always the cap)")

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"github.com/lading-dev/lading/internal/cli"
 	"github.com/lading-dev/lading/internal/fault"
@@ -52,6 +53,7 @@ func main() {
 		o          load.Options
 		spoolBytes = cli.ByteSize(4 << 30)
 		batchBytes = cli.ByteSize(0)
+		memory     = cli.ByteSize(load.DefaultMemoryBytes)
 	)
 	f.StringVar(&o.From, "from", "", "dump store `URL` (file://, s3://, gs://): a root, or one dump's prefix")
 	f.StringVar(&o.To, "to", "", "target `URL` (cassandra://host1,host2:9042/keyspace?dc=...)")
@@ -73,6 +75,7 @@ func main() {
 	f.StringVar(&o.Consistency, "consistency", "", "consistency of writes and reads (default LOCAL_QUORUM)")
 	f.IntVar(&o.Workers, "workers", 16, "most write requests in flight (the adaptive controller may use fewer)")
 	f.IntVar(&o.Parts, "parts", 2, "parts read and converted at once")
+	f.Var(&memory, "memory", "memory budget: a quarter bounds the batches queued and in flight, and the Go runtime's soft memory limit is set to it (unless GOMEMLIMIT is set)")
 	f.Var(&batchBytes, "batch-bytes", "cap on a batch's size, below the target's hard limit (default: the target's)")
 	f.StringVar(&o.SpoolDir, "spool-dir", "", "directory to spool parts to while their checksums are proven (default: the system's temporary directory)")
 	f.Var(&spoolBytes, "spool-bytes", "disk all spooled parts together may use; 0 reads every part twice instead")
@@ -85,7 +88,12 @@ func main() {
 	shards := app.AddShardFlags()
 
 	app.Main(func(ctx context.Context, rt *cli.Runtime) error {
-		o.SpoolBytes, o.BatchBytes = int64(spoolBytes), int(batchBytes)
+		o.SpoolBytes, o.BatchBytes, o.MemoryBytes = int64(spoolBytes), int(batchBytes), int64(memory)
+		if memory > 0 && rt.Env("GOMEMLIMIT") == "" {
+			// The runtime collects harder near the budget instead of
+			// letting the heap double past what is live.
+			debug.SetMemoryLimit(int64(memory))
+		}
 		o.Logger, o.Run, o.Env = rt.Logger, rt.Run, rt.Env
 		var err error
 		if o.Shard, o.Shards, err = shards.Resolve(rt.Env); err != nil {

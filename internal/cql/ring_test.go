@@ -133,7 +133,7 @@ func checkCovers(t *testing.T, p *Partitioner, rs []Range) {
 	}
 	rnd := mrand.New(mrand.NewSource(1))
 	for range 200 {
-		off := new(big.Int).Rand(rnd, p.size())
+		off := new(big.Int).Rand(rnd, p.Size())
 		probe = append(probe, off.Add(off, p.Min).Add(off, big.NewInt(1)))
 	}
 	for _, tok := range probe {
@@ -183,14 +183,14 @@ func TestBuildRingRandomPartitioner(t *testing.T) {
 		}
 	}
 	checkCovers(t, random, r.Ranges)
-	lo, hi := random.queryBounds(r.Ranges[2])
+	lo, hi := queryBounds(random, r.Ranges[2])
 	if lo.(*big.Int).String() != want[2].start || hi.(*big.Int).String() != max127 {
 		t.Errorf("query bounds = %v, %v", lo, hi)
 	}
 }
 
 func TestQueryBoundsToRingEnd(t *testing.T) {
-	lo, hi := murmur3.queryBounds(Range{Start: bi("42"), End: bi(m3min)})
+	lo, hi := queryBounds(murmur3, Range{Start: bi("42"), End: bi(m3min)})
 	if lo.(int64) != 42 || hi.(int64) != 9223372036854775807 {
 		t.Fatalf("bounds = %v, %v; want 42, max", lo, hi)
 	}

@@ -240,7 +240,7 @@ func (sc *Scanner) Timed() []int { return sc.timed }
 // A request Cassandra refuses (bad --where, missing ALLOW FILTERING) is a
 // usage error.
 func (sc *Scanner) Scan(ctx context.Context, p *Partitioner, r Range, fn func(*Page) error) error {
-	lo, hi := p.queryBounds(r)
+	lo, hi := queryBounds(p, r)
 	return sc.scan(withReplicas(ctx, r.Replicas), "read range "+r.String(), sc.stmt, []any{lo, hi}, fn)
 }
 

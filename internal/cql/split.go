@@ -41,11 +41,11 @@ func Splits(ring *Ring, est []Estimate, opts SplitOptions) []Split {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultSplitBytes
 	}
-	ringSize, _ := p.size().Float64()
+	ringSize, _ := p.Size().Float64()
 	bytes := estimateRanges(p, ring.Ranges, est)
 	var out []Split
 	for i, r := range ring.Ranges {
-		w, _ := p.width(r).Float64()
+		w, _ := width(p, r).Float64()
 		share := w / ringSize
 		n := 1
 		if opts.Count > 0 {
@@ -67,7 +67,7 @@ func Splits(ring *Ring, est []Estimate, opts SplitOptions) []Split {
 // cutRange cuts r into n pieces of (nearly) equal width; fewer when r
 // has fewer than n tokens.
 func cutRange(p *Partitioner, r Range, n int) []Range {
-	w := p.width(r)
+	w := width(p, r)
 	if big.NewInt(int64(n)).Cmp(w) > 0 {
 		n = int(w.Int64())
 	}
@@ -149,7 +149,7 @@ func estimateRanges(p *Partitioner, ranges []Range, est []Estimate) []int64 {
 		density := coveredBytes / covered
 		for i, r := range ranges {
 			if uncovered[i] {
-				w, _ := p.width(r).Float64()
+				w, _ := width(p, r).Float64()
 				out[i] = int64(density * w)
 			}
 		}
@@ -160,7 +160,7 @@ func estimateRanges(p *Partitioner, ranges []Range, est []Estimate) []int64 {
 // segments maps (start, end] onto ring offsets [lo, hi) pairs, cutting a
 // range that wraps; start == end is the whole ring.
 func segments(p *Partitioner, start, end *big.Int) [][2]*big.Int {
-	s, e, n := p.offset(start), p.offset(end), p.size()
+	s, e, n := p.Offset(start), p.Offset(end), p.Size()
 	zero := new(big.Int)
 	switch {
 	case s.Cmp(e) == 0:

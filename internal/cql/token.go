@@ -1,85 +1,41 @@
 package cql
 
 import (
-	"fmt"
 	"math/big"
-	"strings"
+
+	"github.com/lading-dev/lading/pkg/manifest"
 )
 
 // Partitioner is a token space: the partitioner's class name and its
-// minimum and maximum tokens. The minimum token is never owned by a row:
-// it marks the ring's start, so a range (x, Min] runs to the ring's end
-// (Max included) and (Min, y] from its start.
-type Partitioner struct {
-	// Name is the full class name, as system.local reports it.
-	Name     string
-	Min, Max *big.Int
-	// int64 tokens bind as bigint (Murmur3), others as varint.
-	int64Tokens bool
-}
+// minimum and maximum tokens. The one definition is pkg/manifest's, which
+// the dump's documents check tokens with; scans bind tokens by it here.
+type Partitioner = manifest.Partitioner
 
 // Partitioners lading can plan ranges for.
 const (
-	Murmur3 = "org.apache.cassandra.dht.Murmur3Partitioner"
-	Random  = "org.apache.cassandra.dht.RandomPartitioner"
+	Murmur3 = manifest.Murmur3Partitioner
+	Random  = manifest.RandomPartitioner
 )
 
 var (
-	murmur3 = &Partitioner{
-		Name:        Murmur3,
-		Min:         new(big.Int).Neg(new(big.Int).Lsh(big.NewInt(1), 63)),
-		Max:         new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 63), big.NewInt(1)),
-		int64Tokens: true,
-	}
-	random = &Partitioner{
-		Name: Random,
-		Min:  big.NewInt(-1),
-		Max:  new(big.Int).Lsh(big.NewInt(1), 127),
-	}
+	murmur3, _ = manifest.PartitionerByName(Murmur3)
+	random, _  = manifest.PartitionerByName(Random)
 )
 
 // PartitionerByName returns the partitioner of a class name, full
 // ("org.apache.cassandra.dht.Murmur3Partitioner") or bare.
 func PartitionerByName(name string) (*Partitioner, error) {
-	n := name
-	if !strings.Contains(n, ".") {
-		n = "org.apache.cassandra.dht." + n
-	}
-	switch n {
-	case Murmur3:
-		return murmur3, nil
-	case Random:
-		return random, nil
-	}
-	return nil, fmt.Errorf("partitioner %q is not supported (lading reads tables of %s and %s)", name, Murmur3, Random)
-}
-
-// ParseToken parses a decimal token and checks it is on the ring.
-func (p *Partitioner) ParseToken(s string) (*big.Int, error) {
-	t, ok := new(big.Int).SetString(strings.TrimSpace(s), 10)
-	if !ok {
-		return nil, fmt.Errorf("token %q is not a decimal integer", s)
-	}
-	if t.Cmp(p.Min) < 0 || t.Cmp(p.Max) > 0 {
-		return nil, fmt.Errorf("token %s is outside the ring [%s, %s]", s, p.Min, p.Max)
-	}
-	return t, nil
+	return manifest.PartitionerByName(name)
 }
 
 // bindToken returns a token as the driver binds token(...) values:
 // int64 for Murmur3 (bigint), *big.Int for RandomPartitioner (varint).
-func (p *Partitioner) bindToken(t *big.Int) any {
-	if p.int64Tokens {
+func bindToken(p *Partitioner, t *big.Int) any {
+	if p.Name == Murmur3 {
 		return t.Int64()
 	}
 	return new(big.Int).Set(t)
 }
-
-// offset is t's distance from the ring's start.
-func (p *Partitioner) offset(t *big.Int) *big.Int { return new(big.Int).Sub(t, p.Min) }
-
-// size is the number of tokens a row can have: Max - Min.
-func (p *Partitioner) size() *big.Int { return new(big.Int).Sub(p.Max, p.Min) }
 
 // Range is a token range (Start, End]. End == Min means "to the ring's
 // end". Ranges from a Ring never wrap: Start < End or End == Min.
@@ -94,7 +50,7 @@ type Range struct {
 func (r Range) String() string { return "(" + r.Start.String() + ", " + r.End.String() + "]" }
 
 // width returns the number of tokens in r.
-func (p *Partitioner) width(r Range) *big.Int {
+func width(p *Partitioner, r Range) *big.Int {
 	end := r.End
 	if end.Cmp(p.Min) == 0 {
 		end = p.Max
@@ -104,10 +60,10 @@ func (p *Partitioner) width(r Range) *big.Int {
 
 // queryBounds returns the bounds to bind for token(pk) > lo AND
 // token(pk) <= hi: the end "Min" (ring's end) becomes Max.
-func (p *Partitioner) queryBounds(r Range) (lo, hi any) {
+func queryBounds(p *Partitioner, r Range) (lo, hi any) {
 	end := r.End
 	if end.Cmp(p.Min) == 0 {
 		end = p.Max
 	}
-	return p.bindToken(r.Start), p.bindToken(end)
+	return bindToken(p, r.Start), bindToken(p, end)
 }

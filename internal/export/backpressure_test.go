@@ -77,7 +77,21 @@ func TestExportBackPressure(t *testing.T) {
 			Batch: "bp", Parallel: parallel, PageSize: pageSize, Splits: 4}, nil, run)
 		done <- err
 	}()
-	time.Sleep(3 * time.Second)
+	// Wait until reading has begun and then stalled: the count must stop
+	// growing while the store takes no bytes (on a loaded machine the
+	// export may take seconds to plan before its first page).
+	var stalled int64 = -1
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
+		before := run.Counter("pages")
+		time.Sleep(2 * time.Second)
+		if after := run.Counter("pages"); after > 0 && after == before {
+			stalled = after
+			break
+		}
+	}
+	if stalled < 0 {
+		t.Errorf("reading did not stall while the store took no bytes: %d pages read", run.Counter("pages"))
+	}
 	// Per unit: the pages the compressor buffers before its first block
 	// reaches the store (128 KiB of ~45-byte lines: 6 pages), the queue
 	// (2), the page being encoded and the one being read.

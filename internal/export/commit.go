@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/lading-dev/lading/internal/fault"
@@ -22,7 +24,7 @@ func (x *exporter) commit(ctx context.Context, u *unitRun, started time.Time) (b
 		Unit:     u.unit.ID,
 		Attempt:  u.attempt,
 		Ranges:   u.unit.Ranges,
-		Files:    u.files,
+		Files:    slices.SortedFunc(slices.Values(u.files), func(a, b manifest.File) int { return strings.Compare(a.Name, b.Name) }),
 		Rows:     u.rows,
 		Started:  started.UTC(),
 		Finished: x.cfg.Now().UTC(),

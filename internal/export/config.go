@@ -3,30 +3,35 @@ package export
 import (
 	"io"
 	"net/netip"
-	"strings"
 	"time"
 
-	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/internal/source"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/manifest"
 )
 
+// DefaultPageSize is rows (items) per page request when none is given.
+const DefaultPageSize = 1000
+
 // Defaults of Config's zero fields.
 const (
 	DefaultParallel    = 4
-	DefaultConsistency = "LOCAL_ONE"
 	DefaultCompression = format.Zstd
 	// DefaultKeysPerUnit is how many keys of a key list one unit reads.
 	DefaultKeysPerUnit = 1000
+	// DefaultProgressInterval is Config.ProgressInterval's default.
+	DefaultProgressInterval = time.Minute
 )
 
 // Config is one export: where from, where to, and the options that shape
 // the data. Zero fields take the defaults named.
 type Config struct {
-	// Source is the cluster's cassandra:// URL.
+	// Source is the source's URL: cassandra://hosts or dynamodb://REGION
+	// (internal/source has the registry of schemes).
 	Source string
-	// Table is "keyspace.table".
+	// Table is "keyspace.table" (Cassandra) or the table's name
+	// (DynamoDB).
 	Table string
 	// Dest is the store URL of the root that batches live under.
 	Dest string
@@ -51,8 +56,14 @@ type Config struct {
 	Writetime, TTL bool
 	// Compression of parts: zstd (default), gzip or none.
 	Compression string
-	// Consistency of reads; default LOCAL_ONE.
+	// Consistency of Cassandra reads; default LOCAL_ONE.
 	Consistency string
+	// ConsistentRead asks DynamoDB for strongly consistent reads.
+	ConsistentRead bool
+	// ReadRatio is the share of a provisioned DynamoDB table's read
+	// capacity the export may use (all shards together); MaxRCU caps
+	// read capacity units per second (on-demand tables).
+	ReadRatio, MaxRCU float64
 	// PageSize is rows per page; default 1000.
 	PageSize int
 	// Parallel is the number of units read at once; default 4.
@@ -64,6 +75,10 @@ type Config struct {
 	// PartBytes is the compressed size at which parts roll; default
 	// format.DefaultPartBytes.
 	PartBytes int64
+	// ProgressInterval is how often a unit that resumes inside itself
+	// (a DynamoDB segment) commits its progress at the latest, closing
+	// its part at a page boundary; default DefaultProgressInterval.
+	ProgressInterval time.Duration
 
 	// MaxRate caps rows per second (0: no cap).
 	MaxRate float64
@@ -104,6 +119,9 @@ type Config struct {
 	Env func(string) string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+
+	// dumpTable is the table's name in dump paths (source.Check).
+	dumpTable string
 }
 
 // withDefaults fills zero fields and checks the rest; every error is a
@@ -120,9 +138,6 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Dest == "" {
 		return c, fault.Usagef("--dest is required (file:///dir, s3://bucket/prefix, gs://bucket/prefix)")
-	}
-	if err := manifest.ValidateTableName(c.Table); err != nil {
-		return c, fault.Usagef("--table: %w", err)
 	}
 	if c.Batch == "" && c.Shards > 1 {
 		// Each shard would take its own UTC date: shards started on
@@ -146,15 +161,17 @@ func (c Config) withDefaults() (Config, error) {
 	if _, err := format.Extension(c.Compression); err != nil {
 		return c, fault.Usagef("--compression: %w", err)
 	}
-	if c.Consistency == "" {
-		c.Consistency = DefaultConsistency
-	}
-	c.Consistency = strings.ToUpper(c.Consistency)
-	if _, err := cql.ParseConsistency(c.Consistency); err != nil {
-		return c, fault.Usagef("--consistency: %w", err)
-	}
 	if c.PageSize == 0 {
-		c.PageSize = cql.DefaultPageSize
+		c.PageSize = DefaultPageSize
+	}
+	if c.ReadRatio < 0 || c.ReadRatio > 1 {
+		return c, fault.Usagef("--read-ratio %g: want a share of the read capacity, 0 < r <= 1", c.ReadRatio)
+	}
+	if c.MaxRCU < 0 {
+		return c, fault.Usagef("--max-rcu %g: want 0 (no cap) or more", c.MaxRCU)
+	}
+	if c.ReadRatio > 0 && c.MaxRCU > 0 {
+		return c, fault.Usagef("--read-ratio and --max-rcu: give one (a share of provisioned capacity, or a cap for on-demand tables)")
 	}
 	if c.PageSize < 1 {
 		return c, fault.Usagef("--page-size %d: want at least 1", c.PageSize)
@@ -170,6 +187,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.PartBytes == 0 {
 		c.PartBytes = format.DefaultPartBytes
+	}
+	if c.ProgressInterval == 0 {
+		c.ProgressInterval = DefaultProgressInterval
+	}
+	if c.ProgressInterval < 0 {
+		return c, fault.Usagef("--progress-interval %s: want a positive duration", c.ProgressInterval)
 	}
 	if c.PartBytes < 1 {
 		return c, fault.Usagef("--part-size %d: want a positive size", c.PartBytes)
@@ -204,19 +227,20 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Shard < 0 || c.Shard >= c.Shards {
 		return c, fault.Usagef("shard %d/%d: want 0 <= i < n", c.Shard, c.Shards)
 	}
-	if strings.Contains(c.Where, ";") {
-		return c, fault.Usagef("--where %q: a restriction, not statements (no ';')", c.Where)
-	}
-	for _, col := range c.Columns {
-		if strings.TrimSpace(col) == "" {
-			return c, fault.Usagef("--columns: empty column name")
-		}
-	}
 	return c, nil
 }
 
-// keyspaceTable splits "ks.table".
-func (c Config) keyspaceTable() (string, string) {
-	ks, t, _ := strings.Cut(c.Table, ".")
-	return ks, t
+// protection is the source-specific protection the options ask for.
+func (c Config) protection() source.Protection {
+	return source.Protection{ReadRatio: c.ReadRatio, MaxRCU: c.MaxRCU, Shards: max(1, c.Shards)}
+}
+
+// request is the data-shaping options for the source to resolve.
+func (c Config) request() source.Request {
+	return source.Request{
+		Columns: c.Columns, Where: c.Where, AllowFiltering: c.AllowFiltering,
+		Writetime: c.Writetime, TTL: c.TTL, Consistency: c.Consistency, ConsistentRead: c.ConsistentRead,
+		LimitRows: c.LimitRows, Compression: c.Compression, PartBytes: c.PartBytes,
+		Keys: c.Keys != "",
+	}
 }

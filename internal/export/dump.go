@@ -29,12 +29,12 @@ func (d dump) String() string { return strings.TrimSuffix(d.prefix, "/") }
 // run with a conditional create. An explicit timestamp must agree with
 // the marker (a batch holds one dump per table).
 func resolveDump(ctx context.Context, root *objstore.Bucket, cfg Config, logger *slog.Logger) (dump, error) {
-	key := manifest.DumpMarkerKey(cfg.Batch, cfg.Table)
+	key := manifest.DumpMarkerKey(cfg.Batch, cfg.dumpTable)
 	ts := cfg.Timestamp
 	if ts == "" {
 		ts = manifest.FormatTimestamp(cfg.Now())
 	}
-	m := &manifest.DumpMarker{Format: manifest.FormatDump, Batch: cfg.Batch, Table: cfg.Table, Timestamp: ts, Created: cfg.Now().UTC()}
+	m := &manifest.DumpMarker{Format: manifest.FormatDump, Batch: cfg.Batch, Table: cfg.dumpTable, Timestamp: ts, Created: cfg.Now().UTC()}
 	data, err := m.Marshal()
 	if err != nil {
 		return dump{}, fmt.Errorf("dump marker: %w", err)
@@ -42,31 +42,31 @@ func resolveDump(ctx context.Context, root *objstore.Bucket, cfg Config, logger 
 	err = root.CreateIfAbsent(ctx, key, data)
 	switch {
 	case err == nil:
-		logger.Info("new dump", "dump", cfg.Batch+"/"+cfg.Table+"/"+ts)
+		logger.Info("new dump", "dump", cfg.Batch+"/"+cfg.dumpTable+"/"+ts)
 	case errors.Is(err, objstore.ErrExists):
 		got, err := readMarker(ctx, root, key)
 		if err != nil {
 			return dump{}, err
 		}
-		if got.Batch != cfg.Batch || got.Table != cfg.Table {
-			return dump{}, fault.Usagef("%s names dump %s/%s, not of batch %s table %s", root.Location().Join(key), got.Batch, got.Table, cfg.Batch, cfg.Table)
+		if got.Batch != cfg.Batch || got.Table != cfg.dumpTable {
+			return dump{}, fault.Usagef("%s names dump %s/%s, not of batch %s table %s", root.Location().Join(key), got.Batch, got.Table, cfg.Batch, cfg.dumpTable)
 		}
 		if cfg.Timestamp != "" && got.Timestamp != cfg.Timestamp {
 			return dump{}, fault.Usagef("batch %s already has dump %s of %s (named in %s); --timestamp %s would be a second one: use another --batch",
-				cfg.Batch, got.Timestamp, cfg.Table, key, cfg.Timestamp)
+				cfg.Batch, got.Timestamp, cfg.dumpTable, key, cfg.Timestamp)
 		}
 		ts = got.Timestamp
-		logger.Info("continuing the batch's dump", "dump", cfg.Batch+"/"+cfg.Table+"/"+ts)
+		logger.Info("continuing the batch's dump", "dump", cfg.Batch+"/"+cfg.dumpTable+"/"+ts)
 	default:
 		return dump{}, fmt.Errorf("create dump marker: %w", err)
 	}
-	return dump{batch: cfg.Batch, table: cfg.Table, timestamp: ts, prefix: manifest.DumpPrefix(cfg.Batch, cfg.Table, ts)}, nil
+	return dump{batch: cfg.Batch, table: cfg.dumpTable, timestamp: ts, prefix: manifest.DumpPrefix(cfg.Batch, cfg.dumpTable, ts)}, nil
 }
 
 // findDump returns the batch's dump of the table if its marker exists
 // (and agrees with an explicit timestamp), without creating anything.
 func findDump(ctx context.Context, root *objstore.Bucket, cfg Config) (dump, bool, error) {
-	key := manifest.DumpMarkerKey(cfg.Batch, cfg.Table)
+	key := manifest.DumpMarkerKey(cfg.Batch, cfg.dumpTable)
 	got, err := readMarker(ctx, root, key)
 	if errors.Is(err, objstore.ErrNotFound) {
 		return dump{}, false, nil
@@ -76,9 +76,9 @@ func findDump(ctx context.Context, root *objstore.Bucket, cfg Config) (dump, boo
 	}
 	if cfg.Timestamp != "" && got.Timestamp != cfg.Timestamp {
 		return dump{}, false, fault.Usagef("batch %s already has dump %s of %s (named in %s); --timestamp %s would be a second one: use another --batch",
-			cfg.Batch, got.Timestamp, cfg.Table, key, cfg.Timestamp)
+			cfg.Batch, got.Timestamp, cfg.dumpTable, key, cfg.Timestamp)
 	}
-	return dump{batch: cfg.Batch, table: cfg.Table, timestamp: got.Timestamp, prefix: manifest.DumpPrefix(cfg.Batch, cfg.Table, got.Timestamp)}, true, nil
+	return dump{batch: cfg.Batch, table: cfg.dumpTable, timestamp: got.Timestamp, prefix: manifest.DumpPrefix(cfg.Batch, cfg.dumpTable, got.Timestamp)}, true, nil
 }
 
 func readMarker(ctx context.Context, root *objstore.Bucket, key string) (*manifest.DumpMarker, error) {
@@ -101,7 +101,7 @@ func readMarker(ctx context.Context, root *objstore.Bucket, key string) (*manife
 // loader as already loaded. A batch holds one dump per table, so the way
 // on is a new batch; a new timestamp in the old batch would break that.
 func refuseDeleted(ctx context.Context, root *objstore.Bucket, cfg Config) error {
-	key := manifest.DeletedKey(cfg.Batch, cfg.Table)
+	key := manifest.DeletedKey(cfg.Batch, cfg.dumpTable)
 	data, err := root.ReadAll(ctx, key)
 	if errors.Is(err, objstore.ErrNotFound) {
 		return nil
@@ -115,5 +115,5 @@ func refuseDeleted(ctx context.Context, root *objstore.Bucket, cfg Config) error
 		return fault.Usagef("%s: %w", where, err)
 	}
 	return fault.Usagef("batch %s's dump %s of %s was shipped to %s and deleted here (%s): exporting %s into batch %s again would put another dump under its path; use a new --batch",
-		cfg.Batch, n.Timestamp, cfg.Table, n.ShippedTo, where, cfg.Table, cfg.Batch)
+		cfg.Batch, n.Timestamp, cfg.dumpTable, n.ShippedTo, where, cfg.dumpTable, cfg.Batch)
 }

@@ -1,17 +1,19 @@
 package export
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 
-	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/internal/source"
 	"github.com/lading-dev/lading/pkg/manifest"
 	"github.com/lading-dev/lading/pkg/objstore"
-	"github.com/lading-dev/lading/pkg/schema"
 )
 
 // storedKeys is the key list a dump stores: its SHA-256 and count.
@@ -20,35 +22,63 @@ type storedKeys struct {
 	count int64
 }
 
-// readKeyInput reads and parses --keys (a file, or "-" for KeysInput).
-func readKeyInput(cfg Config, src *source) (*keyList, error) {
+// KeysName is where a key-list dump keeps its de-duplicated key list,
+// relative to the dump's prefix.
+const KeysName = "_state/keys.ndjson"
+
+// readKeyInput reads --keys (a file, or "-" for KeysInput) through the
+// source's key parser: canonical lines, sorted, de-duplicated.
+func readKeyInput(cfg Config, src source.Source, live *manifest.Source) ([][]byte, int, error) {
+	kl, ok := src.(source.KeyLister)
+	if !ok {
+		return nil, 0, fault.Usagef("--keys: a %s source exports whole tables only", live.Kind)
+	}
 	if cfg.Keys == "-" {
-		return parseKeys(cfg.KeysInput, src.table)
+		return kl.ParseKeys(live, cfg.KeysInput)
 	}
 	f, err := os.Open(cfg.Keys)
 	if err != nil {
-		return nil, fault.Usagef("--keys: %w", err)
+		return nil, 0, fault.Usagef("--keys: %w", err)
 	}
 	defer f.Close()
-	return parseKeys(f, src.table)
+	return kl.ParseKeys(live, f)
+}
+
+// joinLines is the stored form of a key list: each line and '\n'.
+func joinLines(lines [][]byte) []byte {
+	n := 0
+	for _, l := range lines {
+		n += len(l) + 1
+	}
+	out := make([]byte, 0, n)
+	for _, l := range lines {
+		out = append(out, l...)
+		out = append(out, '\n')
+	}
+	return out
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }
 
 // storeKeys reads the key list and stores it, de-duplicated and
 // canonical, as the dump's _state/keys.ndjson with a conditional create.
 // A list already stored (a first run that died before its plan, or a
 // concurrent shard) must be the same list.
-func storeKeys(ctx context.Context, root *objstore.Bucket, d dump, t *schema.Table, cfg Config, logger *slog.Logger) (*storedKeys, error) {
-	list, err := readKeyInput(cfg, &source{table: t})
+func storeKeys(ctx context.Context, root *objstore.Bucket, d dump, src source.Source, live *manifest.Source, cfg Config, logger *slog.Logger) (*storedKeys, error) {
+	lines, dups, err := readKeyInput(cfg, src, live)
 	if err != nil {
 		return nil, err
 	}
-	data := list.bytes()
-	sk := &storedKeys{sha: sha256Hex(data), count: int64(len(list.lines))}
+	data := joinLines(lines)
+	sk := &storedKeys{sha: sha256Hex(data), count: int64(len(lines))}
 	key := d.key(KeysName)
 	err = root.CreateIfAbsent(ctx, key, data)
 	switch {
 	case err == nil:
-		logger.Info("key list stored", "keys", sk.count, "duplicates_dropped", list.dups, "name", KeysName)
+		logger.Info("key list stored", "keys", sk.count, "duplicates_dropped", dups, "name", KeysName)
 		return sk, nil
 	case !errors.Is(err, objstore.ErrExists):
 		return nil, fmt.Errorf("store key list: %w", err)
@@ -87,19 +117,27 @@ func (x *exporter) loadKeys(ctx context.Context) error {
 	return nil
 }
 
-// unitKeys parses the stored keys of a key-list unit.
-func (x *exporter) unitKeys(u manifest.Unit) ([][]cql.Raw, error) {
+// unitKeys returns the stored keys of a key-list unit.
+func (x *exporter) unitKeys(u manifest.Unit) ([][]byte, error) {
 	if u.FirstKey < 0 || u.Keys < 0 || u.FirstKey+u.Keys > int64(len(x.keys)) {
 		return nil, fault.Verifyf("unit %s: keys [%d, %d) are outside the stored list of %d", u.ID, u.FirstKey, u.FirstKey+u.Keys, len(x.keys))
 	}
-	cols := x.plan.Source.Table.KeyColumns()
-	out := make([][]cql.Raw, 0, u.Keys)
-	for i := u.FirstKey; i < u.FirstKey+u.Keys; i++ {
-		k, err := parseKeyObject(cols, x.keys[i])
-		if err != nil {
-			return nil, fault.Verifyf("%s line %d: %w", KeysName, i+1, err)
-		}
-		out = append(out, k)
+	return x.keys[u.FirstKey : u.FirstKey+u.Keys], nil
+}
+
+// readStoredKeys decodes a stored key list, checking it against the
+// plan's count and SHA-256: a list that does not match is damaged
+// (fault.Verify).
+func readStoredKeys(data []byte, wantSHA string, wantCount int64) ([][]byte, error) {
+	if got := sha256Hex(data); got != wantSHA {
+		return nil, fault.Verifyf("%s has SHA-256 %s, the plan says %s", KeysName, got, wantSHA)
 	}
-	return out, nil
+	if len(data) == 0 || data[len(data)-1] != '\n' {
+		return nil, fault.Verifyf("%s does not end with a newline", KeysName)
+	}
+	lines := bytes.Split(data[:len(data)-1], []byte{'\n'})
+	if int64(len(lines)) != wantCount {
+		return nil, fault.Verifyf("%s holds %d keys, the plan says %d", KeysName, len(lines), wantCount)
+	}
+	return lines, nil
 }

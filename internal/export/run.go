@@ -9,14 +9,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/internal/source"
 	"github.com/lading-dev/lading/internal/throttle"
-	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/manifest"
 	"github.com/lading-dev/lading/pkg/objstore"
-	"github.com/lading-dev/lading/pkg/schema"
 )
 
 // Result says what a run did.
@@ -47,21 +45,15 @@ type exporter struct {
 	root   *objstore.Bucket
 	d      dump
 	plan   *manifest.Plan
-	src    *source
-	ptn    *cql.Partitioner
-	ring   *cql.Ring
-	keys   [][]byte // the stored key list (key-list plans)
+	src    source.Source
+	live   *manifest.Source // the source table as Describe read it
+	keys   [][]byte         // the stored key list (key-list plans)
 	gate   *throttle.Controller
 	logger *slog.Logger
 	run    *report.Run
 
-	cols     []*schema.Column // exported, in row order
-	timed    []int            // indexes into cols with WRITETIME/TTL
-	wtTypes  []*schema.Type   // result type of WRITETIME per timed column
-	ttlTypes []*schema.Type   // result type of TTL per timed column
-	enc      *format.Encoder
-	scanner  *cql.Scanner
-	ext      string
+	scanner source.Scanner
+	ext     string
 }
 
 // Run exports one table as DESIGN.md's plan/commit/finish protocol says:
@@ -81,8 +73,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 	if err != nil {
 		return Result{}, err
 	}
-	srcCfg, err := cql.ParseURL(cfg.Source)
-	if err != nil {
+	if cfg.dumpTable, err = source.Check(cfg.Source, cfg.Table); err != nil {
 		return Result{}, err
 	}
 	root, err := objstore.Open(ctx, cfg.Dest)
@@ -106,13 +97,20 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 		return Result{Dump: d.String()}, err
 	}
 
-	s, err := cql.Connect(ctx, srcCfg, cql.Options{Logger: logger, Env: cfg.Env, TranslateAddress: cfg.TranslateAddress})
+	src, err := source.Open(ctx, cfg.Source, source.Options{
+		Logger: logger, Run: run, Env: cfg.Env, TranslateAddress: cfg.TranslateAddress, Protect: cfg.protection(),
+	})
 	if err != nil {
 		return Result{Dump: d.String()}, err
 	}
-	defer s.Close()
+	defer src.Close()
+	x.src = src
 	// The table must exist before a dump of it is named.
-	if err := x.readSource(ctx, s); err != nil {
+	if x.live, err = src.Describe(ctx, cfg.Table); err != nil {
+		return Result{Dump: d.String()}, err
+	}
+	// Options the source refuses are refused before anything is written.
+	if _, err := src.Options(x.live, cfg.request()); err != nil {
 		return Result{Dump: d.String()}, err
 	}
 	if !found {
@@ -125,7 +123,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 		}
 	}
 	res := Result{Dump: d.String(), Shard: cfg.Shard, Shards: cfg.Shards}
-	if err := x.prepare(ctx, s); err != nil {
+	if err := x.prepare(ctx); err != nil {
 		return res, err
 	}
 	res.Units = len(x.plan.Units)
@@ -202,64 +200,13 @@ func (x *exporter) alreadyComplete(ctx context.Context) (bool, error) {
 	return true, x.sweep(ctx, m)
 }
 
-// readSource reads the source table's schema and the cluster's identity.
-func (x *exporter) readSource(ctx context.Context, s *cql.Session) error {
-	ks, name := x.cfg.keyspaceTable()
-	t, info, err := cql.ReadTable(ctx, s, ks, name)
-	if err != nil {
-		return err
-	}
-	if t.QualifiedName() != x.cfg.Table {
-		return fault.Usagef("--table %s: the table is named %s (names are case-sensitive)", x.cfg.Table, t.QualifiedName())
-	}
-	p, err := cql.PartitionerByName(info.Partitioner)
-	if err != nil {
-		return fault.Usage(err)
-	}
-	x.src = &source{s: s, table: t, info: info, part: p}
-	x.ptn = p
-	return nil
-}
-
-// prepare fixes or checks the plan, reads the ring and builds the scanner
-// and the encoder.
-func (x *exporter) prepare(ctx context.Context, s *cql.Session) error {
-	ks := x.src.table.Keyspace
-	p := x.ptn
+// prepare fixes or checks the plan and builds the source's scanner.
+func (x *exporter) prepare(ctx context.Context) error {
 	var err error
-	if x.plan, err = loadOrCreatePlan(ctx, x.root, x.d, x.src, x.cfg, x.logger); err != nil {
+	if x.plan, err = loadOrCreatePlan(ctx, x.root, x.d, x.src, x.live, x.cfg, x.logger); err != nil {
 		return err
 	}
-	if x.plan.Options.Mode == manifest.ModeRanges {
-		if x.ring, err = cql.ReadRing(ctx, s, p, ks); err != nil {
-			return err
-		}
-	}
-	// The plan's table and columns decide the rows (they equal the live
-	// ones: sameSource checked).
-	pt := &x.plan.Source.Table
-	for _, name := range x.plan.Options.Columns {
-		x.cols = append(x.cols, pt.Column(name))
-	}
-	for i, c := range x.cols {
-		if !cql.Timed(c) {
-			continue
-		}
-		x.timed = append(x.timed, i)
-		wt, ttl := "bigint", "int"
-		if c.T.MultiCell() {
-			wt, ttl = "list<bigint>", "list<int>"
-		}
-		wtT, _ := schema.Parse(wt, nil)
-		ttlT, _ := schema.Parse(ttl, nil)
-		x.wtTypes = append(x.wtTypes, wtT)
-		x.ttlTypes = append(x.ttlTypes, ttlT)
-	}
-	opts := x.plan.Options
-	if x.enc, err = format.NewEncoder(pt, opts.Columns, format.Options{Writetime: opts.Writetime, TTL: opts.TTL}); err != nil {
-		return err
-	}
-	if x.ext, err = format.Extension(opts.Compression); err != nil {
+	if x.ext, err = manifest.ExtForCompression(x.plan.Options.Compression); err != nil {
 		return fault.Usage(err)
 	}
 	if x.plan.Options.Mode == manifest.ModeKeys {
@@ -268,20 +215,15 @@ func (x *exporter) prepare(ctx context.Context, s *cql.Session) error {
 		}
 	}
 	x.gate = throttle.NewController(x.cfg.throttleConfig(), x.run, x.logger)
-	spec := cql.ScanSpec{
-		Table: pt, Columns: x.cols, Writetime: opts.Writetime, TTL: opts.TTL,
-		Where: opts.Where, AllowFiltering: opts.AllowFiltering,
-		PageSize: x.cfg.PageSize, Consistency: opts.Consistency,
-		Limiter: throttle.NewLimiter(x.cfg.MaxRate, 0),
-		Gate:    x.gate,
-	}
-	if x.scanner, err = cql.NewScanner(s, spec, x.logger, x.run); err != nil {
-		return err
-	}
-	if sc := x.scanner.Timed(); len(sc) != len(x.timed) {
-		return fmt.Errorf("scanner times %d columns, encoder %d", len(sc), len(x.timed))
-	}
-	return nil
+	x.scanner, err = x.src.Scanner(ctx, x.plan, source.ScanSpec{
+		PageSize: x.cfg.PageSize,
+		Gate:     x.gate,
+		Limiter:  throttle.NewLimiter(x.cfg.MaxRate, 0),
+		Protect:  x.cfg.protection(),
+		Logger:   x.logger,
+		Run:      x.run,
+	})
+	return err
 }
 
 // work runs every uncommitted unit of this shard with cfg.Parallel
@@ -408,6 +350,9 @@ func (x *exporter) doUnitOnce(ctx context.Context, u manifest.Unit) (unitOutcome
 	}
 	start := time.Now()
 	won, err := ur.do(ctx)
+	if errors.Is(err, errProgressLost) {
+		won, err = false, nil
+	}
 	if err != nil {
 		return 0, 0, 0, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/fault"
 )
 
@@ -13,11 +12,11 @@ var schemaCheckInterval = 30 * time.Second
 
 // checkSchema fails if the source table's schema is no longer the plan's.
 func (x *exporter) checkSchema(ctx context.Context) error {
-	t, info, err := cql.ReadTable(ctx, x.src.s, x.src.table.Keyspace, x.src.table.Name)
+	live, err := x.src.Describe(ctx, x.cfg.Table)
 	if err != nil {
 		return err
 	}
-	return sameSource(&x.plan.Source, &source{s: x.src.s, table: t, info: info, part: x.src.part})
+	return sameSource(x.src, &x.plan.Source, live)
 }
 
 // watchSchema re-reads the schema periodically until ctx is done and

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/lading-dev/lading/internal/cql"
-	"github.com/lading-dev/lading/pkg/format"
+	"github.com/lading-dev/lading/internal/source"
 	"github.com/lading-dev/lading/pkg/manifest"
 )
 
@@ -18,105 +16,93 @@ import (
 // a slow store slows the reads instead of growing memory.
 const pageQueue = 2
 
-// unitRun is one attempt at one unit: its ranges are read in order by a
-// reader goroutine, and an encoder goroutine writes the rows into parts
-// that roll at the target size.
+// unitRun is one attempt at one unit: the source scans it in a reader
+// goroutine, and an encoder goroutine writes the rows into parts that
+// roll at the target size. A unit whose pages carry resume points (see
+// source.Page.Next) commits its progress at every part it completes
+// (progress.go), so a later attempt resumes there.
 type unitRun struct {
 	x       *exporter
 	unit    manifest.Unit
 	attempt string
-	ranges  []cql.Range
-	keys    [][]cql.Raw // a key-list unit's keys
+	keys    [][]byte // a key-list unit's stored keys
 	seq     int
 	part    *part
 	files   []manifest.File
 	rows    int64
+	started time.Time
+
+	// Resumable units only: where the scan starts (the last progress
+	// commit's Next), the number of that commit (0: none), and the
+	// resume point after the last page written (nil: none yet).
+	resume   []byte
+	progress int
+	next     []byte
+	// lastProgress is when the unit's progress was last committed (or
+	// the attempt began).
+	lastProgress time.Time
 }
 
 type pageItem struct {
-	rangeIdx int // index into the unit's ranges; -1 for a key's page
-	page     *cql.Page
+	page *source.Page
+	n    int // rows of the page to write (fewer at the row limit)
 }
 
 // errLimit ends a unit's reading when --limit-rows is reached.
 var errLimit = errors.New("row limit reached")
 
 func (x *exporter) newUnitRun(u manifest.Unit) (*unitRun, error) {
-	r := &unitRun{x: x, unit: u, attempt: manifest.NewAttemptID()}
+	r := &unitRun{x: x, unit: u, attempt: manifest.NewAttemptID(), started: x.cfg.Now(), lastProgress: time.Now()}
 	if x.plan.Options.Mode == manifest.ModeKeys {
 		keys, err := x.unitKeys(u)
 		if err != nil {
 			return nil, err
 		}
 		r.keys = keys
-		return r, nil
-	}
-	for _, tr := range u.Ranges {
-		start, err1 := x.ptn.ParseToken(tr.Start)
-		end, err2 := x.ptn.ParseToken(tr.End)
-		if err := errors.Join(err1, err2); err != nil {
-			return nil, fmt.Errorf("unit %s: %w", u.ID, err)
-		}
-		// The replicas of the ring range holding the range's first token.
-		first := new(big.Int).Add(start, big.NewInt(1))
-		r.ranges = append(r.ranges, cql.Range{Start: start, End: end, Replicas: x.ring.Replicas(first)})
 	}
 	return r, nil
 }
 
-// read scans the unit's ranges (or keys) and hands their pages to the
-// encoder.
+// read scans the unit and hands its pages to the encoder.
 func (u *unitRun) read(ctx context.Context, out chan<- pageItem) error {
 	defer close(out)
 	limit := u.x.cfg.LimitRows
-	var n int64
-	send := func(idx int) func(p *cql.Page) error {
-		return func(p *cql.Page) error {
-			last := false
-			if limit > 0 && n+int64(len(p.Rows)) >= limit {
-				p.Rows = p.Rows[:limit-n]
-				last = true
-			}
-			n += int64(len(p.Rows))
-			select {
-			case out <- pageItem{idx, p}:
-			case <-ctx.Done():
-				p.Release()
-				return ctx.Err()
-			}
-			if last {
-				return errLimit
-			}
-			return nil
+	n := u.rows
+	err := u.x.scanner.Scan(ctx, source.Unit{Unit: u.unit, Keys: u.keys, Resume: u.resume}, func(p *source.Page) error {
+		k := p.Rows.Len()
+		last := false
+		if limit > 0 && n+int64(k) >= limit {
+			k = int(limit - n)
+			last = true
 		}
+		n += int64(k)
+		select {
+		case out <- pageItem{p, k}:
+		case <-ctx.Done():
+			p.Done()
+			return ctx.Err()
+		}
+		if last {
+			return errLimit
+		}
+		return nil
+	})
+	if errors.Is(err, errLimit) {
+		return nil
 	}
-	for i, key := range u.keys {
-		before := n
-		err := u.x.scanner.ScanKey(ctx, key, send(-1))
-		if errors.Is(err, errLimit) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("unit %s key %d: %w", u.unit.ID, u.unit.FirstKey+int64(i), err)
-		}
-		u.x.run.Add("keys_read", 1)
-		if n == before {
-			u.x.run.Add("keys_without_rows", 1)
-		}
-	}
-	for i, r := range u.ranges {
-		err := u.x.scanner.Scan(ctx, u.x.ptn, r, send(i))
-		if errors.Is(err, errLimit) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("unit %s: %w", u.unit.ID, err)
-		}
+	if err != nil {
+		return fmt.Errorf("unit %s: %w", u.unit.ID, err)
 	}
 	return nil
 }
 
-// write encodes the pages' rows into parts.
+// write encodes the pages' rows into parts. A part rolls at the target
+// size: right away for sources that cannot resume inside a unit; for
+// those that can, at the end of the page (so that a progress commit ends
+// on a page boundary), and also when Config.ProgressInterval has passed
+// since the unit's last progress commit (the compressor holds up to a
+// block before the stored size grows, and a slow, throttled scan should
+// not lose minutes of reading to a kill).
 func (u *unitRun) write(ctx context.Context, in <-chan pageItem) (err error) {
 	defer func() {
 		if err != nil {
@@ -124,56 +110,50 @@ func (u *unitRun) write(ctx context.Context, in <-chan pageItem) (err error) {
 		}
 	}()
 	x := u.x
-	var row format.Row
-	if x.cfg.Writetime {
-		row.Writetime = make([][]int64, len(x.cols))
-	}
-	if x.cfg.TTL {
-		row.TTL = make([][]int64, len(x.cols))
-	}
 	var line []byte
 	for it := range in {
+		p := it.page
+		resumable := p.Next != nil
 		var bytes int64
-		for i := range it.page.Rows {
-			r := &it.page.Rows[i]
-			row.Values = r.Values
-			for ti, ci := range x.timed {
-				if x.cfg.Writetime {
-					if row.Writetime[ci], err = format.DecodeInt64s(x.wtTypes[ti], r.Writetime[ti]); err != nil {
-						return fmt.Errorf("unit %s: writetime of %s: %w", u.unit.ID, x.cols[ci].Name, err)
-					}
-				}
-				if x.cfg.TTL {
-					if row.TTL[ci], err = format.DecodeInt64s(x.ttlTypes[ti], r.TTL[ti]); err != nil {
-						return fmt.Errorf("unit %s: ttl of %s: %w", u.unit.ID, x.cols[ci].Name, err)
-					}
-				}
-			}
-			if line, err = x.enc.AppendRow(line[:0], &row); err != nil {
+		for i := range it.n {
+			if line, err = p.Rows.AppendRow(line[:0], i); err != nil {
 				return fmt.Errorf("unit %s: encode row: %w", u.unit.ID, err)
 			}
 			if u.part == nil {
-				if err := u.openPart(ctx, it.page.ReadAt); err != nil {
+				if err := u.openPart(ctx, p.ReadAt); err != nil {
 					return err
 				}
 			}
 			if err := u.part.pw.WriteRow(line); err != nil {
 				return fmt.Errorf("unit %s: %w", u.unit.ID, err)
 			}
-			if it.rangeIdx >= 0 {
-				u.part.ranges[it.rangeIdx] = true
+			if p.Range >= 0 {
+				u.part.ranges[p.Range] = true
 			}
 			bytes += int64(len(line))
-			if u.part.pw.StoredBytes() >= x.cfg.PartBytes {
+			if !resumable && u.part.pw.StoredBytes() >= x.cfg.PartBytes {
 				if err := u.closePart(); err != nil {
 					return err
 				}
 			}
 		}
-		u.rows += int64(len(it.page.Rows))
-		x.run.Add("rows", int64(len(it.page.Rows)))
+		u.rows += int64(it.n)
+		x.run.Add("rows", int64(it.n))
 		x.run.Add("bytes", bytes)
-		it.page.Release()
+		next := p.Next
+		p.Done()
+		if !resumable {
+			continue
+		}
+		u.next = next
+		if u.part != nil && (u.part.pw.StoredBytes() >= x.cfg.PartBytes || time.Since(u.lastProgress) >= x.cfg.ProgressInterval) {
+			if err := u.closePart(); err != nil {
+				return err
+			}
+			if err := u.saveProgress(ctx); err != nil {
+				return err
+			}
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -187,7 +167,9 @@ func (u *unitRun) write(ctx context.Context, in <-chan pageItem) (err error) {
 // do reads and writes the unit, then commits it. It reports whether this
 // attempt's commit is the unit's commit.
 func (u *unitRun) do(ctx context.Context) (won bool, err error) {
-	started := u.x.cfg.Now()
+	if err := u.loadProgress(ctx); err != nil {
+		return false, err
+	}
 	items := make(chan pageItem, pageQueue)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return u.read(gctx, items) })
@@ -195,11 +177,11 @@ func (u *unitRun) do(ctx context.Context) (won bool, err error) {
 	if err := g.Wait(); err != nil {
 		// Pages still queued are garbage now.
 		for it := range items {
-			it.page.Release()
+			it.page.Done()
 		}
 		return false, err
 	}
-	return u.x.commit(ctx, u, started)
+	return u.x.commit(ctx, u, u.started)
 }
 
 // elapsed is a helper for logs.

@@ -33,6 +33,11 @@ func (l *Loader) readManifest(ctx context.Context, d discover.Dump) (*manifest.M
 	if m.Batch != d.Batch || m.Table != d.Table || m.Timestamp != d.Timestamp {
 		return nil, fault.Usagef("%s names dump %s/%s/%s, not the one it sits in", d.ManifestKey(), m.Batch, m.Table, m.Timestamp)
 	}
+	// Targets map CQL rows; a DynamoDB dump's items are another shape,
+	// refused before a table or a ledger record is made for it.
+	if m.Source.Kind != manifest.KindCassandra {
+		return nil, fault.Usagef("%s is a dump of a %s table: the loader loads dumps of Cassandra tables only, for now", d, m.Source.Kind)
+	}
 	return m, nil
 }
 
@@ -293,5 +298,5 @@ func (l *Loader) rowPool(ctx context.Context, m *manifest.Manifest, tbl Table, l
 			"one_group_per_batch", lim.SameGroup)
 		log.Info("batch plan", "avg_row_json_bytes", avg, "rows_per_batch_about", rowsPerBatch, "one_group_per_batch", lim.SameGroup)
 	}
-	return newPool(ctx, rl, tbl.Identity(), o.Workers, sz, o.Run, log)
+	return newPool(ctx, rl, tbl.Identity(), o.Workers, o.queueBytes(), sz, o.Run, log)
 }

@@ -63,6 +63,11 @@ type Options struct {
 	// BatchBytes caps batch sizes below the target's hard limit (0: the
 	// target's limit).
 	BatchBytes int
+	// MemoryBytes is the loader's memory budget (0: DefaultMemoryBytes):
+	// a quarter of it bounds the bytes of the batches queued and in
+	// flight, whatever the dump's size (cmd/loader also sets the Go
+	// runtime's soft memory limit to it).
+	MemoryBytes int64
 	// SpoolDir and SpoolBytes bound spooling to local disk.
 	SpoolDir   string
 	SpoolBytes int64
@@ -121,6 +126,12 @@ func (o *Options) check() error {
 	if o.Versions < 0 {
 		return fault.Usagef("--versions %d: want 1 or more", o.Versions)
 	}
+	if o.MemoryBytes < 0 || (o.MemoryBytes > 0 && o.MemoryBytes < MinMemoryBytes) {
+		return fault.Usagef("--memory %d: want at least %d (32MiB)", o.MemoryBytes, int64(MinMemoryBytes))
+	}
+	if o.MemoryBytes == 0 {
+		o.MemoryBytes = DefaultMemoryBytes
+	}
 	if o.BatchBytes < 0 {
 		return fault.Usagef("--batch-bytes %d: want 0 or more", o.BatchBytes)
 	}
@@ -142,6 +153,18 @@ func (o *Options) check() error {
 	}
 	return o.Filter.Validate()
 }
+
+// DefaultMemoryBytes is the default memory budget (--memory), and
+// MinMemoryBytes the least accepted.
+const (
+	DefaultMemoryBytes = 192 << 20
+	MinMemoryBytes     = 32 << 20
+)
+
+// queueBytes is the share of the memory budget that batches queued for
+// the target and in flight may hold: their cells, the target's request
+// encoding of them (about as much again) and the client's buffers.
+func (o *Options) queueBytes() int64 { return o.MemoryBytes / 4 }
 
 // DefaultInterval is how often --watch polls.
 const DefaultInterval = time.Minute

@@ -103,9 +103,7 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 		if len(muts) == 0 {
 			return nil
 		}
-		origin := &rowOrigin{line: line, text: bytes.Clone(text)}
 		for i := range muts {
-			muts[i].origin = origin
 			if err := bt.add(ctx, muts[i]); err != nil {
 				return err
 			}
@@ -130,6 +128,9 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 	rec.Mutations = tr.muts
 	rejects := tr.sortedRejects()
 	if len(rejects) > 0 {
+		if err := fillRejectRows(ctx, part, f, rejects); err != nil {
+			return nil, err
+		}
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		for _, r := range rejects {
@@ -177,4 +178,23 @@ func (rec *PartRecord) countRow(expired bool, conv Converter) {
 	}
 	rec.ExpiryMax = max(rec.ExpiryMax, s)
 	rec.ExpiringRows++
+}
+
+// fillRejectRows reads the part again for the text of its rejected rows
+// (rejects sorted by line): rejects are rare, and the text of every
+// queued row is not kept for them.
+func fillRejectRows(ctx context.Context, part *Part, f *manifest.File, rejects []reject) error {
+	i := 0
+	return readLines(ctx, part, f, func(line int64, text []byte) error {
+		for i < len(rejects) && rejects[i].Line < line {
+			i++
+		}
+		if i == len(rejects) {
+			return errStopLines
+		}
+		if rejects[i].Line == line {
+			rejects[i].Row = string(text)
+		}
+		return nil
+	})
 }

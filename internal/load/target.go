@@ -239,8 +239,6 @@ type Mutation struct {
 	Line int64
 	// Op is the target's own payload.
 	Op any
-
-	origin *rowOrigin // set by the loader, for rejects
 }
 
 // Batch is a group of mutations written in one request.

@@ -9,18 +9,14 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/lading-dev/lading/internal/report"
 	"github.com/lading-dev/lading/internal/throttle"
 )
 
 // maxAttempts bounds the tries of one batch that keeps timing out.
 const maxAttempts = 8
-
-// rowOrigin is what a reject needs of a row: its line and text.
-type rowOrigin struct {
-	line int64
-	text []byte
-}
 
 // reject is one refused row.
 type reject struct {
@@ -61,11 +57,10 @@ func (t *partTracker) reject(m Mutation, err error) {
 	if _, dup := t.rejects[m.Line]; dup {
 		return
 	}
-	r := reject{Line: m.Line, Error: err.Error()}
-	if m.origin != nil {
-		r.Row = string(m.origin.text)
-	}
-	t.rejects[m.Line] = r
+	// The row's text is read again from the part once the part is
+	// written (fillRejectRows): keeping every queued row's text for the
+	// rare reject doubled the memory of the queue.
+	t.rejects[m.Line] = reject{Line: m.Line, Error: err.Error()}
 }
 
 // sortedRejects returns the part's rejects by line.
@@ -85,6 +80,9 @@ type job struct {
 	batch Batch
 	full  bool
 	part  *partTracker
+	// weight is what the batch holds of the pool's byte budget, given
+	// back once it is written (or has failed).
+	weight int64
 }
 
 // pool writes batches with up to workers goroutines, as many requests in
@@ -98,12 +96,18 @@ type pool struct {
 	logger *slog.Logger
 	jobs   chan *job
 	wg     sync.WaitGroup
+	// budget bounds the bytes of the batches queued and in flight
+	// (Mutation.Bytes summed), so that memory does not grow with the
+	// size of batches or of rows; maxWeight is its size.
+	budget    *semaphore.Weighted
+	maxWeight int64
 	// backoff is the wait policy between tries of an overloaded batch.
 	backoff throttle.Backoff
 }
 
-func newPool(ctx context.Context, table RowLoader, id Identity, workers int, sz *sizer, run *report.Run, logger *slog.Logger) *pool {
+func newPool(ctx context.Context, table RowLoader, id Identity, workers int, queueBytes int64, sz *sizer, run *report.Run, logger *slog.Logger) *pool {
 	workers = max(workers, 1)
+	queueBytes = max(queueBytes, 1)
 	ctrl := throttle.NewController(throttle.Config{
 		Name:    "target",
 		Min:     1,
@@ -112,7 +116,8 @@ func newPool(ctx context.Context, table RowLoader, id Identity, workers int, sz 
 	}, run, logger)
 	p := &pool{
 		table: table, id: id, ctrl: ctrl, sizer: sz, run: run, logger: logger,
-		jobs:    make(chan *job, workers*2),
+		jobs:   make(chan *job, workers*2),
+		budget: semaphore.NewWeighted(queueBytes), maxWeight: queueBytes,
 		backoff: throttle.Backoff{Initial: 200 * time.Millisecond, Max: 10 * time.Second},
 	}
 	for range workers {
@@ -125,6 +130,7 @@ func newPool(ctx context.Context, table RowLoader, id Identity, workers int, sz 
 				} else if j.part.failed() == nil {
 					p.write(ctx, j)
 				}
+				p.budget.Release(j.weight)
 				j.part.wg.Done()
 			}
 		}()
@@ -132,13 +138,20 @@ func newPool(ctx context.Context, table RowLoader, id Identity, workers int, sz 
 	return p
 }
 
-// submit queues a batch of part t, or fails when ctx is done.
-func (p *pool) submit(ctx context.Context, t *partTracker, b Batch, full bool) error {
+// submit queues a batch of part t of size bytes, once the byte budget
+// has room for it (a batch larger than the whole budget waits for the
+// whole budget), or fails when ctx is done.
+func (p *pool) submit(ctx context.Context, t *partTracker, b Batch, bytes int, full bool) error {
+	w := min(int64(max(bytes, 1)), p.maxWeight)
+	if err := p.budget.Acquire(ctx, w); err != nil {
+		return err
+	}
 	t.wg.Add(1)
 	select {
-	case p.jobs <- &job{batch: b, full: full, part: t}:
+	case p.jobs <- &job{batch: b, full: full, part: t, weight: w}:
 		return nil
 	case <-ctx.Done():
+		p.budget.Release(w)
 		t.wg.Done()
 		return ctx.Err()
 	}
@@ -271,7 +284,7 @@ func (bt *batcher) flush(ctx context.Context, full bool) error {
 	if len(bt.cur) == 0 {
 		return nil
 	}
-	b := Batch{Mutations: bt.cur}
+	b, n := Batch{Mutations: bt.cur}, bt.bytes
 	bt.cur, bt.bytes = nil, 0
-	return bt.p.submit(ctx, bt.t, b, full)
+	return bt.p.submit(ctx, bt.t, b, n, full)
 }

@@ -44,3 +44,7 @@ func Bigtable(t testing.TB) string { return Need(t, "BIGTABLE_EMULATOR_HOST") }
 // Spanner returns the host:port of the test Spanner (spannertest, run by
 // scripts/spannerd) from SPANNER_EMULATOR_HOST.
 func Spanner(t testing.TB) string { return Need(t, "SPANNER_EMULATOR_HOST") }
+
+// DynamoDB returns the endpoint URL of the DynamoDB stand-in (dynalite),
+// LADING_DYNAMODB_ENDPOINT; credentials are in AWS_*.
+func DynamoDB(t testing.TB) string { return Need(t, "LADING_DYNAMODB_ENDPOINT") }

@@ -11,13 +11,13 @@ import (
 func bigManifest(b *testing.B, n int) *Manifest {
 	b.Helper()
 	p := examplePlan()
-	step := new(big.Int).Div(murmur3Ring.size(), big.NewInt(int64(n)))
+	step := new(big.Int).Div(murmur3Ring.Size(), big.NewInt(int64(n)))
 	tok := func(i int) string {
 		if i == n {
 			return exMin
 		}
 		v := new(big.Int).Mul(step, big.NewInt(int64(i)))
-		return v.Add(v, murmur3Ring.min).String()
+		return v.Add(v, murmur3Ring.Min).String()
 	}
 	p.Units = nil
 	var commits []*Commit

@@ -31,7 +31,7 @@ func checkManifest(m *Manifest, inPlace bool) error {
 	if q := m.Source.Table.QualifiedName(); m.Table != q {
 		return c.errf("table", "%q, but the source table is %q", m.Table, q)
 	}
-	if err := c.options("options", &m.Options, &m.Source.Table); err != nil {
+	if err := c.options("options", &m.Options, &m.Source); err != nil {
 		return err
 	}
 	ext, _ := ExtForCompression(m.Options.Compression)
@@ -76,11 +76,14 @@ func checkPlan(p *Plan, inPlace bool) error {
 	if q := p.Source.Table.QualifiedName(); p.Table != q {
 		return c.errf("table", "%q, but the source table is %q", p.Table, q)
 	}
-	if err := c.options("options", &p.Options, &p.Source.Table); err != nil {
+	if err := c.options("options", &p.Options, &p.Source); err != nil {
 		return err
 	}
 	if len(p.Units) == 0 {
 		return c.errf("units", "empty")
+	}
+	if p.Options.Mode == ModeSegments {
+		return c.segmentUnits(p)
 	}
 	var ivs []interval
 	var nextKey sum
@@ -151,7 +154,7 @@ func (c checker) rangeUnit(path, id string, ranges []TokenRange, r *ring) ([]int
 	if r == nil {
 		r = tu.ring
 	} else if tu.ring != r {
-		return nil, c.errf(idPath, "%q is not a %s unit ID (%d hex digits)", id, shortName(r.name), r.idWidth)
+		return nil, c.errf(idPath, "%q is not a %s unit ID (%d hex digits)", id, shortName(r.Name), r.IDWidth)
 	}
 	rpath := joinField(path, "ranges")
 	if len(ranges) == 0 {
@@ -207,7 +210,14 @@ func checkCommitAs(c checker, cm *Commit, ext string) error {
 		return c.errf("attempt", "%q is not an attempt ID (8 lower-case hex digits)", cm.Attempt)
 	}
 	rules := fileRules{unit: cm.Unit, attempt: cm.Attempt, ext: ext}
-	if _, ok := parseKeyUnitID(cm.Unit); ok {
+	if _, ok := ParseSegmentUnitID(cm.Unit); ok {
+		if len(cm.Ranges) > 0 {
+			return c.errf("ranges", "set in the commit of a segment unit")
+		}
+		// A segment resumed from progress commits lists the parts of
+		// the attempts that made them.
+		rules.mode, rules.attempt = ModeSegments, ""
+	} else if _, ok := parseKeyUnitID(cm.Unit); ok {
 		if len(cm.Ranges) > 0 {
 			return c.errf("ranges", "set in the commit of a key-list unit")
 		}

@@ -87,13 +87,16 @@ func (c checker) files(path string, files []File, rules fileRules) (fileSums, er
 			return sums, c.errf(npath, "extension %s, but the compression fixes %s", ext, rules.ext)
 		}
 		tu, isRange := parseRangeUnitID(unit)
+		_, isSegment := ParseSegmentUnitID(unit)
 		switch {
+		case (rules.mode == ModeSegments) != isSegment && rules.mode != "":
+			return sums, c.errf(upath, "%q: segment units and %s exports go together", unit, ModeSegments)
 		case rules.mode == ModeKeys && isRange:
 			return sums, c.errf(upath, "%q is a range unit in a key-list export", unit)
-		case rules.mode == ModeRanges && !isRange:
+		case rules.mode == ModeRanges && !isRange && !isSegment:
 			return sums, c.errf(upath, "%q is a key-list unit in a token-range export", unit)
 		case isRange && rules.ring != nil && tu.ring != rules.ring:
-			return sums, c.errf(upath, "%q is not a %s unit ID (%d hex digits)", unit, shortName(rules.ring.name), rules.ring.idWidth)
+			return sums, c.errf(upath, "%q is not a %s unit ID (%d hex digits)", unit, shortName(rules.ring.Name), rules.ring.IDWidth)
 		}
 		if ext == ExtNone && f.StoredBytes != f.Bytes {
 			return sums, c.errf(joinField(p, "stored_bytes"), "%d, but an uncompressed part stores its %d bytes as they are", f.StoredBytes, f.Bytes)

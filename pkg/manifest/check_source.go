@@ -25,8 +25,14 @@ var Consistencies = []string{"ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_QUOR
 // is resolved where it is (decoding: the caller gets a resolved table);
 // without, a copy is (encoding must not write to the caller's value).
 func (c checker) source(path string, s *Source, inPlace bool) (*ring, error) {
+	if s.Kind == KindDynamoDB {
+		return nil, c.dynamoSource(path, s)
+	}
 	if s.Kind != KindCassandra {
-		return nil, c.errf(joinField(path, "kind"), "unknown kind %q (known: %s)", s.Kind, KindCassandra)
+		return nil, c.errf(joinField(path, "kind"), "unknown kind %q (known: %s, %s)", s.Kind, KindCassandra, KindDynamoDB)
+	}
+	if s.DynamoDB.Name != "" || s.DynamoDB.TableID != "" || len(s.DynamoDB.KeySchema) > 0 {
+		return nil, c.errf(joinField(path, "dynamodb"), "set on a %s source", s.Kind)
 	}
 	if s.Cluster == "" {
 		return nil, c.errf(joinField(path, "cluster"), "empty")
@@ -81,9 +87,19 @@ func (c checker) table(path string, t *schema.Table, inPlace bool) error {
 	return nil
 }
 
-func (c checker) options(path string, o *Options, t *schema.Table) error {
+func (c checker) options(path string, o *Options, s *Source) error {
+	t := &s.Table
 	if _, err := ExtForCompression(o.Compression); err != nil {
 		return c.errf(joinField(path, "compression"), "%v", err)
+	}
+	if o.PartBytes <= 0 {
+		return c.errf(joinField(path, "part_bytes"), "must be positive")
+	}
+	if s.Kind == KindDynamoDB {
+		return c.dynamoOptions(path, o)
+	}
+	if o.Segments != 0 {
+		return c.errf(joinField(path, "segments"), "set on a %s export", s.Kind)
 	}
 	if !slices.Contains(Consistencies, o.Consistency) {
 		return c.errf(joinField(path, "consistency"), "unknown consistency %q (known: %v)", o.Consistency, Consistencies)

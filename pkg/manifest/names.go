@@ -30,6 +30,9 @@ func validUnitID(id string) bool {
 	if _, ok := parseRangeUnitID(id); ok {
 		return true
 	}
+	if _, ok := ParseSegmentUnitID(id); ok {
+		return true
+	}
 	_, ok := parseKeyUnitID(id)
 	return ok
 }

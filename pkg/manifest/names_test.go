@@ -71,8 +71,8 @@ func TestUnitIDSortsInRingOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(id) != r.idWidth {
-				t.Errorf("UnitID(%s) = %q: width %d, want %d", tok, id, len(id), r.idWidth)
+			if len(id) != r.IDWidth {
+				t.Errorf("UnitID(%s) = %q: width %d, want %d", tok, id, len(id), r.IDWidth)
 			}
 			ids = append(ids, id)
 		}

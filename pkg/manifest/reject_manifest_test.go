@@ -99,7 +99,7 @@ func TestDecodeManifestRejects(t *testing.T) {
 		{name: "timestamp", mut: func(m *Manifest) { m.Timestamp = "2026-11-22T15:45:30Z" }, field: "timestamp", msg: "not of the form 20261122T154530Z"},
 
 		// Source.
-		{name: "source kind", mut: func(m *Manifest) { m.Source.Kind = "dynamodb" }, field: "source.kind", msg: `unknown kind "dynamodb"`},
+		{name: "source kind", mut: func(m *Manifest) { m.Source.Kind = "mongodb" }, field: "source.kind", msg: `unknown kind "mongodb"`},
 		{name: "source cluster", mut: func(m *Manifest) { m.Source.Cluster = "" }, field: "source.cluster", msg: "empty"},
 		{name: "partitioner", mut: func(m *Manifest) { m.Source.Partitioner = "org.apache.cassandra.dht.ByteOrderedPartitioner" }, field: "source.partitioner", msg: "not supported"},
 		{name: "partitioner short name", mut: func(m *Manifest) { m.Source.Partitioner = "Murmur3Partitioner" }, field: "source.partitioner", msg: "not supported"},

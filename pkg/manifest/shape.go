@@ -53,7 +53,7 @@ func (k shapeKind) want() string {
 type field struct {
 	name      string
 	index     int
-	omitEmpty bool // optional on decode, left out when empty on encode
+	omitEmpty bool // omitempty or omitzero: optional on decode, left out when zero on encode
 	shape     *shape
 }
 
@@ -107,7 +107,7 @@ func shapeOf(t reflect.Type) *shape {
 			s.fields = append(s.fields, field{
 				name:      name,
 				index:     i,
-				omitEmpty: opts == "omitempty",
+				omitEmpty: opts == "omitempty" || opts == "omitzero",
 				shape:     shapeOf(f.Type),
 			})
 		}

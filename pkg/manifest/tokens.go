@@ -15,31 +15,47 @@ const (
 	RandomPartitioner  = "org.apache.cassandra.dht.RandomPartitioner"
 )
 
-// A ring is one partitioner's token space. Tokens run from min to max;
-// the minimum token holds no data and marks the ring's start, so a range
-// (x, min] runs to the end of the ring and (min, y] from its start.
-type ring struct {
-	name     string
-	min, max *big.Int
-	// idWidth is the number of hex digits of a unit ID: enough for
-	// max - min, fixed so that IDs sort in ring order.
-	idWidth int
+// Partitioner is one partitioner's token space, the one definition of
+// it in lading (internal/cql plans and queries with it). Tokens run from
+// Min to Max; the minimum token holds no data and marks the ring's
+// start, so a range (x, Min] runs to the end of the ring and (Min, y]
+// from its start.
+type Partitioner struct {
+	// Name is the full class name, as system.local reports it.
+	Name     string
+	Min, Max *big.Int
+	// IDWidth is the number of hex digits of a unit ID: enough for
+	// Max - Min, fixed so that IDs sort in ring order.
+	IDWidth int
 }
 
+// ring is the name the checks use for a partitioner's token space.
+type ring = Partitioner
+
 var (
-	murmur3Ring = &ring{
-		name:    Murmur3Partitioner,
-		min:     new(big.Int).Neg(new(big.Int).Lsh(big.NewInt(1), 63)),                // -2^63
-		max:     new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 63), big.NewInt(1)), // 2^63-1
-		idWidth: 16,
+	murmur3Ring = &Partitioner{
+		Name:    Murmur3Partitioner,
+		Min:     new(big.Int).Neg(new(big.Int).Lsh(big.NewInt(1), 63)),                // -2^63
+		Max:     new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 63), big.NewInt(1)), // 2^63-1
+		IDWidth: 16,
 	}
-	randomRing = &ring{
-		name:    RandomPartitioner,
-		min:     big.NewInt(-1),
-		max:     new(big.Int).Lsh(big.NewInt(1), 127), // 2^127
-		idWidth: 32,
+	randomRing = &Partitioner{
+		Name:    RandomPartitioner,
+		Min:     big.NewInt(-1),
+		Max:     new(big.Int).Lsh(big.NewInt(1), 127), // 2^127
+		IDWidth: 32,
 	}
 )
+
+// PartitionerByName returns a partitioner given its full class name
+// ("org.apache.cassandra.dht.Murmur3Partitioner") or its bare one.
+func PartitionerByName(name string) (*Partitioner, error) {
+	return ringOf(name, true)
+}
+
+// ParseToken parses a token as documents and system tables write it (a
+// canonical decimal integer) and checks it is on the ring.
+func (p *Partitioner) ParseToken(s string) (*big.Int, error) { return p.parseToken(s) }
 
 // ringOf returns the ring of a partitioner, given by its full class name
 // or, when short is set, by its bare class name ("Murmur3Partitioner").
@@ -68,8 +84,8 @@ func (r *ring) parseToken(s string) (*big.Int, error) {
 		return nil, fmt.Errorf("token %q is not a decimal integer", s)
 	}
 	t, _ := new(big.Int).SetString(s, 10)
-	if t.Cmp(r.min) < 0 || t.Cmp(r.max) > 0 {
-		return nil, fmt.Errorf("token %s is outside the %s ring [%s, %s]", s, shortName(r.name), r.min, r.max)
+	if t.Cmp(r.Min) < 0 || t.Cmp(r.Max) > 0 {
+		return nil, fmt.Errorf("token %s is outside the %s ring [%s, %s]", s, shortName(r.Name), r.Min, r.Max)
 	}
 	return t, nil
 }
@@ -78,11 +94,11 @@ func shortName(partitioner string) string {
 	return partitioner[strings.LastIndexByte(partitioner, '.')+1:]
 }
 
-// offset returns t's distance from the ring's start.
-func (r *ring) offset(t *big.Int) *big.Int { return new(big.Int).Sub(t, r.min) }
+// Offset returns t's distance from the ring's start.
+func (r *ring) Offset(t *big.Int) *big.Int { return new(big.Int).Sub(t, r.Min) }
 
-// size is the offset of the ring's last token.
-func (r *ring) size() *big.Int { return r.offset(r.max) }
+// Size is the offset of the ring's last token: Max - Min.
+func (r *ring) Size() *big.Int { return r.Offset(r.Max) }
 
 // UnitID names the unit of work whose first range starts at token: the
 // token's distance from the ring's start in fixed-width lower-case hex,
@@ -104,8 +120,8 @@ func UnitID(token, partitioner string) (string, error) {
 }
 
 func (r *ring) unitID(t *big.Int) string {
-	h := r.offset(t).Text(16)
-	return strings.Repeat("0", r.idWidth-len(h)) + h
+	h := r.Offset(t).Text(16)
+	return strings.Repeat("0", r.IDWidth-len(h)) + h
 }
 
 // tokenUnit is what a range unit's ID says: its ring and the start token
@@ -124,18 +140,18 @@ func parseRangeUnitID(id string) (tokenUnit, bool) {
 	}
 	var r *ring
 	switch len(id) {
-	case murmur3Ring.idWidth:
+	case murmur3Ring.IDWidth:
 		r = murmur3Ring
-	case randomRing.idWidth:
+	case randomRing.IDWidth:
 		r = randomRing
 	default:
 		return tokenUnit{}, false
 	}
 	off, _ := new(big.Int).SetString(id, 16)
-	if off.Cmp(r.size()) > 0 {
+	if off.Cmp(r.Size()) > 0 {
 		return tokenUnit{}, false
 	}
-	return tokenUnit{ring: r, start: off.Add(off, r.min)}, true
+	return tokenUnit{ring: r, start: off.Add(off, r.Min)}, true
 }
 
 // interval is a stretch (lo, hi] of ring offsets; ref says where it came
@@ -148,7 +164,7 @@ type interval struct {
 // intervals maps a range (start, end] onto the ring's offsets, splitting
 // a range that wraps past the ring's end. start == end is the full ring.
 func (r *ring) intervals(start, end *big.Int, ref string) []interval {
-	s, e, n := r.offset(start), r.offset(end), r.size()
+	s, e, n := r.Offset(start), r.Offset(end), r.Size()
 	zero := new(big.Int)
 	switch s.Cmp(e) {
 	case 0:

@@ -47,16 +47,20 @@ type Tool struct {
 
 // Source describes where the rows came from.
 type Source struct {
-	// Kind is KindCassandra (ScyllaDB included); "dynamodb" later.
+	// Kind is KindCassandra (ScyllaDB included) or KindDynamoDB.
 	Kind string `json:"kind"`
-	// Cluster is the source cluster's name, as system.local has it.
+	// Cluster is the source cluster's name, as system.local has it; for
+	// DynamoDB the region ("local" for an endpoint of one's own).
 	Cluster string `json:"cluster"`
 	// Partitioner is the full class name: Murmur3Partitioner or
-	// RandomPartitioner (the constants of this package).
+	// RandomPartitioner (the constants of this package); "" for DynamoDB.
 	Partitioner string `json:"partitioner"`
 	// Table is the schema, including the CQL of the table and of every
-	// user type it uses.
+	// user type it uses. For DynamoDB only its names are set: keyspace
+	// DynamoDBKeyspace, table the DynamoDB table's name.
 	Table schema.Table `json:"table"`
+	// DynamoDB is a DynamoDB table's schema (absent for Cassandra).
+	DynamoDB DynamoDBTable `json:"dynamodb,omitzero"`
 }
 
 // Options are the export options that shape the data; a re-run must not
@@ -68,20 +72,24 @@ type Options struct {
 	Writetime   bool   `json:"writetime"`
 	TTL         bool   `json:"ttl"`
 	// Consistency is the read consistency as gocql names it, one of
-	// Consistencies ("LOCAL_QUORUM").
+	// Consistencies ("LOCAL_QUORUM"); for DynamoDB ConsistencyEventual or
+	// ConsistencyStrong.
 	Consistency string `json:"consistency"`
 	// Columns exported, unique, in the table's column order (the order of
 	// Source.Table.Columns); all columns when the user named none, so
-	// never empty.
+	// never empty (Cassandra). Empty for DynamoDB: whole items.
 	Columns        []string `json:"columns"`
 	Where          string   `json:"where"`
 	AllowFiltering bool     `json:"allow_filtering"`
 	// LimitRows > 0 caps rows per unit (trials).
 	LimitRows int64 `json:"limit_rows"`
-	// Mode is ModeRanges (token ranges) or ModeKeys (a key list).
+	// Mode is ModeRanges (token ranges), ModeKeys (a key list) or
+	// ModeSegments (DynamoDB parallel Scan segments).
 	Mode string `json:"mode"`
 	// PartBytes is the target compressed size at which parts roll (> 0).
 	PartBytes int64 `json:"part_bytes"`
+	// Segments is a DynamoDB Scan's TotalSegments (absent otherwise).
+	Segments int `json:"segments,omitempty"`
 }
 
 // TokenRange is (Start, End] on the ring, tokens as canonical decimal
@@ -142,14 +150,16 @@ type Manifest struct {
 }
 
 // Unit is one unit of work of a plan: one token range, several small
-// adjacent ranges, or a slice of the key list.
+// adjacent ranges, a slice of the key list, or (DynamoDB) one segment of
+// a parallel Scan.
 type Unit struct {
 	// ID is UnitID of the first range's start token (fixed-width hex, so
-	// names sort in ring order), or KeyUnitID(FirstKey) for key units.
+	// names sort in ring order), KeyUnitID(FirstKey) for key units, or
+	// SegmentUnitID(segment) for segment units.
 	// A plan's units are sorted by ID.
 	ID string `json:"id"`
 	// Ranges of a token-range unit (non-empty; no two units' overlap);
-	// empty for a key unit.
+	// empty for a key or segment unit.
 	Ranges []TokenRange `json:"ranges"`
 	// FirstKey and Keys select key-list lines [FirstKey, FirstKey+Keys);
 	// key units cover the list contiguously from 0. Both 0 for range units.

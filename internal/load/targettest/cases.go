@@ -163,10 +163,10 @@ func (s *suite) schemaCases(t *testing.T) {
 		}
 	})
 	t.Run("mismatch", func(t *testing.T) {
-		s.h.CreateMismatched(t, target, "mismatch", d.m.Source.Table, "v")
+		mentions := s.h.CreateMismatched(t, target, "mismatch", d.m.Source.Table, "v")
 		r := s.load(t, st, target, "--target-table", "mismatch")
-		if r.code != exitUsage || !strings.Contains(r.out, "column v") {
-			t.Fatalf("exit %d, want %d naming column v:\n%s", r.code, exitUsage, r.out)
+		if r.code != exitUsage || !strings.Contains(r.out, mentions) {
+			t.Fatalf("exit %d, want %d naming %q:\n%s", r.code, exitUsage, mentions, r.out)
 		}
 		if got := s.h.ReadRows(t, target, "mismatch", d.cols[:2]); len(got) != 0 {
 			t.Errorf("%d rows written despite the mismatch", len(got))

@@ -55,8 +55,10 @@ type Harness interface {
 	DropTable(t *testing.T, target, table string)
 	// CreateMismatched creates table name shaped like tbl except that
 	// column col has another type, so that the loader's schema check
-	// must refuse it, naming col.
-	CreateMismatched(t *testing.T, target, name string, tbl schema.Table, col string)
+	// must refuse it, naming col; a target whose columns have no types
+	// (Bigtable) gets the schema wrong the way it can (a missing column
+	// family). It returns what the refusal must mention.
+	CreateMismatched(t *testing.T, target, name string, tbl schema.Table, col string) (mentions string)
 	// RefusedKey is a blob partition key value that the target refuses
 	// for its content (a key over its size limit, say), and a word the
 	// refusal's error contains; nil when the target refuses no key, and

@@ -164,6 +164,10 @@ func (s *suite) rejects(t *testing.T) {
 	if !bytes.Contains(data, []byte(`"line":2`)) || !bytes.Contains(data, []byte(mentions)) {
 		t.Errorf("reject file does not name line 2 and %q: %.300s", mentions, data)
 	}
+	// The row's own text, as the part has it (its key in hex).
+	if !bytes.Contains(data, []byte(`"row":"{`)) || !bytes.Contains(data, []byte(hex.EncodeToString(refused[:64]))) {
+		t.Errorf("reject file does not hold the row's text: %.300s", data)
+	}
 
 	r = s.load(t, st, target, "--max-rejects", "1", "--verify", "full")
 	verified(t, r)

@@ -33,7 +33,11 @@ func benchRows(b *testing.B) int {
 // rows a partition, four columns) from a file:// dump into the emulator
 // with the loader, then measures the emulator's own ceiling the same way:
 // raw ApplyBulk calls of 1,000 such rows from a tight loop at 1 to 16
-// concurrent callers, and reports both and their ratio.
+// concurrent callers, and reports both and their ratio. Every measurement
+// writes new rows into a new table, dropped after it: the emulator keeps
+// tables in memory, and overwriting rows it already holds is cheaper
+// than adding them, which made the ceiling look higher than any load
+// into a new table can reach.
 func BenchmarkLoadBigtable(b *testing.B) {
 	n := benchRows(b)
 	e := newBTEnv(b)
@@ -57,6 +61,7 @@ func BenchmarkLoadBigtable(b *testing.B) {
 	_, prefix := loadtest.Write(b, e.store, loadtest.Dump{Table: tbl, Parts: parts})
 	parts = nil
 	b.ResetTimer()
+	var loaderRate float64
 	for range b.N {
 		o := e.opts(e.storeURL + "/" + prefix)
 		o.Verify, o.Force = "none", true
@@ -69,15 +74,23 @@ func BenchmarkLoadBigtable(b *testing.B) {
 		start := time.Now()
 		e.run(o)
 		el := time.Since(start)
-		b.ReportMetric(float64(n)/el.Seconds(), "rows/s")
+		if err := e.admin.DeleteTable(e.ctx, "bench"); err != nil {
+			b.Fatal(err)
+		}
+		loaderRate = float64(n) / el.Seconds()
+		b.ReportMetric(loaderRate, "rows/s")
 		b.Logf("loader: %d rows in %s = %.0f rows/s; batch bytes %d, in flight %d", n, el.Round(time.Millisecond), float64(n)/el.Seconds(), o.Run.Gauge("batch_bytes_limit"), o.Run.Gauge("inflight_limit"))
 	}
 	b.StopTimer()
 	// The ceiling: the same rows, raw.
-	tb := e.client.Open("bench")
 	best, bestC := 0.0, 0
 	for _, c := range []int{1, 2, 4, 8, 16} {
 		const batch = 1000
+		name := fmt.Sprintf("raw%d", c)
+		if err := e.admin.CreateTableFromConf(e.ctx, &bigtable.TableConf{TableID: name, ColumnFamilies: map[string]bigtable.Family{"cf": {GCPolicy: bigtable.MaxVersionsPolicy(1)}}}); err != nil {
+			b.Fatal(err)
+		}
+		tb := e.client.Open(name)
 		var wg sync.WaitGroup
 		next := make(chan int, c)
 		start := time.Now()
@@ -110,11 +123,14 @@ func BenchmarkLoadBigtable(b *testing.B) {
 		close(next)
 		wg.Wait()
 		rate := float64(n) / time.Since(start).Seconds()
+		if err := e.admin.DeleteTable(e.ctx, name); err != nil {
+			b.Fatal(err)
+		}
 		b.Logf("raw ApplyBulk, %d callers: %.0f rows/s", c, rate)
 		if rate > best {
 			best, bestC = rate, c
 		}
 	}
 	b.ReportMetric(best, "ceiling-rows/s")
-	b.Logf("ceiling %.0f rows/s at %d callers", best, bestC)
+	b.Logf("ceiling %.0f rows/s at %d callers; loader/ceiling %.0f%%", best, bestC, 100*loaderRate/best)
 }

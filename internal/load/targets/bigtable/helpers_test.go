@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -159,21 +158,4 @@ func buildCommands(t *testing.T, cmds ...string) string {
 		}
 	}
 	return dir
-}
-
-// runCmd runs a command and returns its output and exit code.
-func runCmd(t *testing.T, env []string, bin string, args ...string) (string, int) {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			t.Fatalf("%s: %v", bin, err)
-		}
-		code = ee.ExitCode()
-	}
-	return string(out), code
 }

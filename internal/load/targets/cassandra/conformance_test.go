@@ -171,7 +171,7 @@ func (h *harness) DropTable(t *testing.T, target, table string) {
 	h.exec(t, "DROP TABLE "+keyspace(target)+"."+table)
 }
 
-func (h *harness) CreateMismatched(t *testing.T, target, name string, tbl schema.Table, col string) {
+func (h *harness) CreateMismatched(t *testing.T, target, name string, tbl schema.Table, col string) string {
 	tbl.Columns = append([]schema.Column(nil), tbl.Columns...)
 	for i := range tbl.Columns {
 		tbl.Columns[i].T = nil
@@ -187,6 +187,7 @@ func (h *harness) CreateMismatched(t *testing.T, target, name string, tbl schema
 		t.Fatal(err)
 	}
 	h.exec(t, tbl.CreateTableCQL(keyspace(target), name))
+	return "column " + col
 }
 
 // RefusedKey is a partition key over Cassandra's 65535-byte limit.

@@ -343,7 +343,7 @@ func (h *harness) DropTable(t *testing.T, _, table string) {
 // smallDDL maps the types of the suite's synthetic tables.
 var smallDDL = map[string]string{"int": "INT64", "text": "STRING(MAX)", "blob": "BYTES(MAX)", "list<int>": "ARRAY<INT64>", "set<int>": "ARRAY<INT64>"}
 
-func (h *harness) CreateMismatched(t *testing.T, _, name string, tbl schema.Table, col string) {
+func (h *harness) CreateMismatched(t *testing.T, _, name string, tbl schema.Table, col string) string {
 	var b strings.Builder
 	var keys []string
 	fmt.Fprintf(&b, "CREATE TABLE %s (", name)
@@ -366,6 +366,7 @@ func (h *harness) CreateMismatched(t *testing.T, _, name string, tbl schema.Tabl
 	}
 	fmt.Fprintf(&b, ") PRIMARY KEY (%s)", strings.Join(keys, ", "))
 	h.ddl(t, b.String())
+	return "column " + col
 }
 
 // RefusedKey is a blob key over Spanner's 8 KiB key limit.

@@ -1,4 +1,4 @@
-package export
+package cassandra
 
 import (
 	"fmt"

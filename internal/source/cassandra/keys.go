@@ -1,11 +1,9 @@
-package export
+package cassandra
 
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,10 +18,6 @@ import (
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/schema"
 )
-
-// KeysName is where a key-list dump keeps its de-duplicated key list,
-// relative to the dump's prefix.
-const KeysName = "_state/keys.ndjson"
 
 // keyList is a de-duplicated list of partition keys in canonical form:
 // one NDJSON object a key, the partition key columns in key order, values
@@ -48,11 +42,6 @@ func (k *keyList) bytes() []byte {
 		out = append(out, '\n')
 	}
 	return out
-}
-
-func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }
 
 // keyParser turns user input into canonical keys of one table.
@@ -334,21 +323,4 @@ func keyNames(cols []*schema.Column) string {
 		names[i] = c.Name
 	}
 	return "(" + strings.Join(names, ", ") + ")"
-}
-
-// readStoredKeys decodes a stored key list, checking it against the
-// plan's count and SHA-256: a list that does not match is damaged
-// (fault.Verify).
-func readStoredKeys(data []byte, wantSHA string, wantCount int64) ([][]byte, error) {
-	if got := sha256Hex(data); got != wantSHA {
-		return nil, fault.Verifyf("%s has SHA-256 %s, the plan says %s", KeysName, got, wantSHA)
-	}
-	if len(data) == 0 || data[len(data)-1] != '\n' {
-		return nil, fault.Verifyf("%s does not end with a newline", KeysName)
-	}
-	lines := bytes.Split(data[:len(data)-1], []byte{'\n'})
-	if int64(len(lines)) != wantCount {
-		return nil, fault.Verifyf("%s holds %d keys, the plan says %d", KeysName, len(lines), wantCount)
-	}
-	return lines, nil
 }

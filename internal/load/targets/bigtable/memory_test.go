@@ -1,0 +1,61 @@
+package bigtable
+
+import (
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/lading-dev/lading/internal/load/loadtest"
+	"github.com/lading-dev/lading/pkg/format"
+	"github.com/lading-dev/lading/pkg/schema"
+)
+
+// memoryRows is the size of the memory test's dump: enough rows that an
+// unbounded queue (or a copy of every queued row's text) shows.
+const memoryRows = 100_000
+
+// maxLoaderRSS is the loader's peak resident memory promised for any
+// dump size with the default memory budget.
+const maxLoaderRSS = 256 << 20
+
+// TestLoaderPeakRSS: the real loader binary loading 100,000 rows of about
+// 1 KB into the emulator with its default settings stays under 256 MB
+// of peak resident memory (the kernel's high-water mark of the process).
+func TestLoaderPeakRSS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the loader")
+	}
+	e := newBTEnv(t)
+	tbl := schema.Table{Keyspace: "src", Name: "mem", Columns: []schema.Column{
+		{Name: "k", Type: "bigint", Role: schema.PartitionKey},
+		{Name: "c", Type: "int", Role: schema.Clustering, Order: schema.Asc},
+		{Name: "name", Type: "text", Role: schema.Regular},
+		{Name: "body", Type: "text", Role: schema.Regular},
+	}}
+	body := loadtest.Text(strings.Repeat("lorem ipsum ", 80)) // 960 bytes
+	const perPart = 50_000
+	var parts [][]format.Row
+	for p := 0; p*perPart < memoryRows; p++ {
+		var rows []format.Row
+		for i := p * perPart; i < (p+1)*perPart; i++ {
+			rows = append(rows, format.Row{Values: [][]byte{loadtest.Bigint(int64(i / 10)), loadtest.Int(int32(i % 10)), loadtest.Text(fmt.Sprintf("name %d", i)), body}})
+		}
+		parts = append(parts, rows)
+	}
+	loadtest.Write(t, e.store, loadtest.Dump{Table: tbl, Parts: parts})
+	parts = nil
+	bins := buildCommands(t, "loader")
+	cmd := exec.Command(filepath.Join(bins, "loader"), "--from", e.storeURL, "--to", e.target(), "--create-table", "--verify", "count", "--spool-dir", t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "verify count: passed") {
+		t.Fatalf("loader: %v\n%s", err, out)
+	}
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10 // KiB on Linux
+	t.Logf("peak RSS %d MB loading %d rows", rss>>20, memoryRows)
+	if rss > maxLoaderRSS {
+		t.Errorf("peak RSS %d MB, want under %d MB", rss>>20, maxLoaderRSS>>20)
+	}
+}

@@ -57,7 +57,8 @@ func main() {
 	)
 	f.StringVar(&o.From, "from", "", "dump store `URL` (file://, s3://, gs://): a root, or one dump's prefix")
 	f.StringVar(&o.To, "to", "", "target `URL` (cassandra://host1,host2:9042/keyspace?dc=...)")
-	var routeFile string
+	var routeFile, route string
+	f.StringVar(&route, "route", "", "instead of --to, send each table to `indexed=URL,plain=URL`: indexed when its source has secondary indexes or materialized views, plain otherwise; with --route-file, the file's tables go where it says")
 	f.StringVar(&routeFile, "route-file", "", "instead of --to, send each source table to a target of its own: a `FILE` of KS.TABLE=URL lines; a table in no route is skipped")
 	f.StringVar(&o.State, "state", "", "keep ledgers under this store `URL` instead of <root>/_state (e.g. when the dump store is read-only)")
 	f.StringVar(&o.Filter.Batch, "batch", "", "only this batch `NAME`")
@@ -65,6 +66,7 @@ func main() {
 	f.StringVar(&o.Filter.Timestamp, "timestamp", "", "only the dump of this `TS` (20261122T154530Z)")
 	f.BoolVar(&o.Force, "force", false, "load a dump again even when the ledger says it is loaded, or over a newer dump")
 	f.BoolVar(&o.CreateTable, "create-table", false, "create the target table (and the user types it needs) from the dump's schema when missing")
+	f.BoolVar(&o.CreateIndexes, "create-indexes", false, "create the source table's secondary indexes and materialized views (as the manifest records them) as Spanner indexes before loading; unsupported kinds are listed and skipped; other targets ignore it")
 	f.BoolVar(&o.CreateKeyspace, "create-keyspace", false, "create the target keyspace when missing (see --replication)")
 	f.StringVar(&o.Replication, "replication", "", "replication `MAP` of a keyspace --create-keyspace creates (default {'class': 'SimpleStrategy', 'replication_factor': 1})")
 	f.IntVar(&o.Versions, "versions", 1, "cell versions a Bigtable table created by --create-table keeps (its column family's max-versions GC policy)")
@@ -96,6 +98,11 @@ func main() {
 		var err error
 		if o.Shard, o.Shards, err = shards.Resolve(rt.Env); err != nil {
 			return err
+		}
+		if route != "" {
+			if o.Route, err = load.ParseSchemaRoute(route); err != nil {
+				return err
+			}
 		}
 		if routeFile != "" {
 			if o.Routes, err = readRoutes(routeFile); err != nil {

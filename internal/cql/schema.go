@@ -66,6 +66,9 @@ func ReadTable(ctx context.Context, s *Session, keyspace, table string) (*schema
 	if err := readUserTypes(ctx, s, t); err != nil {
 		return nil, ClusterInfo{}, err
 	}
+	if err := readIndexes(ctx, s, t); err != nil {
+		return nil, ClusterInfo{}, err
+	}
 	if err := t.Resolve(); err != nil {
 		return nil, ClusterInfo{}, fmt.Errorf("schema of %s: %w", t.QualifiedName(), err)
 	}

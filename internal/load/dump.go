@@ -48,7 +48,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 	if err != nil {
 		return err
 	}
-	tbl, err := l.target.Table(ctx, m, TableOptions{Name: l.targetTableName(d.Table), Create: o.CreateTable, DryRun: o.DryRun, Versions: o.Versions})
+	tbl, err := l.target.Table(ctx, m, TableOptions{Name: l.targetTableName(d.Table), Create: o.CreateTable, CreateIndexes: o.CreateIndexes, DryRun: o.DryRun, Versions: o.Versions})
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,8 @@ type Loader struct {
 	// first is set on the first loader of a routed run (or the only
 	// loader): it reports the dumps no route takes.
 	first bool
+	// routeOf caches --route's choice of target by dump.
+	routeOf map[string]string
 }
 
 // Run loads every due dump (and, with Watch, keeps polling until ctx is
@@ -61,8 +63,8 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	// One loader a target: the one of --to, or one per target the routes
 	// name (each with its own ledgers).
 	targets := []string{opts.To}
-	if opts.Routes != nil {
-		targets = routeTargets(opts.Routes)
+	if opts.routing() {
+		targets = routeTargets(opts.Routes, opts.Route)
 	}
 	var ls []*Loader
 	defer func() {
@@ -78,6 +80,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 			return Result{}, err
 		}
 		l.first = i == 0
+		l.routeOf = map[string]string{}
 		ls = append(ls, l)
 	}
 	result := func() Result {
@@ -187,7 +190,7 @@ func (l *Loader) pass(ctx context.Context) error {
 	if named && len(dumps) == 0 {
 		return fault.Usagef("no dump at %s", l.opts.From)
 	}
-	dumps = l.routed(dumps)
+	dumps = l.routed(ctx, dumps)
 	if l.opts.TargetTable != "" {
 		for _, d := range dumps {
 			if d.Table != dumps[0].Table {

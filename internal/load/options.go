@@ -27,6 +27,9 @@ type Options struct {
 	// skipped with a log line. Each table keeps its ledger under its own
 	// target.
 	Routes map[string]string
+	// Route (--route) sends each table not in Routes to one target when
+	// its source has secondary indexes or views, to another otherwise.
+	Route SchemaRoute
 	// State, when set, is the store URL under which ledgers live
 	// (<state>/loads/<target-id>/) instead of <root>/_state/loads/.
 	State string
@@ -37,6 +40,9 @@ type Options struct {
 	Force bool
 	// CreateTable creates the target table (and its user types).
 	CreateTable bool
+	// CreateIndexes creates the source's secondary indexes and views as
+	// the target's indexes (TableOptions.CreateIndexes).
+	CreateIndexes bool
 	// CreateKeyspace creates the target keyspace with Replication.
 	CreateKeyspace bool
 	Replication    string
@@ -94,13 +100,13 @@ func (o *Options) check() error {
 	if o.From == "" {
 		return fault.Usagef("--from is required (a store root or one dump's prefix)")
 	}
-	if o.Routes != nil && o.To != "" {
-		return fault.Usagef("--to and --route-file: give one (the route file names each table's target)")
+	if o.routing() && o.To != "" {
+		return fault.Usagef("--to and --route-file or --route: give one (the routes name each table's target)")
 	}
-	if o.Routes != nil && o.TargetTable != "" {
-		return fault.Usagef("--target-table and --route-file: use --map to rename routed tables")
+	if o.routing() && o.TargetTable != "" {
+		return fault.Usagef("--target-table and --route-file or --route: use --map to rename routed tables")
 	}
-	if o.To == "" && o.Routes == nil {
+	if o.To == "" && !o.routing() {
 		return fault.Usagef("--to is required (e.g. cassandra://127.0.0.1:9042/keyspace)")
 	}
 	switch o.Verify {

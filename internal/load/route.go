@@ -2,8 +2,11 @@ package load
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -52,12 +55,63 @@ func ParseRoutes(r io.Reader, name string) (map[string]string, error) {
 	return out, nil
 }
 
+// SchemaRoute is --route: each table goes to Indexed when its source
+// has secondary indexes or materialized views (the manifest's
+// source.table.indexes), to Plain otherwise; "" sends such tables
+// nowhere (skipped with a log line). Tables --route-file names go where
+// it says.
+type SchemaRoute struct {
+	Indexed, Plain string
+}
+
+// ParseSchemaRoute reads --route: "indexed=URL,plain=URL" (either may be
+// left out, not both). A comma inside a URL is kept: only ",indexed=" and
+// ",plain=" start a new entry.
+func ParseSchemaRoute(s string) (SchemaRoute, error) {
+	var r SchemaRoute
+	var cur *string
+	for _, part := range strings.Split(s, ",") {
+		key, val, _ := strings.Cut(part, "=")
+		var next *string
+		switch strings.TrimSpace(key) {
+		case "indexed":
+			next = &r.Indexed
+		case "plain":
+			next = &r.Plain
+		}
+		if next == nil {
+			if cur == nil {
+				return SchemaRoute{}, fault.Usagef("--route %q: want indexed=URL,plain=URL", redact.URL(s))
+			}
+			*cur += "," + part
+			continue
+		}
+		if *next != "" {
+			return SchemaRoute{}, fault.Usagef("--route: %s given twice", strings.TrimSpace(key))
+		}
+		cur = next
+		*cur = strings.TrimSpace(val)
+		if *cur == "" {
+			return SchemaRoute{}, fault.Usagef("--route: %s= names no URL (want indexed=URL,plain=URL)", strings.TrimSpace(key))
+		}
+	}
+	for _, u := range []string{r.Indexed, r.Plain} {
+		if u != "" && !strings.Contains(u, "://") {
+			return SchemaRoute{}, fault.Usagef("--route: %q is not a target URL (want indexed=URL,plain=URL)", redact.URL(u))
+		}
+	}
+	if r.Indexed == "" && r.Plain == "" {
+		return SchemaRoute{}, fault.Usagef("--route %q: want indexed=URL,plain=URL", redact.URL(s))
+	}
+	return r, nil
+}
+
 // routeTargets lists the targets the routes name, each once, sorted.
-func routeTargets(routes map[string]string) []string {
+func routeTargets(routes map[string]string, sr SchemaRoute) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, to := range routes {
-		if !seen[to] {
+	for _, to := range append(slices.Collect(maps.Values(routes)), sr.Indexed, sr.Plain) {
+		if to != "" && !seen[to] {
 			seen[to] = true
 			out = append(out, to)
 		}
@@ -66,16 +120,26 @@ func routeTargets(routes map[string]string) []string {
 	return out
 }
 
+// routing reports whether the run routes tables (--route-file or
+// --route) instead of loading everything into --to.
+func (o *Options) routing() bool {
+	return o.Routes != nil || o.Route != (SchemaRoute{})
+}
+
 // routed keeps the dumps this loader's target takes. The first loader
 // of a routed run logs each dump whose table no route names (once a
 // pass), so that it is skipped visibly, not silently.
-func (l *Loader) routed(dumps []discover.Dump) []discover.Dump {
-	if l.opts.Routes == nil {
+func (l *Loader) routed(ctx context.Context, dumps []discover.Dump) []discover.Dump {
+	if !l.opts.routing() {
 		return dumps
 	}
 	var out []discover.Dump
 	for _, d := range dumps {
 		to, ok := l.opts.Routes[d.Table]
+		if !ok && l.opts.Route != (SchemaRoute{}) {
+			to = l.schemaRoute(ctx, d)
+			ok = to != ""
+		}
 		switch {
 		case !ok:
 			if l.first {
@@ -87,4 +151,37 @@ func (l *Loader) routed(dumps []discover.Dump) []discover.Dump {
 		}
 	}
 	return out
+}
+
+// schemaRoute is the --route target of a dump not in --route-file: by
+// whether its manifest lists secondary indexes or views. An incomplete
+// dump is kept by every loader (each skips it as incomplete); a manifest
+// that cannot be read sends the dump to the indexed target (or the plain
+// one when there is none), whose load reports the error.
+func (l *Loader) schemaRoute(ctx context.Context, d discover.Dump) string {
+	r := l.opts.Route
+	fallback := r.Indexed
+	if fallback == "" {
+		fallback = r.Plain
+	}
+	if !d.Complete {
+		return l.opts.To
+	}
+	key := d.String()
+	if to, ok := l.routeOf[key]; ok {
+		return to
+	}
+	m, err := l.readManifest(ctx, d)
+	if err != nil {
+		return fallback
+	}
+	to := r.Plain
+	if len(m.Source.Table.Indexes) > 0 {
+		to = r.Indexed
+	}
+	if to == "" && l.first {
+		l.opts.Logger.Info("skipped: --route names no target for this kind of table", "dump", d.String(), "indexes", len(m.Source.Table.Indexes))
+	}
+	l.routeOf[key] = to
+	return to
 }

@@ -38,6 +38,11 @@ type TableOptions struct {
 	Create bool
 	// DryRun creates nothing.
 	DryRun bool
+	// CreateIndexes creates the source's secondary indexes and
+	// materialized views (as the manifest records them) as the target's
+	// own indexes, where the target has them (Spanner); other targets
+	// ignore it.
+	CreateIndexes bool
 	// Versions is how many versions of a cell a created table keeps, for
 	// targets that keep versions (Bigtable's max-versions GC policy); 0
 	// is the target's default.

@@ -115,6 +115,7 @@ func Assemble(plan *Plan, commits []*Commit, tool Tool) (*Manifest, error) {
 func cloneSource(s Source) Source {
 	s.Table.Columns = slices.Clone(s.Table.Columns)
 	s.Table.UserTypes = slices.Clone(s.Table.UserTypes)
+	s.Table.Indexes = slices.Clone(s.Table.Indexes)
 	d := &s.DynamoDB
 	d.KeySchema, d.Attributes = slices.Clone(d.KeySchema), slices.Clone(d.Attributes)
 	d.GlobalIndexes, d.LocalIndexes = slices.Clone(d.GlobalIndexes), slices.Clone(d.LocalIndexes)

@@ -81,6 +81,9 @@ func (c checker) table(path string, t *schema.Table, inPlace bool) error {
 	if t.Counter != (counters > 0) {
 		return c.errf(joinField(path, "counter"), "%v, but the table has %d counter column(s)", t.Counter, counters)
 	}
+	if err := t.CheckIndexes(); err != nil {
+		return c.errf(path, "%v", err)
+	}
 	return nil
 }
 

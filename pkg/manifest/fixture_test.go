@@ -71,6 +71,14 @@ func exampleTable() schema.Table {
 				"    location frozen<tuple<double, double>>\n" +
 				")",
 		}},
+		Indexes: []schema.Index{
+			{Name: "orders_by_tag", Kind: schema.IndexSecondary, Target: "values(tags)", Class: "org.apache.cassandra.index.sai.StorageAttachedIndex",
+				CQL: "CREATE CUSTOM INDEX orders_by_tag ON shop.orders (values(tags)) USING 'StorageAttachedIndex'"},
+			{Name: "orders_by_total", Kind: schema.IndexView, Key: []string{"total", "customer_id", "order_day", "order_id"}, Columns: []string{"tags"},
+				CQL: "CREATE MATERIALIZED VIEW shop.orders_by_total AS SELECT total, customer_id, order_day, order_id, tags FROM shop.orders " +
+					"WHERE total IS NOT NULL AND customer_id IS NOT NULL AND order_day IS NOT NULL AND order_id IS NOT NULL " +
+					"PRIMARY KEY (total, customer_id, order_day, order_id)"},
+		},
 	}
 }
 

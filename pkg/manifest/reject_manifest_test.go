@@ -51,6 +51,15 @@ func TestDecodeManifestRejects(t *testing.T) {
 		{name: "null list", raw: func(t testing.TB, b []byte) []byte {
 			return replace(t, b, `"user_types": [`, `"user_types": null, "x": [`)
 		}, field: "source.table.user_types", msg: "want an array, got null"},
+		{name: "unknown index field", raw: func(t testing.TB, b []byte) []byte {
+			return replace(t, b, `"kind": "view",`, `"kind": "view", "where": "",`)
+		}, field: "source.table.indexes[1].where", msg: "unknown field"},
+		{name: "index without a name", raw: func(t testing.TB, b []byte) []byte {
+			return replace(t, b, `"name": "orders_by_tag",`, ``)
+		}, field: "source.table.indexes[0].name", msg: "missing"},
+		{name: "unknown index kind", mut: func(m *Manifest) { m.Source.Table.Indexes[0].Kind = "sai" }, field: "source.table", msg: `indexes[0].kind: "sai"`},
+		{name: "view of an unknown column", mut: func(m *Manifest) { m.Source.Table.Indexes[1].Columns = []string{"nope"} }, field: "source.table", msg: `view column "nope"`},
+		{name: "index without a target", mut: func(m *Manifest) { m.Source.Table.Indexes[0].Target = "" }, field: "source.table", msg: "indexes[0].target: empty"},
 		{name: "wrong type", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"writetime": true`, `"writetime": "yes"`) }, field: "options.writetime", msg: "want true or false, got a string"},
 		{name: "count as string", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"rows": 412338`, `"rows": "412338"`) }, field: "files[0].rows", msg: "want a non-negative integer"},
 		{name: "fractional count", raw: func(t testing.TB, b []byte) []byte { return replace(t, b, `"rows": 412338`, `"rows": 412338.0`) }, field: "files[0].rows", msg: "not an integer"},
@@ -235,6 +244,7 @@ func TestDecodeManifestAccepts(t *testing.T) {
 			}
 			m.Totals.StoredBytes = m.Totals.Bytes
 		}},
+		{"no indexes (dumps made before they were recorded)", func(m *Manifest) { m.Source.Table.Indexes = nil }},
 		{"a subset of columns", func(m *Manifest) { m.Options.Columns = []string{"customer_id", "order_day", "order_id", "total"} }},
 		{"one full-ring range", func(m *Manifest) {
 			m.Files = m.Files[2:]
@@ -251,7 +261,7 @@ func TestDecodeManifestAccepts(t *testing.T) {
 				{Name: "k", Type: "text", Role: schema.PartitionKey},
 				{Name: "hits", Type: "counter", Role: schema.Regular},
 			}
-			tb.UserTypes, tb.Counter = nil, true
+			tb.UserTypes, tb.Counter, tb.Indexes = nil, true, nil
 			m.Options.Columns = []string{"k", "hits"}
 		}},
 		{"control characters in a where clause", func(m *Manifest) { m.Options.Where = "v > 0 AND\n\tw < '\u2028'"; m.Options.AllowFiltering = true }},

@@ -84,6 +84,10 @@ type Table struct {
 	UserTypes []UserType `json:"user_types"`
 	// Counter is set for a counter table.
 	Counter bool `json:"counter"`
+	// Indexes lists the table's secondary indexes and materialized
+	// views, by name; nil when it has none (and in dumps made before
+	// they were recorded).
+	Indexes []Index `json:"indexes,omitempty"`
 }
 
 // QualifiedName returns "keyspace.table" as dumps name tables.

@@ -24,7 +24,15 @@ func main() {
 	count := flag.String("count", "", "only count the rows of these comma-separated KS.TABLEs")
 	drop := flag.String("drop", "", "only drop these comma-separated keyspaces")
 	btCount := flag.String("bigtable-count", "", "only count the rows the loader wrote into this Bigtable `PROJECT/INSTANCE/TABLE`")
+	spCount := flag.String("spanner-count", "", "only count the rows of this Spanner `projects/P/instances/I/databases/D/TABLE`")
+	indexTag := flag.String("index-tag", "", "suffix of the customers table's index name (Spanner index names are the database's, and spannertest keeps its database between demo runs)")
 	flag.Parse()
+	if *spCount != "" {
+		if err := countSpanner(context.Background(), *spCount); err != nil {
+			fail(err)
+		}
+		return
+	}
 	if *btCount != "" {
 		if err := countBigtable(context.Background(), *btCount); err != nil {
 			fail(err)
@@ -67,6 +75,9 @@ func main() {
 		"CREATE TABLE " + ks + ".orders (customer uuid, seq int, customer_name text STATIC, item text, qty int, price decimal, " +
 			"tags set<text>, notes list<text>, attrs map<text, int>, ship_to address, placed timestamp, " +
 			"PRIMARY KEY (customer, seq)) WITH CLUSTERING ORDER BY (seq DESC)",
+		// A table with a secondary index: --route sends it to Spanner.
+		"CREATE TABLE " + ks + ".customers (id int PRIMARY KEY, name text, city text)",
+		"CREATE INDEX customers_by_city" + *indexTag + " ON " + ks + ".customers (city)",
 	} {
 		if err := s.Query(q).ExecContext(ctx); err != nil {
 			fail(fmt.Errorf("%s: %w", q, err))
@@ -117,6 +128,13 @@ func main() {
 	default:
 	}
 	fmt.Printf("generated %d rows in %s.orders (%d partitions) in %s\n", *rows, ks, parts, time.Since(start).Round(time.Millisecond))
+	for i := range parts {
+		q := "INSERT INTO " + ks + ".customers (id, name, city) VALUES (?, ?, ?)"
+		if err := s.Query(q, i, fmt.Sprintf("customer %d", i), fmt.Sprintf("city %d", i%40)).ExecContext(ctx); err != nil {
+			fail(err)
+		}
+	}
+	fmt.Printf("generated %d rows in %s.customers (indexed by city)\n", parts, ks)
 }
 
 func fail(err error) {

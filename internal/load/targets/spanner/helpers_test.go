@@ -238,3 +238,13 @@ func render(v *structpb.Value) string {
 	js, _ := v.MarshalJSON()
 	return string(js)
 }
+
+// ddlAll is the database's schema as GetDatabaseDdl returns it.
+func (e *env) ddlAll() string {
+	e.t.Helper()
+	resp, err := e.admin.GetDatabaseDdl(e.ctx, &databasepb.GetDatabaseDdlRequest{Database: testDB})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return strings.Join(resp.Statements, "\n")
+}

@@ -164,30 +164,52 @@ func (t *Target) Table(ctx context.Context, m *manifest.Manifest, opts load.Tabl
 	}
 	have := findTable(stmts, name)
 	tb.exists = have != nil
-	if have != nil {
+	switch {
+	case have != nil:
 		tb.have = have
-		tb.indexes = countIndexes(stmts, name)
-		return tb, nil
-	}
-	if !opts.Create {
+	case !opts.Create:
 		return nil, fault.Usagef("table %s does not exist in %s (pass --create-table to create it from the dump's schema)", name, t.db)
-	}
-	if opts.DryRun {
+	case opts.DryRun:
+		if opts.CreateIndexes {
+			return tb, t.createIndexes(ctx, tb, true)
+		}
 		return tb, nil
+	default:
+		if err := t.create(ctx, tb); err != nil {
+			return nil, err
+		}
 	}
+	// A table that does not match is refused by CheckSchema: no index
+	// on it.
+	if opts.CreateIndexes && (tb.have == nil || len(tb.compare(tb.have)) == 0) {
+		if err := t.createIndexes(ctx, tb, opts.DryRun); err != nil {
+			return nil, err
+		}
+		if stmts, err = t.ddl(ctx); err != nil {
+			return nil, err
+		}
+	}
+	// Each index entry a row changes is one more mutation.
+	tb.indexes = countIndexes(stmts, name)
+	return tb, nil
+}
+
+// create creates the table, or finds it created meanwhile by another
+// loader.
+func (t *Target) create(ctx context.Context, tb *Table) error {
+	name := tb.name
 	if err := t.updateDDL(ctx, tb.createDDL()); err != nil {
-		// Another loader may have created it meanwhile.
 		if stmts, err2 := t.ddl(ctx); err2 == nil && findTable(stmts, name) != nil {
 			tb.exists, tb.have = true, findTable(stmts, name)
-			return tb, nil
+			return nil
 		}
-		return nil, fault.Usage(fmt.Errorf("create table %s: %w", name, err))
+		return fault.Usage(fmt.Errorf("create table %s: %w", name, err))
 	}
 	if err := t.newIncarnation(ctx, name); err != nil {
-		return nil, err
+		return err
 	}
 	tb.exists = true
 	t.logger.Info("created table", "table", name, "database", t.db)
 	t.run.Event("table_created", "table", name)
-	return tb, nil
+	return nil
 }

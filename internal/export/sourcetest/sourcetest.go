@@ -68,13 +68,13 @@ func RunConformance(t *testing.T, h Harness) {
 
 func testRoundTrip(t *testing.T, h Harness) {
 	table, dumpTable := h.NewTable(t, 500)
-	dest := fileDest(t)
+	dest := FileDest(t)
 	args := append([]string{"--source", h.URL(t), "--table", table, "--dest", dest, "--batch", "rt", "--splits", "6"}, h.Args()...)
 	if code, out := Run(t, args...); code != 0 || !strings.Contains(out, "dump complete") {
 		t.Fatalf("exporter: exit %d\n%s", code, out)
 	}
-	root := openRoot(t, dest)
-	same(t, h, root, onlyDump(t, root, "rt", dumpTable), table)
+	root := OpenRoot(t, dest)
+	same(t, h, root, OnlyDump(t, root, "rt", dumpTable), table)
 	if code, out := Run(t, args...); code != 0 || !strings.Contains(out, "already complete") {
 		t.Errorf("re-run of a complete dump: exit %d\n%s", code, out)
 	}
@@ -82,7 +82,7 @@ func testRoundTrip(t *testing.T, h Harness) {
 
 func testKill9(t *testing.T, h Harness) {
 	table, dumpTable := h.NewTable(t, 3000)
-	dest := fileDest(t)
+	dest := FileDest(t)
 	args := append([]string{"--source", h.URL(t), "--table", table, "--dest", dest, "--batch", "kill", "--splits", "8", "--parallel", "2"}, h.Args()...)
 	slow := append(slices.Clone(args), h.SlowArgs()...)
 	Binary(t)
@@ -106,8 +106,8 @@ func testKill9(t *testing.T, h Harness) {
 		}
 		<-done
 	}
-	root := openRoot(t, dest)
-	prefix := onlyDump(t, root, "kill", dumpTable)
+	root := OpenRoot(t, dest)
+	prefix := OnlyDump(t, root, "kill", dumpTable)
 	state, _, err := root.ListAll(context.Background(), prefix+"/_state/", "")
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +132,7 @@ func testKill9(t *testing.T, h Harness) {
 
 func testShards(t *testing.T, h Harness) {
 	table, dumpTable := h.NewTable(t, 400)
-	dest := fileDest(t)
+	dest := FileDest(t)
 	args := append([]string{"--source", h.URL(t), "--table", table, "--dest", dest, "--batch", "sh", "--splits", "6"}, h.Args()...)
 	code, out := Run(t, append(slices.Clone(args), "--shard", "0/2")...)
 	if code != 0 || !strings.Contains(out, "shard 0/2 done") {
@@ -141,13 +141,13 @@ func testShards(t *testing.T, h Harness) {
 	if code, out = Run(t, append(slices.Clone(args), "--shard", "1/2")...); code != 0 || !strings.Contains(out, "dump complete") {
 		t.Fatalf("shard 1/2: exit %d\n%s", code, out)
 	}
-	root := openRoot(t, dest)
-	same(t, h, root, onlyDump(t, root, "sh", dumpTable), table)
+	root := OpenRoot(t, dest)
+	same(t, h, root, OnlyDump(t, root, "sh", dumpTable), table)
 }
 
 func testSchemaChange(t *testing.T, h Harness) {
 	table, dumpTable := h.NewTable(t, 200)
-	dest := fileDest(t)
+	dest := FileDest(t)
 	args := append([]string{"--source", h.URL(t), "--table", table, "--dest", dest, "--batch", "sc", "--splits", "6"}, h.Args()...)
 	if code, out := Run(t, append(slices.Clone(args), "--shard", "0/2")...); code != 0 {
 		t.Fatalf("shard 0/2: exit %d\n%s", code, out)
@@ -157,8 +157,8 @@ func testSchemaChange(t *testing.T, h Harness) {
 	if code != 2 || !strings.Contains(out, "since the dump was planned") {
 		t.Fatalf("shard 1/2 after the schema changed: exit %d, want 2 and the change named\n%s", code, out)
 	}
-	root := openRoot(t, dest)
-	if ok, _ := root.Exists(context.Background(), onlyDump(t, root, "sc", dumpTable)+"/"+manifest.SuccessName); ok {
+	root := OpenRoot(t, dest)
+	if ok, _ := root.Exists(context.Background(), OnlyDump(t, root, "sc", dumpTable)+"/"+manifest.SuccessName); ok {
 		t.Errorf("the dump was completed across a schema change")
 	}
 }
@@ -287,12 +287,14 @@ func Run(t testing.TB, args ...string) (int, string) {
 	return -1, ""
 }
 
-func fileDest(t testing.TB) string {
+// FileDest returns a file:// store URL in a fresh temporary directory.
+func FileDest(t testing.TB) string {
 	t.Helper()
 	return "file://" + filepath.ToSlash(t.TempDir())
 }
 
-func openRoot(t testing.TB, u string) *objstore.Bucket {
+// OpenRoot opens a store URL, closed when the test ends.
+func OpenRoot(t testing.TB, u string) *objstore.Bucket {
 	t.Helper()
 	b, err := objstore.Open(context.Background(), u)
 	if err != nil {
@@ -302,8 +304,9 @@ func openRoot(t testing.TB, u string) *objstore.Bucket {
 	return b
 }
 
-// onlyDump returns the prefix of the batch's one dump of the table.
-func onlyDump(t testing.TB, root *objstore.Bucket, batch, dumpTable string) string {
+// OnlyDump returns the prefix of the batch's one dump of dumpTable (the
+// dump's table name, e.g. ks.t or dynamodb.t), failing unless there is one.
+func OnlyDump(t testing.TB, root *objstore.Bucket, batch, dumpTable string) string {
 	t.Helper()
 	_, prefixes, err := root.ListAll(context.Background(), batch+"/"+dumpTable+"/", "/")
 	if err != nil {

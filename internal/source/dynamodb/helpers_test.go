@@ -5,13 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lading-dev/lading/internal/export/sourcetest"
 	"math/rand/v2"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,83 +22,18 @@ import (
 	"github.com/lading-dev/lading/pkg/objstore"
 )
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
+// The exporter binary and the dump helpers are the source suite's.
+func exporterBinary(t testing.TB) string { return sourcetest.Binary(t) }
 
-// exporterBinary builds cmd/exporter once per test binary.
-func exporterBinary(t testing.TB) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "lading-exporter-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "exporter")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/lading-dev/lading/cmd/exporter").CombinedOutput()
-		if err != nil {
-			binErr = errors.New("go build ./cmd/exporter: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
+func runExporter(t testing.TB, args ...string) (int, string) { return sourcetest.Run(t, args...) }
 
-// runExporter runs the binary to its end: exit code and output.
-func runExporter(t testing.TB, args ...string) (int, string) {
-	t.Helper()
-	cmd := exec.Command(exporterBinary(t), args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out.String()
-	case errors.As(err, &ee):
-		return ee.ExitCode(), out.String()
-	}
-	t.Fatalf("run exporter: %v", err)
-	return -1, ""
-}
+func fileDest(t testing.TB) string { return sourcetest.FileDest(t) }
 
-func fileDest(t testing.TB) string {
-	t.Helper()
-	return "file://" + filepath.ToSlash(t.TempDir())
-}
-
-func openRoot(t testing.TB, u string) *objstore.Bucket {
-	t.Helper()
-	b, err := objstore.Open(context.Background(), u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
-}
+func openRoot(t testing.TB, u string) *objstore.Bucket { return sourcetest.OpenRoot(t, u) }
 
 // onlyDump returns the prefix of the batch's one dump of the table.
 func onlyDump(t testing.TB, root *objstore.Bucket, batch, table string) string {
-	t.Helper()
-	_, prefixes, err := root.ListAll(context.Background(), batch+"/dynamodb."+table+"/", "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dumps []string
-	for _, p := range prefixes {
-		if !strings.HasSuffix(p, "/_state/") {
-			dumps = append(dumps, strings.TrimSuffix(p, "/"))
-		}
-	}
-	if len(dumps) != 1 {
-		t.Fatalf("batch %s holds dumps %v of %s, want one", batch, dumps, table)
-	}
-	return dumps[0]
+	return sourcetest.OnlyDump(t, root, batch, "dynamodb."+table)
 }
 
 // canonical renders items as their sorted canonical lines.

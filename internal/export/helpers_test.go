@@ -7,14 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/lading-dev/lading/internal/export/sourcetest"
 	"io"
 	"math/rand/v2"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -258,29 +256,5 @@ func kvTable(t testing.TB, s *cql.Session, partitions, per, wide int) (ks string
 	return ks, n
 }
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
 // exporterBinary builds cmd/exporter once per test process.
-func exporterBinary(t testing.TB) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "lading-exporter-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "exporter")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/lading-dev/lading/cmd/exporter").CombinedOutput()
-		if err != nil {
-			binErr = errors.New("go build ./cmd/exporter: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
+func exporterBinary(t testing.TB) string { return sourcetest.Binary(t) }

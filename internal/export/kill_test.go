@@ -3,7 +3,7 @@ package export_test
 import (
 	"bytes"
 	"context"
-	"errors"
+	"github.com/lading-dev/lading/internal/export/sourcetest"
 	"math/rand/v2"
 	"os/exec"
 	"strings"
@@ -24,42 +24,13 @@ func exporterCmd(t testing.TB, args ...string) *exec.Cmd {
 
 // runToEnd runs the exporter to its exit and returns the exit code and
 // output.
-func runToEnd(t testing.TB, args ...string) (int, string) {
-	t.Helper()
-	cmd := exporterCmd(t, args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out.String()
-	case errors.As(err, &ee):
-		return ee.ExitCode(), out.String()
-	}
-	t.Fatalf("run exporter: %v", err)
-	return -1, ""
-}
+func runToEnd(t testing.TB, args ...string) (int, string) { return sourcetest.Run(t, args...) }
 
 // checkOneDump fails unless the batch holds exactly one dump of table
 // (one timestamp) and returns its prefix.
 func checkOneDump(t testing.TB, dest, batch, table string) string {
 	t.Helper()
-	root := openRoot(t, dest)
-	_, prefixes, err := root.ListAll(context.Background(), batch+"/"+table+"/", "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dumps []string
-	for _, p := range prefixes {
-		if !strings.HasSuffix(p, "/_state/") {
-			dumps = append(dumps, strings.TrimSuffix(p, "/"))
-		}
-	}
-	if len(dumps) != 1 {
-		t.Fatalf("batch %s has dumps %v of %s, want exactly one", batch, dumps, table)
-	}
-	return dumps[0]
+	return sourcetest.OnlyDump(t, openRoot(t, dest), batch, table)
 }
 
 // The real binary, killed with SIGKILL at random moments and run again

@@ -4,13 +4,9 @@
 package dynamotest
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
+	"github.com/lading-dev/lading/internal/export/sourcetest"
 	"math/rand/v2"
 	"net/url"
 	"testing"
@@ -112,54 +108,14 @@ func Put(t testing.TB, c *ddb.Client, table string, items []map[string]types.Att
 // manifest and the items, decoded.
 func ReadDump(t testing.TB, root *objstore.Bucket, prefix string) (*manifest.Manifest, []format.DynamoItem) {
 	t.Helper()
-	ctx := context.Background()
-	if ok, err := root.Exists(ctx, prefix+"/"+manifest.SuccessName); err != nil || !ok {
-		t.Fatalf("%s/_SUCCESS missing (%v)", prefix, err)
-	}
-	data, err := root.ReadAll(ctx, prefix+"/"+manifest.ManifestName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := manifest.DecodeManifest(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var items []format.DynamoItem
-	for _, f := range m.Files {
-		raw, err := root.ReadAll(ctx, prefix+"/"+f.Name)
+	m, lines := sourcetest.ReadDump(t, root, prefix)
+	items := make([]format.DynamoItem, 0, len(lines))
+	for i, line := range lines {
+		it, err := format.DecodeDynamoItem(line)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: item %d of the dump: %v", prefix, i+1, err)
 		}
-		sum := sha256.Sum256(raw)
-		if int64(len(raw)) != f.StoredBytes || hex.EncodeToString(sum[:]) != f.SHA256 {
-			t.Fatalf("part %s: %d bytes, sha256 %x; the manifest says %d bytes, %s", f.Name, len(raw), sum, f.StoredBytes, f.SHA256)
-		}
-		pr, err := format.NewPartReader(bytes.NewReader(raw), f.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int64
-		for {
-			line, err := pr.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("part %s: %v", f.Name, err)
-			}
-			it, err := format.DecodeDynamoItem(line)
-			if err != nil {
-				t.Fatalf("part %s line %d: %v", f.Name, n+1, err)
-			}
-			items = append(items, it)
-			n++
-		}
-		if n != f.Rows {
-			t.Fatalf("part %s holds %d rows, the manifest says %d", f.Name, n, f.Rows)
-		}
-	}
-	if int64(len(items)) != m.Totals.Rows {
-		t.Fatalf("%d items in the parts, the manifest counts %d", len(items), m.Totals.Rows)
+		items = append(items, it)
 	}
 	return m, items
 }

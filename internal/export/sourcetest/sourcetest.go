@@ -85,27 +85,7 @@ func testKill9(t *testing.T, h Harness) {
 	dest := FileDest(t)
 	args := append([]string{"--source", h.URL(t), "--table", table, "--dest", dest, "--batch", "kill", "--splits", "8", "--parallel", "2"}, h.Args()...)
 	slow := append(slices.Clone(args), h.SlowArgs()...)
-	Binary(t)
-	for kill := range 4 {
-		cmd := exec.Command(Binary(t), slow...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		delay := time.Duration(700+rand.IntN(1000)) * time.Millisecond
-		select {
-		case err := <-done:
-			t.Fatalf("exporter exited (%v) before kill %d after %s: the harness's SlowArgs are not slow enough\n%s", err, kill, delay, out.String())
-		case <-time.After(delay):
-		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		<-done
-	}
+	KillRepeatedly(t, 4, 700*time.Millisecond, time.Second, slow...)
 	root := OpenRoot(t, dest)
 	prefix := OnlyDump(t, root, "kill", dumpTable)
 	state, _, err := root.ListAll(context.Background(), prefix+"/_state/", "")
@@ -322,4 +302,32 @@ func OnlyDump(t testing.TB, root *objstore.Bucket, batch, dumpTable string) stri
 		t.Fatalf("batch %s holds dumps %v of %s, want one", batch, dumps, dumpTable)
 	}
 	return dumps[0]
+}
+
+// KillRepeatedly starts the exporter with args kills times and SIGKILLs
+// each run after a random delay in [least, least+spread); a run that
+// exits before its kill fails the test (its args are not slow enough).
+func KillRepeatedly(t testing.TB, kills int, least, spread time.Duration, args ...string) {
+	t.Helper()
+	bin := Binary(t)
+	for kill := range kills {
+		cmd := exec.Command(bin, args...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		delay := least + rand.N(spread)
+		select {
+		case err := <-done:
+			t.Fatalf("exporter exited (%v) before kill %d after %s: the export needs to be slower\n%s", err, kill, delay, out.String())
+		case <-time.After(delay):
+		}
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+	}
 }

@@ -1,13 +1,10 @@
 package dynamodb_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"os/exec"
+	"github.com/lading-dev/lading/internal/export/sourcetest"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -67,27 +64,7 @@ func TestDynamoExportKill9Resumes(t *testing.T) {
 	// The killed runs read at 2 RCU/s (about 4 pages a second); --max-rcu
 	// is no option of the plan, so the last run goes fast.
 	slow := append(append([]string{}, args...), "--max-rcu", "2")
-	exporterBinary(t)
-	for kill := range 4 {
-		cmd := exec.Command(exporterBinary(t), slow...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		delay := time.Duration(800+rand.IntN(1200)) * time.Millisecond
-		select {
-		case err := <-done:
-			t.Fatalf("exporter exited (%v) before kill %d after %s: the test needs a slower export\n%s", err, kill, delay, out.String())
-		case <-time.After(delay):
-		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		<-done
-	}
+	sourcetest.KillRepeatedly(t, 4, 800*time.Millisecond, 1200*time.Millisecond, slow...)
 	root := openRoot(t, dest)
 	prefix := onlyDump(t, root, "kill", table)
 	before := progressDocs(t, root, prefix)

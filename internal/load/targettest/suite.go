@@ -120,8 +120,13 @@ func fileStore(t *testing.T) *store {
 
 // keys lists the store's keys under prefix that contain part.
 func (st *store) keys(t *testing.T, prefix, part string) []string {
+	return Keys(t, st.b, prefix, part)
+}
+
+// Keys lists a store's keys under prefix that contain part.
+func Keys(t testing.TB, b *objstore.Bucket, prefix, part string) []string {
 	t.Helper()
-	objs, _, err := st.b.ListAll(context.Background(), prefix, "")
+	objs, _, err := b.ListAll(context.Background(), prefix, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,9 +139,15 @@ func (st *store) keys(t *testing.T, prefix, part string) []string {
 	return out
 }
 
+// LoadedRecords lists the loaded records of every ledger in a store.
+func LoadedRecords(t testing.TB, b *objstore.Bucket) []string {
+	t.Helper()
+	return Keys(t, b, load.LedgerDir, "/loaded/")
+}
+
 // loadedRecords lists the ledger's loaded records.
 func (st *store) loadedRecords(t *testing.T) []string {
-	return st.keys(t, load.LedgerDir, "/loaded/")
+	return LoadedRecords(t, st.b)
 }
 
 // dumpOf is one dump of a store as the loader sees it: its manifest,

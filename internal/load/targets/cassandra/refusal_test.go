@@ -3,6 +3,7 @@ package cassandra_test
 import (
 	"bytes"
 	"context"
+	"github.com/lading-dev/lading/internal/load/targettest"
 	"strings"
 	"testing"
 
@@ -14,17 +15,7 @@ import (
 // loadedRecords lists the ledger's loaded records in the test store.
 func (e *env) loadedRecords() []string {
 	e.t.Helper()
-	objs, _, err := e.store.ListAll(context.Background(), load.LedgerDir, "")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []string
-	for _, o := range objs {
-		if strings.Contains(o.Key, "/loaded/") {
-			out = append(out, o.Key)
-		}
-	}
-	return out
+	return targettest.LoadedRecords(e.t, e.store)
 }
 
 // A manifest of an unknown format version is refused (exit 2) and

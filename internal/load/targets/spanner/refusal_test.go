@@ -2,8 +2,8 @@ package spanner_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
+	"github.com/lading-dev/lading/internal/load/targettest"
 	"math/big"
 	"strings"
 	"testing"
@@ -20,17 +20,7 @@ import (
 // loadedRecords lists the ledger's loaded records in the test store.
 func (e *env) loadedRecords() []string {
 	e.t.Helper()
-	objs, _, err := e.store.ListAll(context.Background(), load.LedgerDir, "")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []string
-	for _, o := range objs {
-		if strings.Contains(o.Key, "/loaded/") {
-			out = append(out, o.Key)
-		}
-	}
-	return out
+	return targettest.LoadedRecords(e.t, e.store)
 }
 
 // expectFail runs a load that must fail with the exit code, naming every

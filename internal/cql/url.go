@@ -3,9 +3,9 @@ package cql
 import (
 	"fmt"
 	"github.com/lading-dev/lading/internal/redact"
+	"github.com/lading-dev/lading/internal/urlquery"
 	"net"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -77,21 +77,12 @@ func ParseURL(raw string) (*Config, error) {
 		}
 		cfg.Hosts = append(cfg.Hosts, hp)
 	}
-	params, err := url.ParseQuery(query)
+	keys, params, err := urlquery.Params(query)
 	if err != nil {
-		return nil, bad("query %q: %v", query, err)
+		return nil, bad("%v", err)
 	}
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	for _, k := range keys {
-		vs := params[k]
-		if len(vs) != 1 {
-			return nil, bad("parameter %q given %d times", k, len(vs))
-		}
-		v := vs[0]
+		v := params[k]
 		switch k {
 		case "dc":
 			if v == "" {

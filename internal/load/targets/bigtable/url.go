@@ -1,9 +1,9 @@
 package bigtable
 
 import (
+	"github.com/lading-dev/lading/internal/urlquery"
 	"net/url"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/lading-dev/lading/internal/fault"
@@ -65,21 +65,12 @@ func ParseURL(raw string) (*Config, error) {
 		return nil, bad("instance %q: want one Bigtable instance id as the path (bigtable://PROJECT/INSTANCE)", path)
 	}
 	cfg.Instance = path
-	params, err := url.ParseQuery(u.RawQuery)
+	keys, params, err := urlquery.Params(u.RawQuery)
 	if err != nil {
-		return nil, bad("query: %v", err)
+		return nil, bad("%v", err)
 	}
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	for _, k := range keys {
-		vs := params[k]
-		if len(vs) != 1 {
-			return nil, bad("parameter %q given %d times", k, len(vs))
-		}
-		v := vs[0]
+		v := params[k]
 		switch k {
 		case "family":
 			if !familyRE.MatchString(v) {

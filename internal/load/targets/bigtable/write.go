@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"cloud.google.com/go/bigtable"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -27,7 +26,7 @@ var entryBackoff = 100 * time.Millisecond
 // entryError is a MutateRows entry that failed; it carries the entry's
 // status so Classify can judge it.
 type entryError struct {
-	key    string
+	key    []byte
 	failed int // entries still failed
 	err    error
 }
@@ -38,25 +37,19 @@ func (e *entryError) Error() string {
 
 func (e *entryError) Unwrap() error { return e.err }
 
-// Write sends one batch as one ApplyBulk (MutateRows) call, then resends
-// only the entries that failed with a retryable code.
+// Write sends one batch as one MutateRows request, then resends only
+// the entries that failed with a retryable code.
 func (tb *Table) Write(ctx context.Context, b *load.Batch) error {
-	keys := make([]string, len(b.Mutations))
-	muts := make([]*bigtable.Mutation, len(b.Mutations))
+	entries := make([]*entry, len(b.Mutations))
 	for i := range b.Mutations {
-		e := b.Mutations[i].Op.(*entry)
-		keys[i], muts[i] = e.key, e.mut
+		entries[i] = b.Mutations[i].Op.(*entry)
 	}
 	for try := 0; ; try++ {
-		errs, err := tb.tbl.ApplyBulk(ctx, keys, muts)
+		errs, err := tb.w.mutateRows(ctx, entries)
 		if err != nil {
 			return err
 		}
-		if errs == nil {
-			return nil
-		}
-		var fk []string
-		var fm []*bigtable.Mutation
+		var failed []*entry
 		var first *entryError
 		for i, e := range errs {
 			if e == nil {
@@ -65,22 +58,25 @@ func (tb *Table) Write(ctx context.Context, b *load.Batch) error {
 			if !retryable(e) {
 				// The loader splits the batch down to this row and keeps
 				// it in the part's reject file.
-				return &entryError{key: keys[i], failed: 1, err: e}
+				return &entryError{key: entries[i].key, failed: 1, err: e}
 			}
 			if first == nil {
-				first = &entryError{key: keys[i], err: e}
+				first = &entryError{key: entries[i].key, err: e}
 			}
-			fk, fm = append(fk, keys[i]), append(fm, muts[i])
+			failed = append(failed, entries[i])
 		}
-		first.failed = len(fk)
-		tb.t.run.Add("bigtable_entries_failed", int64(len(fk)))
+		if first == nil {
+			return nil
+		}
+		first.failed = len(failed)
+		tb.t.run.Add("bigtable_entries_failed", int64(len(failed)))
 		if try >= entryRetries {
 			return first
 		}
-		tb.t.run.Add("bigtable_entries_retried", int64(len(fk)))
+		tb.t.run.Add("bigtable_entries_retried", int64(len(failed)))
 		wait := entryBackoff << try
 		wait = wait/2 + time.Duration(rand.Int64N(int64(wait/2)+1))
-		tb.t.logger.Warn("resending failed entries", "entries", len(fk), "of", len(keys), "wait", wait, "err", first.err.Error())
+		tb.t.logger.Warn("resending failed entries", "entries", len(failed), "of", len(entries), "wait", wait, "err", first.err.Error())
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -88,7 +84,7 @@ func (tb *Table) Write(ctx context.Context, b *load.Batch) error {
 			return ctx.Err()
 		case <-t.C:
 		}
-		keys, muts = fk, fm
+		entries = failed
 	}
 }
 

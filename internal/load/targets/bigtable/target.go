@@ -8,9 +8,10 @@
 // start time: a row key, qualifier and timestamp name a cell, so writing
 // it twice leaves one cell. Static columns live in the partition's own
 // row, keyed by the partition key alone. Writes go out in MutateRows
-// requests (ApplyBulk) under Bigtable's 100,000-mutation limit; entries
-// that fail are retried alone (write.go). docs/loader.md and
-// docs/format.md describe all of this for users.
+// requests the loader encodes itself (wire.go) under Bigtable's
+// 100,000-mutation limit; entries that fail are retried alone
+// (write.go). docs/loader.md and docs/format.md describe all of this for
+// users.
 package bigtable
 
 import (

@@ -38,7 +38,7 @@ type BatchResult struct {
 	// Marker is the batch marker's key below the root; Complete is set
 	// when it exists, MarkerWritten when this run wrote it, and
 	// AlreadyComplete when it existed before the run started.
-	Marker                                  string
+	Marker                                   string
 	Complete, MarkerWritten, AlreadyComplete bool
 	// Waiting lists the tables of the list without a complete dump when
 	// the run ended.

@@ -47,7 +47,7 @@ type exporter struct {
 	src    source.Source
 	live   *manifest.Source // the source table as Describe read it
 	keys   [][]byte         // the stored key list (key-list plans)
-	budget *budget // the run's source and protection, shared by its tables
+	budget *budget          // the run's source and protection, shared by its tables
 	logger *slog.Logger
 	run    *report.Run
 

@@ -9,7 +9,7 @@ import (
 
 func exampleTableList() *TableList {
 	return &TableList{Format: FormatTableList, Batch: "2026-11-22", Patterns: []string{"shop.*", "crm.users"},
-		Tables: []BatchTable{{Name: "crm.users", Table: "crm.users"}, {Name: "shop.items", Table: "shop.items"}, {Name: "shop.orders", Table: "shop.orders"}},
+		Tables:  []BatchTable{{Name: "crm.users", Table: "crm.users"}, {Name: "shop.items", Table: "shop.items"}, {Name: "shop.orders", Table: "shop.orders"}},
 		Created: exTime("2026-11-22T15:45:30.418Z")}
 }
 

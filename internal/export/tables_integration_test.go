@@ -3,6 +3,7 @@ package export_test
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -230,4 +231,52 @@ func TestTablesKill9(t *testing.T) {
 		t.Fatalf("final run: exit %d\n%s", code, out)
 	}
 	checkBatch(t, s, root, "killed", ks, []string{"a", "b", "c"})
+}
+
+// --max-rate holds for the run, not per table: two tables exported at
+// once at --max-rate R read no more than R rows a second together (the
+// token bucket allows one second's burst), measured from the run report.
+func TestTablesShareMaxRate(t *testing.T) {
+	const rate, rows = 1500, 3000
+	s := cqltest.Session(t)
+	ks := tablesKeyspace(t, s, map[string]int{"a": rows, "b": rows})
+	reportFile := filepath.Join(t.TempDir(), "report.json")
+	args := withSource(t, tablesArgs(fileDest(t), "rate", ks+".*"), "--table-parallel", "2",
+		"--max-rate", fmt.Sprint(rate), "--report", reportFile)
+	if code, out := runToEnd(t, args...); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	data, err := os.ReadFile(reportFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Duration float64          `json:"duration_seconds"`
+		Counters map[string]int64 `json:"counters"`
+		Events   []struct {
+			Kind  string         `json:"kind"`
+			Attrs map[string]any `json:"attrs"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Counters["rows"]; got != 2*rows {
+		t.Fatalf("the report counts %d rows, want %d", got, 2*rows)
+	}
+	allowed := rate * (rep.Duration + 1) * 1.05
+	t.Logf("%d rows in %.2fs: %.0f rows/s under --max-rate %d over two tables (allowed with the burst: %.0f rows)",
+		2*rows, rep.Duration, float64(2*rows)/rep.Duration, rate, allowed)
+	if float64(2*rows) > allowed {
+		t.Fatalf("%d rows in %.2fs: more than --max-rate %d allows for the run (%.0f)", 2*rows, rep.Duration, rate, allowed)
+	}
+	tables := 0
+	for _, ev := range rep.Events {
+		if ev.Kind == "table" && ev.Attrs["outcome"] == "complete" {
+			tables++
+		}
+	}
+	if tables != 2 {
+		t.Errorf("the report's table events name %d complete tables, want 2", tables)
+	}
 }

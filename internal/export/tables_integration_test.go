@@ -17,7 +17,9 @@ import (
 
 	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/cql/cqltest"
+	"github.com/lading-dev/lading/internal/export"
 	"github.com/lading-dev/lading/internal/export/sourcetest"
+	"github.com/lading-dev/lading/internal/report"
 	"github.com/lading-dev/lading/pkg/manifest"
 	"github.com/lading-dev/lading/pkg/objstore"
 )
@@ -278,5 +280,35 @@ func TestTablesShareMaxRate(t *testing.T) {
 	}
 	if tables != 2 {
 		t.Errorf("the report's table events name %d complete tables, want 2", tables)
+	}
+}
+
+// In process (so that -race sees it): two tables exported at once count
+// their units into the run's one pair of progress gauges, which end with
+// every unit of both plans done.
+func TestRunTablesGauges(t *testing.T) {
+	s := cqltest.Session(t)
+	ks := tablesKeyspace(t, s, map[string]int{"a": 300, "b": 200})
+	dest := fileDest(t)
+	run := report.New("exporter")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	res, err := export.RunTables(ctx, export.Config{Source: cqltest.URL(t), Tables: []string{ks + ".*"}, Dest: dest, Batch: "g",
+		Splits: 4, Parallel: 2, PageSize: 50, TableParallel: 2}, nil, run)
+	if err != nil || !res.MarkerWritten || len(res.Tables) != 2 {
+		t.Fatalf("RunTables: %v, %+v", err, res)
+	}
+	units := 0
+	for _, tr := range res.Tables {
+		if tr.Outcome() != "complete" || tr.Rows == 0 {
+			t.Errorf("table %s: %s, %d rows", tr.Table, tr.Outcome(), tr.Rows)
+		}
+		units += tr.Units
+	}
+	if total, done := run.Gauge("units_total"), run.Gauge("units_done"); total != int64(units) || done != total {
+		t.Fatalf("gauges units %d/%d, want %d/%d", done, total, units, units)
+	}
+	if run.Counter("rows") != 500 || run.Counter("tables_done") != 2 {
+		t.Fatalf("report: %d rows, %d tables done", run.Counter("rows"), run.Counter("tables_done"))
 	}
 }

@@ -107,7 +107,7 @@ func RunTables(ctx context.Context, cfg Config, logger *slog.Logger, run *report
 		}
 		return res, err
 	}
-	b := &budget{cfg: cfg, logger: logger, run: run}
+	b := newBudget(cfg, logger, run)
 	defer b.close()
 	src, err := b.source(ctx)
 	if err != nil {
@@ -121,8 +121,10 @@ func RunTables(ctx context.Context, cfg Config, logger *slog.Logger, run *report
 	if err != nil {
 		return res, err
 	}
+	// The cap of page requests in flight counts the readers of the
+	// tables that can run at once.
 	cfg.TableParallel = min(cfg.TableParallel, len(list.Tables))
-	b.protect(cfg)
+	b.cfg = cfg
 	res.Tables = runAll(ctx, cfg, root, b, list, logger, run)
 
 	var errs []error

@@ -20,8 +20,11 @@ type budget struct {
 	logger *slog.Logger
 	run    *report.Run
 
-	gate    *throttle.Controller
-	limiter *throttle.Limiter
+	// The limits, made at the first table that reads (so a run that
+	// finds its dumps complete reports none).
+	limitsOnce sync.Once
+	gate       *throttle.Controller
+	limiter    *throttle.Limiter
 
 	// unitsTotal and unitsDone add up the tables' units for the
 	// progress gauges.
@@ -32,16 +35,17 @@ type budget struct {
 }
 
 func newBudget(cfg Config, logger *slog.Logger, run *report.Run) *budget {
-	b := &budget{cfg: cfg, logger: logger, run: run}
-	b.protect(cfg)
-	return b
+	return &budget{cfg: cfg, logger: logger, run: run}
 }
 
-// protect sets the run's limits from cfg (its --table-parallel known):
-// it is called once, before the first table is read.
-func (b *budget) protect(cfg Config) {
-	b.gate = throttle.NewController(cfg.throttleConfig(), b.run, b.logger)
-	b.limiter = throttle.NewLimiter(cfg.MaxRate, 0)
+// limits returns the run's limit of page requests in flight and its rate
+// limit, the same for every table.
+func (b *budget) limits() (*throttle.Controller, *throttle.Limiter) {
+	b.limitsOnce.Do(func() {
+		b.gate = throttle.NewController(b.cfg.throttleConfig(), b.run, b.logger)
+		b.limiter = throttle.NewLimiter(b.cfg.MaxRate, 0)
+	})
+	return b.gate, b.limiter
 }
 
 // source opens the source at the first call and returns it to every

@@ -227,10 +227,11 @@ func (x *exporter) prepare(ctx context.Context) error {
 			return err
 		}
 	}
+	gate, limiter := x.budget.limits()
 	x.scanner, err = x.src.Scanner(ctx, x.plan, source.ScanSpec{
 		PageSize: x.cfg.PageSize,
-		Gate:     x.budget.gate,
-		Limiter:  x.budget.limiter,
+		Gate:     gate,
+		Limiter:  limiter,
 		Protect:  x.cfg.protection(),
 		Logger:   x.logger,
 		Run:      x.run,

@@ -50,8 +50,11 @@ type BatchResult struct {
 // theirs (internal/fault.Code: verification failed 3, then usage 2,
 // then retryable 1).
 type TablesError struct {
-	Errs  []error
-	Total int
+	// Errs are the failed tables' errors, then any other error of the
+	// run (the batch marker's).
+	Errs []error
+	// Failed of Total tables failed.
+	Failed, Total int
 }
 
 func (e *TablesError) Error() string {
@@ -59,7 +62,7 @@ func (e *TablesError) Error() string {
 	for i, err := range e.Errs {
 		msgs[i] = err.Error()
 	}
-	return fmt.Sprintf("%d of %d tables failed: %s", len(e.Errs), e.Total, strings.Join(msgs, "; "))
+	return fmt.Sprintf("%d of %d tables failed: %s", e.Failed, e.Total, strings.Join(msgs, "; "))
 }
 
 // Unwrap returns the tables' errors, for errors.Is/As and fault.Code.
@@ -133,16 +136,20 @@ func RunTables(ctx context.Context, cfg Config, logger *slog.Logger, run *report
 			errs = append(errs, t.Err)
 		}
 	}
+	failed := len(errs)
 	if ctx.Err() == nil {
 		res.Complete, res.MarkerWritten, res.Waiting, err = markBatch(context.WithoutCancel(ctx), root, cfg, list, logger)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("batch marker: %w", err))
 		}
 	}
-	if len(errs) == 0 {
+	switch {
+	case len(errs) == 0:
 		return res, nil
+	case failed == 0:
+		return res, errs[0]
 	}
-	return res, &TablesError{Errs: errs, Total: len(list.Tables)}
+	return res, &TablesError{Errs: errs, Failed: failed, Total: len(list.Tables)}
 }
 
 // runAll exports the list's tables, cfg.TableParallel at a time; a

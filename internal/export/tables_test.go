@@ -24,7 +24,7 @@ func TestTablesErrorWorstCode(t *testing.T) {
 		{[]error{usage, retry}, fault.ExitUsage},
 		{[]error{retry, verify, usage}, fault.ExitVerify},
 	} {
-		err := error(&TablesError{Errs: tc.errs, Total: 4})
+		err := error(&TablesError{Errs: tc.errs, Failed: len(tc.errs), Total: 4})
 		if got := fault.Code(err); got != tc.want {
 			t.Errorf("%v: exit %d, want %d", err, got, tc.want)
 		}

@@ -142,11 +142,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Source == "" {
 		return c, fault.Usagef("--source is required (cassandra://host1,host2:9042)")
 	}
-	switch {
-	case c.Table != "" && len(c.Tables) > 0:
-		return c, fault.Usagef("--table and --tables (or --tables-file): give one, a table or patterns of tables")
-	case c.Table == "" && len(c.Tables) == 0:
-		return c, fault.Usagef("--table is required (keyspace.table), or --tables PATTERNS")
+	if err := c.checkTables(); err != nil {
+		return c, err
 	}
 	if c.Dest == "" {
 		return c, fault.Usagef("--dest is required (file:///dir, s3://bucket/prefix, gs://bucket/prefix)")

@@ -21,6 +21,17 @@ import (
 // when not told.
 const DefaultTableParallel = 2
 
+// checkTables wants one of --table and --tables.
+func (c Config) checkTables() error {
+	switch {
+	case c.Table != "" && len(c.Tables) > 0:
+		return fault.Usagef("--table and --tables (or --tables-file): give one, a table or patterns of tables")
+	case c.Table == "" && len(c.Tables) == 0:
+		return fault.Usagef("--table is required (keyspace.table), or --tables PATTERNS")
+	}
+	return nil
+}
+
 // ParseTablePatterns checks the patterns of --tables (each a comma-
 // separated list): keyspace.table globs for Cassandra ("shop.*",
 // "crm.user?"), table-name globs for DynamoDB, with path.Match's syntax.

@@ -69,7 +69,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if len(cfg.Tables) > 0 {
-		return Result{}, fault.Usagef("--tables: a run of many tables is RunTables'")
+		return Result{}, fault.Usagef("--tables: Run exports one --table; RunTables exports many")
 	}
 	cfg, err := cfg.withDefaults()
 	if err != nil {

@@ -45,13 +45,18 @@ exporter --source cassandra://10.0.0.1 --table shop.orders --dest s3://dumps/pro
 # A DynamoDB table, using at most half of its provisioned read capacity:
 exporter --source dynamodb://us-east-1 --table orders --dest s3://dumps/prod --read-ratio 0.5
 
+# Every table of keyspace shop and crm.users, each its own dump of one batch, 2 tables at
+# a time, at most 100k rows/s for the whole run; <batch>/_SUCCESS marks the batch complete:
+exporter --source cassandra://10.0.0.1 --tables 'shop.*,crm.users' --dest s3://dumps/prod \
+         --batch 2026-11-22 --table-parallel 2 --max-rate 100000
+
 # The partitions of a list of customer ids (one a line; composite keys as CSV):
 exporter --source cassandra://10.0.0.1 --table shop.orders --dest s3://dumps/prod \
          --batch gdpr-2026-11-22 --keys customers.csv`
 
 func main() {
 	app := cli.New("exporter", "dump a Cassandra or DynamoDB table to object storage",
-		"exporter --source URL --table KS.TABLE|NAME --dest URL [--batch NAME] [--timestamp TS] [options]", examples)
+		"exporter --source URL (--table KS.TABLE|NAME | --tables PATTERNS | --tables-file FILE) --dest URL [--batch NAME] [--timestamp TS] [options]", examples)
 	f := app.Flags()
 	var cfg export.Config
 	partSize := cli.ByteSize(format.DefaultPartBytes)
@@ -83,6 +88,7 @@ func main() {
 	f.StringVar(&cfg.Keys, "keys", "", "export the partitions of a key list `FILE` (\"-\": standard input) instead of token ranges: CSV, one key a line in partition key order, or NDJSON objects; only the dump's first run reads it")
 	f.IntVar(&cfg.KeysPerUnit, "keys-per-unit", export.DefaultKeysPerUnit, "keys per unit of work of a --keys export (the first run's plan keeps it)")
 	shards := app.AddShardFlags()
+	tables := addTablesFlags(f, &cfg)
 
 	app.Main(func(ctx context.Context, rt *cli.Runtime) error {
 		cfg.PartBytes = int64(partSize)
@@ -93,6 +99,13 @@ func main() {
 		if cfg.Shard, cfg.Shards, err = shards.Resolve(rt.Env); err != nil {
 			return err
 		}
+		if cfg.Tables, err = tables.resolve(); err != nil {
+			return err
+		}
+		if len(cfg.Tables) > 0 {
+			return runTables(ctx, rt, cfg)
+		}
+		cfg.TableParallel = 0 // one table: its --parallel readers are the run's
 		res, err := export.Run(ctx, cfg, rt.Logger, rt.Run)
 		switch {
 		case res.AlreadyComplete:

@@ -33,6 +33,11 @@ type Config struct {
 	// Table is "keyspace.table" (Cassandra) or the table's name
 	// (DynamoDB).
 	Table string
+	// Tables, instead of Table, are patterns of the tables RunTables
+	// exports (tables.go); TableParallel is how many at once (default
+	// DefaultTableParallel).
+	Tables        []string
+	TableParallel int
 	// Dest is the store URL of the root that batches live under.
 	Dest string
 	// Batch names the run (default: the UTC date, YYYY-MM-DD); required
@@ -122,6 +127,10 @@ type Config struct {
 
 	// dumpTable is the table's name in dump paths (source.Check).
 	dumpTable string
+	// tableIndex is the table's place in the batch's table list (0 for
+	// a --table export): shards take the units of the tables in turn
+	// (see takes).
+	tableIndex int
 }
 
 // withDefaults fills zero fields and checks the rest; every error is a
@@ -133,8 +142,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Source == "" {
 		return c, fault.Usagef("--source is required (cassandra://host1,host2:9042)")
 	}
-	if c.Table == "" {
-		return c, fault.Usagef("--table is required (keyspace.table)")
+	if err := c.checkTables(); err != nil {
+		return c, err
 	}
 	if c.Dest == "" {
 		return c, fault.Usagef("--dest is required (file:///dir, s3://bucket/prefix, gs://bucket/prefix)")

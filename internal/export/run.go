@@ -73,7 +73,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 	if err != nil {
 		return Result{}, err
 	}
-	if cfg.dumpTable, err = source.Check(cfg.Source, cfg.Table); err != nil {
+	if cfg.dumpTable, err = cfg.checkSource(); err != nil {
 		return Result{}, err
 	}
 	root, err := objstore.Open(ctx, cfg.Dest)
@@ -97,7 +97,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 		return Result{Dump: d.String()}, err
 	}
 
-	src, err := source.Open(ctx, cfg.Source, source.Options{
+	src, err := cfg.openSource(ctx, source.Options{
 		Logger: logger, Run: run, Env: cfg.Env, TranslateAddress: cfg.TranslateAddress, Protect: cfg.protection(),
 	})
 	if err != nil {

@@ -227,6 +227,15 @@ func index(name string, ks []types.KeySchemaElement, p *types.Projection) manife
 // and the size estimates may change during an export: the items read
 // are the same.
 func (s *Source) Diff(planned, live *manifest.Source) string {
+	if arn := planned.DynamoDB.Export.ARN; arn != "" {
+		return fmt.Sprintf("the dump was planned as a conversion of export %s, not a scan (run it again with --from-export)", arn)
+	}
+	return diffTables(planned, live)
+}
+
+// diffTables describes the first difference of the tables that matters
+// to the rows, whatever read them.
+func diffTables(planned, live *manifest.Source) string {
 	p, l := &planned.DynamoDB, &live.DynamoDB
 	switch {
 	case planned.Kind != live.Kind:

@@ -138,7 +138,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.Now = time.Now
 	}
 	if c.Source == "" && c.FromExport == "" {
-		return c, fault.Usagef("--source is required (cassandra://host1,host2:9042)")
+		return c, fault.Usagef("--source is required (cassandra://host1,host2:9042, dynamodb://REGION), or --from-export URL")
 	}
 	if c.Table == "" {
 		return c, fault.Usagef("--table is required (keyspace.table)")

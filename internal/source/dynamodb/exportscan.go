@@ -17,6 +17,7 @@ import (
 	"github.com/lading-dev/lading/internal/source"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/manifest"
+	"github.com/lading-dev/lading/pkg/objstore"
 )
 
 // maxExportLine bounds one line of a data file: an item is at most
@@ -77,6 +78,9 @@ func (s *exportScanner) Scan(ctx context.Context, u source.Unit, emit func(*sour
 	f := s.files[seg]
 	where := s.x.where(f.rel)
 	body, err := s.x.store.NewReader(ctx, f.rel)
+	if errors.Is(err, objstore.ErrNotFound) {
+		return fault.Verifyf("%s: listed in manifest-files.json, missing from the export", where)
+	}
 	if err != nil {
 		return fmt.Errorf("open %s: %w", where, err)
 	}

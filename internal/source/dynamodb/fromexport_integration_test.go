@@ -115,6 +115,11 @@ func TestFromExportRefused(t *testing.T) {
 		{"incremental", func(t *testing.T, x *nativeExport) { x.Summary["exportType"] = "INCREMENTAL_EXPORT" }, nil, 2, "only full exports"},
 		{"wrong key schema", nil, []string{"--hash-key", "pk:N"}, 2, "no key attribute pk of type N"},
 		{"no key schema", nil, []string{}, 2, "holds no key schema"},
+		{"data file missing", func(t *testing.T, x *nativeExport) {
+			if err := x.Dir.Delete(context.Background(), x.dataFile(0)); err != nil {
+				t.Fatal(err)
+			}
+		}, nil, 3, "missing from the export"},
 	}
 	for _, tc := range cases {
 		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {

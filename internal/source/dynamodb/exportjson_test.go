@@ -54,3 +54,23 @@ func TestDecodeExportLine(t *testing.T) {
 		}
 	}
 }
+
+// The manifests' keys are read inside the export's directory, with or
+// without the export prefix (AWS's own example leaves it out), and never
+// outside it.
+func TestRelKey(t *testing.T) {
+	sum := &exportSummary{S3Prefix: "2020-Nov"}
+	for key, want := range map[string]string{
+		"2020-Nov/AWSDynamoDB/01234567890123-a1b2c3d4/data/abc.json.gz": "data/abc.json.gz",
+		"AWSDynamoDB/01345678901234-abc12345/manifest-files.json":       "manifest-files.json",
+		"other/AWSDynamoDB/0123/data/x.json.gz":                         "",
+		"2020-Nov/AWSDynamoDB/0123/../../x":                             "",
+		"2020-Nov/AWSDynamoDB/0123/":                                    "",
+		"data/x.json.gz":                                                "",
+	} {
+		got, err := relKey(sum, key)
+		if got != want || (err == nil) != (want != "") {
+			t.Errorf("relKey(%q) = %q, %v; want %q", key, got, err, want)
+		}
+	}
+}

@@ -200,9 +200,10 @@ const maxExportDepth = 64
 
 // decodeExportLine decodes one line of a data file: {"Item":{…}} in
 // DynamoDB JSON, each value an object with one type tag (S, N, B, BOOL,
-// NULL, L, M, SS, NS, BS). N stays its decimal text, B is base64.
+// NULL, L, M, SS, NS, BS). N stays its decimal text, B is base64. The
+// line is parsed once, then walked.
 func decodeExportLine(line []byte) (format.DynamoItem, error) {
-	var wrap map[string]json.RawMessage
+	var wrap map[string]any
 	if err := json.Unmarshal(line, &wrap); err != nil {
 		return nil, err
 	}
@@ -214,10 +215,10 @@ func decodeExportLine(line []byte) (format.DynamoItem, error) {
 	return format.DynamoItem(v.M), err
 }
 
-func decodeExportMap(raw json.RawMessage, depth int) (format.DynamoValue, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return format.DynamoValue{}, fmt.Errorf("want a map of attributes, got %.40s", raw)
+func decodeExportMap(raw any, depth int) (format.DynamoValue, error) {
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return format.DynamoValue{}, fmt.Errorf("want a map of attributes, got %T", raw)
 	}
 	out := make(map[string]format.DynamoValue, len(m))
 	for k, r := range m {
@@ -230,56 +231,16 @@ func decodeExportMap(raw json.RawMessage, depth int) (format.DynamoValue, error)
 	return format.DynamoValue{Kind: format.DynamoM, M: out}, nil
 }
 
-func decodeExportValue(raw json.RawMessage, depth int) (format.DynamoValue, error) {
+func decodeExportValue(raw any, depth int) (format.DynamoValue, error) {
 	if depth > maxExportDepth {
 		return format.DynamoValue{}, errors.New("nested too deep")
 	}
-	var tagged map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &tagged); err != nil || len(tagged) != 1 {
-		return format.DynamoValue{}, fmt.Errorf("want an object with one type tag, got %.40s", raw)
+	tagged, ok := raw.(map[string]any)
+	if !ok || len(tagged) != 1 {
+		return format.DynamoValue{}, errors.New("want an object with one type tag")
 	}
 	for tag, r := range tagged {
-		v := format.DynamoValue{Kind: format.DynamoKind(tag)}
-		var err error
-		switch v.Kind {
-		case format.DynamoS, format.DynamoN:
-			err = json.Unmarshal(r, &v.S)
-		case format.DynamoB:
-			v.B, err = decodeBase64(r)
-		case format.DynamoBOOL:
-			err = json.Unmarshal(r, &v.Bool)
-		case format.DynamoNULL:
-			var null bool
-			if err = json.Unmarshal(r, &null); err == nil && !null {
-				err = errors.New("NULL must be true")
-			}
-		case format.DynamoSS, format.DynamoNS:
-			err = json.Unmarshal(r, &v.Set)
-		case format.DynamoBS:
-			var ss []string
-			if err = json.Unmarshal(r, &ss); err == nil {
-				v.BSet = make([][]byte, len(ss))
-				for i, s := range ss {
-					if v.BSet[i], err = base64.StdEncoding.DecodeString(s); err != nil {
-						break
-					}
-				}
-			}
-		case format.DynamoL:
-			var l []json.RawMessage
-			if err = json.Unmarshal(r, &l); err == nil {
-				v.L = make([]format.DynamoValue, len(l))
-				for i, e := range l {
-					if v.L[i], err = decodeExportValue(e, depth+1); err != nil {
-						break
-					}
-				}
-			}
-		case format.DynamoM:
-			v, err = decodeExportMap(r, depth)
-		default:
-			err = errors.New("unknown type tag")
-		}
+		v, err := decodeTagged(format.DynamoKind(tag), r, depth)
 		if err != nil {
 			return format.DynamoValue{}, fmt.Errorf("%s: %w", tag, err)
 		}
@@ -288,9 +249,72 @@ func decodeExportValue(raw json.RawMessage, depth int) (format.DynamoValue, erro
 	panic("unreachable")
 }
 
-func decodeBase64(r json.RawMessage) ([]byte, error) {
-	var s string
-	if err := json.Unmarshal(r, &s); err != nil {
+func decodeTagged(kind format.DynamoKind, r any, depth int) (format.DynamoValue, error) {
+	v := format.DynamoValue{Kind: kind}
+	var err error
+	switch kind {
+	case format.DynamoS, format.DynamoN:
+		v.S, err = asString(r)
+	case format.DynamoB:
+		v.B, err = asBase64(r)
+	case format.DynamoBOOL:
+		var ok bool
+		if v.Bool, ok = r.(bool); !ok {
+			err = errors.New("want true or false")
+		}
+	case format.DynamoNULL:
+		if r != true {
+			err = errors.New("want true")
+		}
+	case format.DynamoSS, format.DynamoNS, format.DynamoBS:
+		l, ok := r.([]any)
+		if !ok {
+			return v, errors.New("want an array")
+		}
+		for _, e := range l {
+			if kind == format.DynamoBS {
+				var b []byte
+				b, err = asBase64(e)
+				v.BSet = append(v.BSet, b)
+			} else {
+				var s string
+				s, err = asString(e)
+				v.Set = append(v.Set, s)
+			}
+			if err != nil {
+				break
+			}
+		}
+	case format.DynamoL:
+		l, ok := r.([]any)
+		if !ok {
+			return v, errors.New("want an array")
+		}
+		v.L = make([]format.DynamoValue, len(l))
+		for i, e := range l {
+			if v.L[i], err = decodeExportValue(e, depth+1); err != nil {
+				break
+			}
+		}
+	case format.DynamoM:
+		v, err = decodeExportMap(r, depth)
+	default:
+		err = errors.New("unknown type tag")
+	}
+	return v, err
+}
+
+func asString(r any) (string, error) {
+	s, ok := r.(string)
+	if !ok {
+		return "", errors.New("want a string")
+	}
+	return s, nil
+}
+
+func asBase64(r any) ([]byte, error) {
+	s, err := asString(r)
+	if err != nil {
 		return nil, err
 	}
 	b, err := base64.StdEncoding.DecodeString(s)

@@ -43,6 +43,17 @@ type nativeExport struct {
 // for an empty partition).
 func buildExport(t testing.TB, c *ddb.Client, table string, files int) *nativeExport {
 	t.Helper()
+	desc, err := c.DescribeTable(context.Background(), &ddb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeExport(t, aws.ToString(desc.Table.TableArn), aws.ToString(desc.Table.TableId), tableItems(t, c, table), files)
+}
+
+// writeExport writes an export of items, as of exportTime, of the table
+// tableArn names.
+func writeExport(t testing.TB, tableArn, tableID string, items []format.DynamoItem, files int) *nativeExport {
+	t.Helper()
 	endpoint, bucket := testenv.S3(t)
 	prefix := fmt.Sprintf("dynamodb-export-test/%08x", rand.Uint32())
 	id := fmt.Sprintf("%014d-%08x", exportTime.UnixMilli(), rand.Uint32())
@@ -54,13 +65,7 @@ func buildExport(t testing.TB, c *ddb.Client, table string, files int) *nativeEx
 		defer cancel()
 		_ = objstoretest.Empty(ctx, x.Dir)
 	})
-	desc, err := c.DescribeTable(context.Background(), &ddb.DescribeTableInput{TableName: aws.String(table)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tableArn := aws.ToString(desc.Table.TableArn)
 	x.ARN = tableArn + "/export/" + id
-	items := tableItems(t, c, table)
 	chunks := make([][]format.DynamoItem, files+1)
 	for i, it := range items {
 		chunks[i%files] = append(chunks[i%files], it)
@@ -81,7 +86,7 @@ func buildExport(t testing.TB, c *ddb.Client, table string, files int) *nativeEx
 	x.Summary = map[string]any{
 		"version": "2020-06-30", "exportArn": x.ARN,
 		"startTime": exportTime.Format(time.RFC3339Nano), "endTime": exportTime.Add(5 * time.Minute).Format(time.RFC3339Nano),
-		"tableArn": tableArn, "tableId": aws.ToString(desc.Table.TableId), "exportTime": exportTime.Format(time.RFC3339Nano),
+		"tableArn": tableArn, "tableId": tableID, "exportTime": exportTime.Format(time.RFC3339Nano),
 		"s3Bucket": bucket, "s3Prefix": prefix, "s3SseAlgorithm": "AES256", "s3SseKmsKeyId": nil,
 		"manifestFilesS3Key": dir + "/manifest-files.json", "billedSizeBytes": 0, "itemCount": len(items),
 		"outputFormat": "DYNAMODB_JSON", "exportType": "FULL_EXPORT",

@@ -114,6 +114,11 @@ func check(raw, table string) (string, error) {
 	if _, err := parseURL(raw); err != nil {
 		return "", err
 	}
+	return dumpTable(table)
+}
+
+// dumpTable checks --table and returns its name in dump paths.
+func dumpTable(table string) (string, error) {
 	if !tableNamePattern.MatchString(table) {
 		return "", fault.Usagef("--table %q: want a DynamoDB table name of 3 to 255 letters, digits and '_' (names with '-' or '.' are not supported yet: the dump's path names the table)", table)
 	}

@@ -108,7 +108,7 @@ func checkExport(req source.ExportRequest, table string) (string, error) {
 	if req.Source != "" {
 		return check(req.Source, table)
 	}
-	return check("dynamodb://export", table)
+	return dumpTable(table)
 }
 
 func openExport(ctx context.Context, req source.ExportRequest, opts source.Options) (source.Source, error) {
@@ -329,17 +329,16 @@ func relKey(sum *exportSummary, key string) (string, error) {
 
 // Diff is the table's (key schema, identity), and the export's.
 func (x *exportSource) Diff(planned, live *manifest.Source) string {
-	if d := diffTables(planned, live); d != "" {
-		return d
-	}
 	p, l := planned.DynamoDB.Export, live.DynamoDB.Export
 	switch {
+	case p.ARN == "":
+		return fmt.Sprintf("the dump was planned as a scan of the table, not a conversion of export %s (run it again without --from-export)", l.ARN)
 	case p.ARN != l.ARN:
-		return fmt.Sprintf("the dump was planned from export %q, this is export %s", p.ARN, l.ARN)
+		return fmt.Sprintf("the dump was planned from export %s, this is export %s", p.ARN, l.ARN)
 	case p.FilesSHA256 != l.FilesSHA256:
 		return fmt.Sprintf("the export's manifest-files.json changed since the dump was planned (sha256 %s, now %s)", p.FilesSHA256, l.FilesSHA256)
 	}
-	return ""
+	return diffTables(planned, live)
 }
 
 // Options: whole items, as the export holds them at its export time (a

@@ -150,6 +150,32 @@ func TestFromExportRefused(t *testing.T) {
 	}
 }
 
+// A dump is a scan or a conversion of one export, from its plan to its
+// end: the other kind of run is refused (exit 2) on a dump under way.
+func TestFromExportAndScanDoNotMix(t *testing.T) {
+	c := dynamotest.Client(t)
+	table := dynamotest.CreateTable(t, c, dynamotest.Key{SortKey: true}, 10000)
+	dynamotest.Put(t, c, table, smallItems(40))
+	x := buildExport(t, c, table, 2)
+	convert := []string{"--from-export", x.URL, "--hash-key", "pk:S", "--range-key", "sk:N"}
+	scan := []string{"--source", dynamotest.URL(t, "")}
+	for _, order := range [][2][]string{{convert, scan}, {scan, convert}} {
+		dest := fileDest(t)
+		common := []string{"--table", table, "--dest", dest, "--batch", "mix", "--splits", "2"}
+		first := append(slices.Clone(order[0]), common...)
+		if order[0][0] == "--from-export" {
+			first = first[:len(first)-2] // a conversion's units are its files
+		}
+		if code, out := runExporter(t, append(first, "--shard", "0/2")...); code != 0 {
+			t.Fatalf("shard 0/2: exit %d\n%s", code, out)
+		}
+		code, out := runExporter(t, append(append(slices.Clone(order[1]), common[:len(common)-2]...), "--shard", "1/2")...)
+		if code != 2 || !strings.Contains(out, "the dump was planned as a") {
+			t.Errorf("%s after %s: exit %d, want 2 and the plan's kind named\n%s", order[1][0], order[0][0], code, out)
+		}
+	}
+}
+
 // A conversion killed with SIGKILL again and again and then run to its
 // end holds every item once: committed data files are not read again,
 // the others are read from their start.

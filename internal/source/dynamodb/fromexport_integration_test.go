@@ -8,9 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/lading-dev/lading/internal/export/sourcetest"
 	"github.com/lading-dev/lading/internal/source/dynamodb/dynamotest"
 	"github.com/lading-dev/lading/pkg/manifest"
 )
@@ -174,36 +172,4 @@ func TestFromExportAndScanDoNotMix(t *testing.T) {
 			t.Errorf("%s after %s: exit %d, want 2 and the plan's kind named\n%s", order[1][0], order[0][0], code, out)
 		}
 	}
-}
-
-// A conversion killed with SIGKILL again and again and then run to its
-// end holds every item once: committed data files are not read again,
-// the others are read from their start.
-func TestFromExportKill9(t *testing.T) {
-	c := dynamotest.Client(t)
-	table := dynamotest.CreateTable(t, c, dynamotest.Key{SortKey: true}, 10000)
-	dynamotest.Put(t, c, table, smallItems(1500))
-	start := time.Now()
-	x := buildExport(t, c, table, 15)
-	t.Logf("export built in %s", time.Since(start))
-	dest := fileDest(t)
-	args := []string{"--from-export", x.URL, "--hash-key", "pk:S", "--range-key", "sk:N", "--table", table, "--dest", dest,
-		"--batch", "kill", "--parallel", "1", "--page-size", "50", "--part-size", "2KiB"}
-	// --max-rate is no option of the plan: the last run goes fast.
-	sourcetest.KillRepeatedly(t, 3, 700*time.Millisecond, time.Second, append(slices.Clone(args), "--max-rate", "200")...)
-	root := openRoot(t, dest)
-	prefix := onlyDump(t, root, "kill", table)
-	commits, _, err := root.ListAll(context.Background(), prefix+"/"+manifest.CommitsDir, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(commits) == 0 || len(commits) == len(x.Files) {
-		t.Fatalf("%d of %d units committed after the kills: they did not land mid-conversion", len(commits), len(x.Files))
-	}
-	code, out := runExporter(t, args...)
-	if code != 0 || !strings.Contains(out, "dump complete") {
-		t.Fatalf("final run: exit %d\n%s", code, out)
-	}
-	_, items := dynamotest.ReadDump(t, root, prefix)
-	sameItems(t, items, tableItems(t, c, table))
 }

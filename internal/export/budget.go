@@ -56,7 +56,7 @@ func (b *budget) source(ctx context.Context) (source.Source, error) {
 	if b.src != nil {
 		return b.src, nil
 	}
-	src, err := source.Open(ctx, b.cfg.Source, source.Options{
+	src, err := b.cfg.openSource(ctx, source.Options{
 		Logger: b.logger, Run: b.run, Env: b.cfg.Env, TranslateAddress: b.cfg.TranslateAddress, Protect: b.cfg.protection(),
 	})
 	if err != nil {

@@ -111,6 +111,13 @@ type Config struct {
 	// default DefaultKeysPerUnit. Only the first run (the plan) uses it.
 	KeysPerUnit int
 
+	// FromExport, when set, converts a native export of the table (a
+	// DynamoDB "Export to S3" directory) instead of scanning it; Source is
+	// then optional (the table whose key schema to read), and HashKey and
+	// RangeKey ("name:S") give the key schema without it.
+	FromExport        string
+	HashKey, RangeKey string
+
 	// TranslateAddress, if set, maps every node address the driver
 	// learns of to the one it dials (tests put a proxy in between).
 	TranslateAddress func(netip.AddrPort) netip.AddrPort
@@ -139,8 +146,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Source == "" {
-		return c, fault.Usagef("--source is required (cassandra://host1,host2:9042)")
+	if c.Source == "" && c.FromExport == "" {
+		return c, fault.Usagef("--source is required (cassandra://host1,host2:9042, dynamodb://REGION), or --from-export URL")
 	}
 	if err := c.checkTables(); err != nil {
 		return c, err

@@ -75,7 +75,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 	if err != nil {
 		return Result{}, err
 	}
-	if cfg.dumpTable, err = source.Check(cfg.Source, cfg.Table); err != nil {
+	if cfg.dumpTable, err = cfg.checkSource(); err != nil {
 		return Result{}, err
 	}
 	root, err := objstore.Open(ctx, cfg.Dest)

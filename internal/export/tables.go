@@ -28,6 +28,8 @@ func (c Config) checkTables() error {
 		return fault.Usagef("--table and --tables (or --tables-file): give one, a table or patterns of tables")
 	case c.Table == "" && len(c.Tables) == 0:
 		return fault.Usagef("--table is required (keyspace.table), or --tables PATTERNS")
+	case c.FromExport != "" && len(c.Tables) > 0:
+		return fault.Usagef("--from-export converts the export of one table: give --table, not --tables")
 	}
 	return nil
 }

@@ -38,6 +38,7 @@ func main() {
 	)
 	f.StringArrayVar(&cfg.Roots, "root", nil, "store `URL` above the batches (file://, s3://, gs://); repeat for every root a dump is shipped to (the one holding the exporter's _SUCCESS is the export root)")
 	f.StringArrayVar(&cfg.Targets, "target", nil, "target `URL` every dump should be loaded into (repeatable; only names the target: status never connects to it; default: every target whose ledger holds the table)")
+	f.StringArrayVar(&cfg.States, "state", nil, "store `URL` where loaders run with --state keep their ledgers (repeatable; each root's own _state/loads/ is always read)")
 	f.StringVar(&cfg.Filter.Batch, "batch", "", "only this batch `NAME`")
 	f.StringVar(&cfg.Filter.Table, "table", "", "only this table, as `KS.TABLE`")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON (schema: docs/operations.md) instead of a table")

@@ -281,7 +281,11 @@ func TestStatus(t *testing.T) {
 		if !strings.Contains(out, "units left to other shards") {
 			t.Fatalf("shard 0/2 finished the dump alone:\n%s", out)
 		}
+		before := snapshot(t, root)
 		_, rep, _ := statusJSON(t, "--root", root)
+		if !equalMaps(before, snapshot(t, root)) {
+			t.Errorf("status changed the store it reports on")
+		}
 		if len(rep.Dumps) != 1 || len(rep.Dumps[0].Stages) != 1 {
 			t.Fatalf("want one dump with only its export stage: %+v", rep.Dumps)
 		}

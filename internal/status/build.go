@@ -49,7 +49,15 @@ func Build(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	targets, err := scanLedgers(ctx, cfg, roots, entries)
+	stores, closeStates, err := openStates(ctx, cfg.States)
+	if err != nil {
+		return nil, err
+	}
+	defer closeStates()
+	for _, r := range roots {
+		stores = append(stores, ledgerStore{b: r.Bucket, base: load.LedgerDir})
+	}
+	targets, err := scanLedgers(ctx, cfg, stores, entries)
 	if err != nil {
 		return nil, err
 	}

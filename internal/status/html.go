@@ -26,7 +26,7 @@ var page = template.Must(template.New("status").Funcs(template.FuncMap{
 
 // Timeline geometry (SVG user units).
 const (
-	tlWidth  = 760
+	tlWidth  = 900
 	tlLabel  = 250 // left column: stage and where
 	tlRight  = 90  // right margin: the lag text
 	tlRow    = 22

@@ -11,6 +11,7 @@ import (
 	"github.com/lading-dev/lading/internal/discover"
 	"github.com/lading-dev/lading/internal/load"
 	"github.com/lading-dev/lading/pkg/manifest"
+	"github.com/lading-dev/lading/pkg/objstore"
 )
 
 // target is one target table, as its ledgers (in any root, any
@@ -24,6 +25,32 @@ type target struct {
 	// newest maps a source table to the newest timestamp loaded.
 	newest map[string]string
 	incs   []*load.Incarnation
+}
+
+// ledgerStore is a store and the folder below which ledgers live.
+type ledgerStore struct {
+	b    *objstore.Bucket
+	base string
+}
+
+// openStates opens the --state stores; ledgers live below "loads/" there,
+// as the loader's --state puts them.
+func openStates(ctx context.Context, urls []string) ([]ledgerStore, func(), error) {
+	var out []ledgerStore
+	closeAll := func() {
+		for _, s := range out {
+			_ = s.b.Close()
+		}
+	}
+	for _, u := range urls {
+		b, err := objstore.Open(ctx, u)
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("--state %s: %w", redactURL(u), err)
+		}
+		out = append(out, ledgerStore{b: b, base: "loads/"})
+	}
+	return out, closeAll, nil
 }
 
 // loadedName splits a loaded record's name (LoadedName) of one of the
@@ -47,7 +74,7 @@ func loadedName(name string, tables map[string]bool) (discover.Dump, bool) {
 // scanLedgers reads the ledgers below every root: the names of what each
 // target loaded (one listing per incarnation), and the loaded records of
 // the dumps in entries only.
-func scanLedgers(ctx context.Context, cfg Config, roots []*discover.Root, entries map[string]*entry) (map[string]*target, error) {
+func scanLedgers(ctx context.Context, cfg Config, stores []ledgerStore, entries map[string]*entry) (map[string]*target, error) {
 	tables := map[string]bool{}
 	for _, e := range entries {
 		tables[e.d.Table] = true
@@ -56,8 +83,8 @@ func scanLedgers(ctx context.Context, cfg Config, roots []*discover.Root, entrie
 	targets := map[string]*target{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(cfg.Concurrency)
-	for _, root := range roots {
-		incs, err := load.ListIncarnations(ctx, root.Bucket, load.LedgerDir)
+	for _, st := range stores {
+		incs, err := load.ListIncarnations(ctx, st.b, st.base)
 		if err != nil {
 			return nil, err
 		}

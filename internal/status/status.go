@@ -65,6 +65,10 @@ type Config struct {
 	// a dump is expected in every target that loaded any dump of its
 	// table.
 	Targets []string
+	// States are stores where loaders run with --state keep their
+	// ledgers (below "loads/"); ledgers under each root's _state/loads/
+	// are always read.
+	States []string
 	// Filter narrows the dumps (batch, table, timestamp).
 	Filter discover.Filter
 	// MaxLag > 0 marks stages waiting longer than this after the export

@@ -3,7 +3,7 @@
 // verified how, and the lag from its export to each stage. It reads only
 // the bucket (the dumps' _SUCCESS notes, the plans of unfinished exports
 // and the loaders' ledgers) and never writes to it. See
-// docs/operations.md.
+// docs/status.md.
 package main
 
 import (
@@ -29,7 +29,7 @@ status --root gs://dumps-eu/prod --batch 2026-12-06 --json --html /var/www/ladin
 
 func main() {
 	app := cli.New("status", "show where every dump is: exported, shipped, loaded, verified, and how late",
-		"status --root URL [--root URL ...] [--target URL ...] [--batch NAME] [--table KS.TABLE] [--json] [--max-lag D] [--html FILE]", examples)
+		"status --root URL [--root URL ...] [--target URL ...] [--state URL ...] [--batch NAME] [--table KS.TABLE] [--json] [--max-lag D] [--html FILE]", examples)
 	f := app.Flags()
 	var (
 		cfg      status.Config
@@ -41,9 +41,9 @@ func main() {
 	f.StringArrayVar(&cfg.States, "state", nil, "store `URL` where loaders run with --state keep their ledgers (repeatable; each root's own _state/loads/ is always read)")
 	f.StringVar(&cfg.Filter.Batch, "batch", "", "only this batch `NAME`")
 	f.StringVar(&cfg.Filter.Table, "table", "", "only this table, as `KS.TABLE`")
-	f.BoolVar(&asJSON, "json", false, "print the report as JSON (schema: docs/operations.md) instead of a table")
+	f.BoolVar(&asJSON, "json", false, "print the report as JSON (schema: docs/status.md) instead of a table")
 	f.DurationVar(&cfg.MaxLag, "max-lag", 0, "exit 1, listing them, when any stage has waited longer than `D` after its export (or an export this long after its plan), or a verification failed")
-	f.DurationVar(&cfg.Stale, "stale", status.DefaultStale, "call an export stale when it is unfinished this long after its plan")
+	f.DurationVar(&cfg.Stale, "stale", status.DefaultStale, "call an export stale when it is unfinished `D` after its plan")
 	f.StringVar(&htmlFile, "html", "", "also write the report as a self-contained HTML page to `FILE` (\"-\": standard output)")
 
 	app.Main(func(ctx context.Context, rt *cli.Runtime) error {

@@ -23,7 +23,7 @@ func parseTarget(raw string) (*targetURL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		scheme, _, _ := strings.Cut(raw, "://")
-		return nil, fault.Usagef("--target %s://…: not a target URL (cassandra://host/keyspace, spanner://projects/P/instances/I/databases/D, bigtable://P/I?family=F, snowflake://user@account/DB/SCHEMA)", scheme)
+		return nil, fault.Usagef("--target %s://…: not a target URL (cassandra://host/keyspace, spanner://projects/P/instances/I/databases/D, bigtable://P/I?family=F)", scheme)
 	}
 	t := &targetURL{kind: u.Scheme}
 	segs := strings.Split(strings.Trim(u.Path, "/"), "/")

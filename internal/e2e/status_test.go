@@ -30,6 +30,8 @@ type statusPipeline struct {
 
 func newStatusPipeline(t *testing.T) *statusPipeline {
 	t.Helper()
+	start := time.Now()
+	defer func() { t.Logf("the pipeline took %s", time.Since(start).Round(time.Millisecond)) }()
 	s := cqltest.Session(t)
 	hosts := testenv.CassandraHosts(t)
 	endpoint, s3Bucket := testenv.S3(t)
@@ -41,10 +43,15 @@ func newStatusPipeline(t *testing.T) *statusPipeline {
 		table:   rowsTable(t, s, 300),
 	}
 	p.target = "cassandra://" + hosts + "/" + cqltest.Keyspace(t, s)
-	mustRun(t, "exporter", "--source", "cassandra://"+hosts, "--table", p.table, "--dest", p.s3Root, "--batch", "b1")
-	mustRun(t, "shipper", "--from", p.s3Root, "--to", p.gcsRoot)
-	mustRun(t, "loader", "--from", p.gcsRoot, "--to", p.target, "--create-table", "--verify", "count")
-	mustRun(t, "exporter", "--source", "cassandra://"+hosts, "--table", p.table, "--dest", p.s3Root, "--batch", "b2")
+	step := func(name string, args ...string) {
+		start := time.Now()
+		mustRun(t, name, args...)
+		t.Logf("%s took %s", name, time.Since(start).Round(time.Millisecond))
+	}
+	step("exporter", "--source", "cassandra://"+hosts, "--table", p.table, "--dest", p.s3Root, "--batch", "b1")
+	step("shipper", "--from", p.s3Root, "--to", p.gcsRoot)
+	step("loader", "--from", p.gcsRoot, "--to", p.target, "--create-table", "--verify", "count")
+	step("exporter", "--source", "cassandra://"+hosts, "--table", p.table, "--dest", p.s3Root, "--batch", "b2")
 	p.b1, p.b2 = p.dumpOf(t, "b1"), p.dumpOf(t, "b2")
 	// Let b2 wait more than the 1s --max-lag the tests use.
 	var exported export.Success

@@ -39,3 +39,14 @@ func ListIncarnations(ctx context.Context, b *objstore.Bucket, base string) ([]*
 func (in *Incarnation) TargetID() string {
 	return strings.TrimSuffix(in.l.prefix[strings.LastIndex(strings.TrimSuffix(in.l.prefix, "/"), "/")+1:], "/")
 }
+
+// PeekVerify returns the dump's verify.json (written when a verification
+// failed, before any loaded record), or nil.
+func (dl *DumpLedger) PeekVerify(ctx context.Context) (*VerifyResult, error) {
+	var v VerifyResult
+	ok, err := dl.in.l.readJSON(ctx, dl.prefix+"verify.json", &v)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &v, nil
+}

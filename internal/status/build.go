@@ -264,12 +264,18 @@ func (b *builder) load(ctx context.Context, d discover.Dump, t *target, exported
 			return []Stage{ld}, nil
 		}
 		if len(t.incs) > 0 {
-			started, err := t.started(ctx, d)
+			started, failed, err := t.started(ctx, d)
 			if err != nil {
 				return nil, err
 			}
 			if started != nil {
 				ld.State, ld.Started, ld.Detail = StateRunning, ptr(started.Started), "load begun, not finished"
+			}
+			if failed != nil && failed.Result == "failed" {
+				// The loader records a failed verification and no loaded
+				// record: the rows are written, the dump is not loaded.
+				ld.Detail = "rows written; not recorded as loaded: its verification failed"
+				verifyStage(&vf, *failed, exported, ld.LagSeconds)
 			}
 		}
 		return []Stage{ld, vf}, nil
@@ -283,7 +289,12 @@ func (b *builder) load(ctx context.Context, d discover.Dump, t *target, exported
 	if rec.Counts.RowsExpired > 0 {
 		ld.Detail += fmt.Sprintf(", %d expired", rec.Counts.RowsExpired)
 	}
-	v := rec.Verify
+	verifyStage(&vf, rec.Verify, exported, ld.LagSeconds)
+	return []Stage{ld, vf}, nil
+}
+
+// verifyStage fills the verify stage from a recorded result.
+func verifyStage(vf *Stage, v load.VerifyResult, exported time.Time, loadLag float64) {
 	vf.Mode, vf.Detail = v.Mode, v.Detail
 	switch v.Result {
 	case "passed":
@@ -299,9 +310,8 @@ func (b *builder) load(ctx context.Context, d discover.Dump, t *target, exported
 	if !v.At.IsZero() {
 		vf.At, vf.LagSeconds = ptr(v.At), v.At.Sub(exported).Seconds()
 	} else {
-		vf.LagSeconds = ld.LagSeconds
+		vf.LagSeconds = loadLag
 	}
-	return []Stage{ld, vf}, nil
 }
 
 func verifyDetail(v load.VerifyResult) string {

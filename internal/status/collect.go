@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -164,7 +165,13 @@ func scanRoots(ctx context.Context, cfg Config, roots []*discover.Root, names []
 			return nil
 		})
 	}
-	return out, g.Wait()
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, e := range out {
+		slices.SortFunc(e.copies, func(a, b *copyAt) int { return a.root - b.root })
+	}
+	return out, nil
 }
 
 // openRoots opens the roots; a URL naming one dump narrows the filter to

@@ -143,19 +143,26 @@ func (t *target) scan(ctx context.Context, in *load.Incarnation, tables map[stri
 }
 
 // started returns the earliest started record of d in any of the
-// target's incarnations (nil when no load of it began).
-func (t *target) started(ctx context.Context, d discover.Dump) (*load.StartedRecord, error) {
+// target's incarnations (nil when no load of it began), and the result
+// of a verification that failed in that incarnation, if any.
+func (t *target) started(ctx context.Context, d discover.Dump) (*load.StartedRecord, *load.VerifyResult, error) {
 	var first *load.StartedRecord
+	var failed *load.VerifyResult
 	for _, in := range t.incs {
-		rec, err := in.Dump(d).PeekStarted(ctx)
+		dl := in.Dump(d)
+		rec, err := dl.PeekStarted(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("ledger %s: %w", t.id, err)
+			return nil, nil, fmt.Errorf("ledger %s: %w", t.id, err)
 		}
-		if rec != nil && (first == nil || rec.Started.Before(first.Started)) {
-			first = rec
+		if rec == nil || first != nil && !rec.Started.Before(first.Started) {
+			continue
+		}
+		first, failed = rec, nil
+		if failed, err = dl.PeekVerify(ctx); err != nil {
+			return nil, nil, fmt.Errorf("ledger %s: %w", t.id, err)
 		}
 	}
-	return first, nil
+	return first, failed, nil
 }
 
 // name is how reports name the target.

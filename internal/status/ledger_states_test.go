@@ -110,13 +110,13 @@ func TestLedgerStates(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		d0.String() + " load":   StateSuperseded,
-		d1.String() + " load":   StateDone,
-		d1.String() + " verify": StateSkipped,
-		d2.String() + " load":   StateRunning + " behind",
-		d2.String() + " verify": StateFailed + " behind",
-		d3.String() + " load":   StateRunning + " behind",
-		d3.String() + " verify": StatePending,
+		d0.String() + " load":                  StateSuperseded,
+		d1.String() + " load":                  StateDone,
+		d1.String() + " verify":                StateSkipped,
+		d2.String() + " load":                  StateRunning + " behind",
+		d2.String() + " verify":                StateFailed + " behind",
+		d3.String() + " load":                  StateRunning + " behind",
+		d3.String() + " verify":                StatePending,
 		"b0/ks.orders/20261206T000000Z load":   StateDone,
 		"b0/ks.orders/20261206T000000Z verify": StateDone,
 	}

@@ -174,13 +174,20 @@ func scanRoots(ctx context.Context, cfg Config, roots []*discover.Root, names []
 	return out, nil
 }
 
+// openRoot and openStore open stores (tests watch what status does with
+// them).
+var (
+	openRoot  = discover.Open
+	openStore = objstore.Open
+)
+
 // openRoots opens the roots; a URL naming one dump narrows the filter to
 // it.
 func openRoots(ctx context.Context, cfg *Config) ([]*discover.Root, []string, error) {
 	var roots []*discover.Root
 	var names []string
 	for _, u := range cfg.Roots {
-		r, err := discover.Open(ctx, u, nil)
+		r, err := openRoot(ctx, u, nil)
 		if err != nil {
 			closeRoots(roots)
 			return nil, nil, fmt.Errorf("--root %s: %w", redactURL(u), err)

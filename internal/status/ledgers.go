@@ -43,7 +43,7 @@ func openStates(ctx context.Context, urls []string) ([]ledgerStore, func(), erro
 		}
 	}
 	for _, u := range urls {
-		b, err := objstore.Open(ctx, u)
+		b, err := openStore(ctx, u)
 		if err != nil {
 			closeAll()
 			return nil, nil, fmt.Errorf("--state %s: %w", redactURL(u), err)

@@ -41,7 +41,9 @@ func chromium(t *testing.T) func(ctx context.Context, args ...string) *exec.Cmd 
 		// any proxy use goes to a closed port; a profile of its own.
 		base := []string{"tool", "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 			"--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
-			"--user-data-dir=" + t.TempDir(), "--hide-scrollbars", "--force-device-scale-factor=1"}
+			"--user-data-dir=" + t.TempDir(), "--hide-scrollbars", "--force-device-scale-factor=1",
+			// Paint the whole page before the screenshot is taken.
+			"--run-all-compositor-stages-before-draw", "--virtual-time-budget=3000"}
 		return exec.CommandContext(ctx, script, append(base, args...)...)
 	}
 }
@@ -93,6 +95,9 @@ func checkStatusPage(t *testing.T, p *statusPipeline) {
 		t.Fatalf("chromium --screenshot: %v\n%s", err, lastLines(string(out), 10))
 	}
 	checkScreenshot(t, shot)
+	if keep := os.Getenv("LADING_KEEP_STATUS_PAGE"); keep != "" {
+		_ = os.WriteFile(keep, mustRead(t, shot), 0o644)
+	}
 }
 
 // checkScreenshot decodes the PNG and checks its size and that it shows
@@ -137,4 +142,13 @@ func eachPixel(img image.Image, fn func(r, g, b uint8)) {
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/lading-dev/lading/internal/report"
@@ -18,10 +19,11 @@ import (
 var pageSource string
 
 var page = template.Must(template.New("status").Funcs(template.FuncMap{
-	"when": when,
-	"lag":  LagText,
-	"dash": dash,
-	"cls":  stateClass,
+	"when":  when,
+	"lag":   LagText,
+	"dash":  dash,
+	"cls":   stateClass,
+	"place": place,
 }).Parse(pageSource))
 
 // Timeline geometry (SVG user units).
@@ -122,13 +124,23 @@ func timeline(d Dump, now time.Time) tlDump {
 		}
 		y := tlTop + i*tlRow
 		tl.Bars = append(tl.Bars, tlBar{
-			Label: s.Stage + " " + short(s.Where, 30), Lag: LagText(s), Class: stateClass(s),
+			Label: s.Stage + " " + short(place(s.Where), 30), Lag: LagText(s), Class: stateClass(s),
 			Title: fmt.Sprintf("%s %s: %s, %s", s.Stage, s.Where, s.State, LagText(s)),
 			Y:     y + 4, X: bx, W: bw, TextY: y + 15,
 		})
 	}
 	tl.Height = tlTop + len(d.Stages)*tlRow + 6
 	return tl
+}
+
+// place shortens a root URL for the table: without its query (the
+// endpoint and region, listed in full at the top of the page).
+func place(where string) string {
+	if where == "" {
+		return "-"
+	}
+	base, _, _ := strings.Cut(where, "?")
+	return base
 }
 
 // stateClass is the CSS class that colours a stage.

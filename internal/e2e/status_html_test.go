@@ -95,6 +95,7 @@ func checkStatusPage(t *testing.T, p *statusPipeline) {
 		t.Fatalf("chromium --screenshot: %v\n%s", err, lastLines(string(out), 10))
 	}
 	checkScreenshot(t, shot)
+	// LADING_KEEP_STATUS_PAGE=FILE keeps the screenshot, to look at.
 	if keep := os.Getenv("LADING_KEEP_STATUS_PAGE"); keep != "" {
 		_ = os.WriteFile(keep, mustRead(t, shot), 0o644)
 	}

@@ -81,3 +81,23 @@ func TestBehind(t *testing.T) {
 		t.Error("behind without --max-lag")
 	}
 }
+
+func TestLagText(t *testing.T) {
+	at := time.Now()
+	tests := []struct {
+		s    Stage
+		want string
+	}{
+		{Stage{Stage: StageExport, State: StateDone, At: &at, LagSeconds: 90}, "took 1m30s"},
+		{Stage{Stage: StageExport, State: StateRunning, LagSeconds: 90}, "running 1m30s"},
+		{Stage{Stage: StageShip, State: StateDone, At: &at, LagSeconds: 90}, "+1m30s"},
+		{Stage{Stage: StageVerify, State: StateDone, LagSeconds: 90}, "+1m30s"}, // an old record without a time
+		{Stage{Stage: StageLoad, State: StatePending, LagSeconds: 90}, "waiting 1m30s"},
+		{Stage{Stage: StageLoad, State: StateSuperseded, LagSeconds: 90}, "-"},
+	}
+	for _, tc := range tests {
+		if got := LagText(tc.s); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}

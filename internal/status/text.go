@@ -66,7 +66,7 @@ func LagText(s Stage) string {
 		return "took " + d
 	case s.Stage == StageExport:
 		return "running " + d
-	case s.At != nil:
+	case s.At != nil, s.State == StateDone, s.State == StateFailed, s.State == StateSkipped:
 		return "+" + d
 	}
 	return "waiting " + d

@@ -132,3 +132,34 @@ func TestLedgerStates(t *testing.T) {
 		t.Errorf("behind %q, want d2's load and verification and d3's load", rep.Behind)
 	}
 }
+
+// A loader run with --state keeps its ledger in another store, below
+// "loads/": status --state reads it there.
+func TestLedgerInStateStore(t *testing.T) {
+	r := newLedgerRoot(t)
+	state := newLedgerRoot(t)
+	t0 := r.now.Add(-time.Hour)
+	d := r.exported("b1", "ks.users", "20261206T010000Z", t0)
+	in := load.NewLedger(state.b, "loads/", load.Identity{Kind: "cassandra", Cluster: "prod", Namespace: "restore", Table: "users"}).Incarnation("inc-1")
+	state.loaded(in, d, t0.Add(time.Minute), load.VerifyResult{Mode: "count", Result: "passed", Found: 10, At: t0.Add(time.Minute)})
+
+	for _, states := range [][]string{nil, {state.url}} {
+		rep, err := Build(r.ctx, Config{Roots: []string{r.url}, States: states, Now: func() time.Time { return r.now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var loads []string
+		for _, s := range rep.Dumps[0].Stages {
+			if s.Stage == StageLoad {
+				loads = append(loads, s.Where+" "+s.State)
+			}
+		}
+		want := []string{}
+		if states != nil {
+			want = []string{"cassandra:prod/restore.users done"}
+		}
+		if strings.Join(loads, ",") != strings.Join(want, ",") {
+			t.Errorf("--state %v: loads %q, want %q", states, loads, want)
+		}
+	}
+}

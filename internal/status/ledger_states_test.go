@@ -3,6 +3,7 @@ package status
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/lading-dev/lading/internal/discover"
 	"github.com/lading-dev/lading/internal/export"
 	"github.com/lading-dev/lading/internal/load"
+	"github.com/lading-dev/lading/internal/ship"
 	"github.com/lading-dev/lading/pkg/objstore"
 )
 
@@ -161,5 +163,38 @@ func TestLedgerInStateStore(t *testing.T) {
 		if strings.Join(loads, ",") != strings.Join(want, ",") {
 			t.Errorf("--state %v: loads %q, want %q", states, loads, want)
 		}
+	}
+}
+
+// A second root is a ship destination: complete there (the shipper's
+// note), being copied (files, no _SUCCESS), or not there.
+func TestShipStates(t *testing.T) {
+	src, dst := newLedgerRoot(t), newLedgerRoot(t)
+	t0 := src.now.Add(-time.Hour)
+	var dumps []discover.Dump
+	for _, b := range []string{"b1", "b2", "b3"} {
+		dumps = append(dumps, src.exported(b, "ks.users", "20261206T010000Z", t0))
+	}
+	note, _ := json.Marshal(ship.Success{Format: ship.FormatSuccess, Dump: dumps[0].String(), Rows: 10, ShippedAt: t0.Add(5 * time.Minute)})
+	for key, data := range map[string][]byte{dumps[0].SuccessKey(): note, dumps[1].Key("part-00-a-0.ndjson.zst"): []byte("x")} {
+		if _, err := dst.b.WriteAll(dst.ctx, key, data, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := Build(src.ctx, Config{Roots: []string{src.url, dst.url}, Now: func() time.Time { return src.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range rep.Dumps {
+		for _, s := range d.Stages {
+			if s.Stage == StageShip && s.Where == rep.Roots[1] {
+				got = append(got, fmt.Sprintf("%s %s %s", d.Batch, s.State, LagText(s)))
+			}
+		}
+	}
+	want := []string{"b1 done +5m00s", "b2 running waiting 1h00m", "b3 pending waiting 1h00m"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("ship stages %q, want %q", got, want)
 	}
 }

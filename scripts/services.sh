@@ -648,9 +648,10 @@ chromium_install() {
 	log "installing chromium $CHROMIUM_VERSION (once, with apt-get)"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >&2 || return 1
-	if ! apt-get install -y -qq --no-install-recommends "chromium=$CHROMIUM_VERSION" >&2; then
+	# A font, so that screenshots show text (chromium only recommends one).
+	if ! apt-get install -y -qq --no-install-recommends "chromium=$CHROMIUM_VERSION" fonts-dejavu-core >&2; then
 		log "chromium $CHROMIUM_VERSION is no longer in the archive; installing $(apt-cache policy chromium | sed -n 's/^ *Candidate: //p') (move CHROMIUM_VERSION)"
-		apt-get install -y -qq --no-install-recommends chromium >&2 || return 1
+		apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >&2 || return 1
 	fi
 }
 

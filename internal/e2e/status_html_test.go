@@ -118,7 +118,16 @@ func checkScreenshot(t *testing.T, name string) {
 		t.Fatalf("screenshot %dx%d, want %dx%d", b.Dx(), b.Dy(), pageW, pageH)
 	}
 	colours := map[uint32]int{}
-	eachPixel(img, func(r, g, b uint8) { colours[uint32(r)<<16|uint32(g)<<8|uint32(b)]++ })
+	dark := 0 // text
+	eachPixel(img, func(r, g, b uint8) {
+		colours[uint32(r)<<16|uint32(g)<<8|uint32(b)]++
+		if r < 80 && g < 80 && b < 80 {
+			dark++
+		}
+	})
+	if dark < 2000 {
+		t.Errorf("screenshot shows %d dark pixels: no text rendered (a font missing?)", dark)
+	}
 	if len(colours) < 20 {
 		t.Errorf("screenshot looks blank: %d colours", len(colours))
 	}
@@ -126,7 +135,7 @@ func checkScreenshot(t *testing.T, name string) {
 	if green < 50 || red < 50 {
 		t.Errorf("screenshot shows %d green (done) and %d red (behind) pixels, want both", green, red)
 	}
-	t.Logf("screenshot %s: %d colours, %d green, %d red pixels", name, len(colours), green, red)
+	t.Logf("screenshot %s: %d colours, %d green, %d red, %d dark (text) pixels", name, len(colours), green, red, dark)
 }
 
 func eachPixel(img image.Image, fn func(r, g, b uint8)) {

@@ -87,6 +87,9 @@ func Build(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		rep.Dumps = append(rep.Dumps, d)
 	}
+	if rep.Batches, err = b.batchMarkers(ctx, rep.Dumps); err != nil {
+		return nil, err
+	}
 	return rep, nil
 }
 

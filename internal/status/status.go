@@ -94,6 +94,9 @@ type Report struct {
 	MaxLagSeconds float64 `json:"max_lag_seconds,omitempty"`
 	// Dumps sorted by batch, table, timestamp.
 	Dumps []Dump `json:"dumps"`
+	// Batches: each batch's marker in each root (batches.go), in the
+	// order of Dumps and Roots.
+	Batches []BatchMarker `json:"batches"`
 	// Behind names every stage that is behind: "<dump> <stage> <where>:
 	// <why>". Empty when nothing is (or no --max-lag was given and no
 	// verification failed).

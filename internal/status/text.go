@@ -42,6 +42,7 @@ func WriteText(w io.Writer, r *Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	writeBatchMarkers(w, r.Batches)
 	if len(r.Behind) > 0 {
 		fmt.Fprintf(w, "\n%d behind", len(r.Behind))
 		if r.MaxLagSeconds > 0 {
@@ -53,6 +54,23 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 	}
 	return nil
+}
+
+// writeBatchMarkers lists the batches whose marker (<batch>/_SUCCESS)
+// some root holds, and where; batches without one in any root (made by
+// --table runs, or still exporting) are not listed.
+func writeBatchMarkers(w io.Writer, ms []BatchMarker) {
+	first := true
+	for _, m := range ms {
+		if m.At == nil {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nbatch markers (<batch>/_SUCCESS):")
+			first = false
+		}
+		fmt.Fprintf(w, "  %s complete %s, %d tables, in %s\n", m.Batch, when(m.At), m.Tables, m.Where)
+	}
 }
 
 // LagText says how a stage's lag reads: "took 3m" for an export, "+5m"

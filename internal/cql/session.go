@@ -12,6 +12,8 @@ import (
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/lading-dev/lading/internal/fault"
 )
 
 // Environment variables holding the credentials (PasswordAuthenticator).
@@ -165,7 +167,7 @@ func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
 func scrub(err error) error {
 	var re gocql.RequestError
 	if errors.As(err, &re) && re.Code() == gocql.ErrCodeCredentials {
-		return fmt.Errorf("authentication failed (check %s and %s)", EnvUsername, EnvPassword)
+		return fault.Denied(fmt.Errorf("authentication failed (check %s and %s)", EnvUsername, EnvPassword))
 	}
 	return err
 }

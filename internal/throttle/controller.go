@@ -12,6 +12,11 @@ import (
 	"github.com/lading-dev/lading/internal/report"
 )
 
+// GaugeLatencyP99 is the run gauge holding the p99 latency (µs) of the
+// operations in the controller's window (the exporter's pages, the
+// loader's writes), set at each decision that has enough samples.
+const GaugeLatencyP99 = "latency_p99_us"
+
 // Outcome is what one operation told the controller about the remote side.
 type Outcome int
 
@@ -333,6 +338,7 @@ func (c *Controller) decideLocked(now time.Time) {
 		lat[i] = s.latency
 	}
 	p99 := percentile(lat, 0.99)
+	c.run.Set(GaugeLatencyP99, p99.Microseconds())
 	if p99 > c.target {
 		c.decreaseLocked(fmt.Sprintf("p99 %s > target %s", p99, c.target))
 		return

@@ -146,7 +146,8 @@ func s3Err(op, key string, err error) error {
 		case "PreconditionFailed", "ConditionalRequestConflict":
 			return fmt.Errorf("%s: %w (%s)", what, ErrExists, ae.ErrorCode())
 		case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled",
-			"InvalidToken", "ExpiredToken", "AccountProblem", "InvalidSecurity":
+			"InvalidToken", "ExpiredToken", "AccountProblem", "InvalidSecurity",
+			"XAdminUserNotFound": // versitygw's answer (HTTP 404) to an unknown access key
 			return fmt.Errorf("%s: %w (%s): %w", what, ErrPermission, ae.ErrorCode(), err)
 		}
 	}

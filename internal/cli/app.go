@@ -119,7 +119,7 @@ func (a *App) AllowArgs() { a.allowArgs = true }
 // SIGTERM (a second signal exits at once), reports the outcome and exits
 // with its code. It never returns.
 func (a *App) Main(run RunFunc) {
-	ctx, stop := notifyContext(a.name, os.Stderr)
+	ctx, stop := notifyContext(func(msg string) { a.printLine(os.Stderr, "WARNING", msg, -1) })
 	code := a.Execute(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, run)
 	stop()
 	os.Exit(code)

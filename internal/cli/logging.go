@@ -102,16 +102,22 @@ func isJSON(format string) bool { return strings.EqualFold(format, "json") }
 // printError prints the command's one-line error on stderr: plain text,
 // or with --log-format json a log record like every other line there.
 func (a *App) printError(stderr io.Writer, err error, code int) {
-	msg := a.name + ": " + oneLine(a.secrets.Scrub(err.Error()))
+	a.printLine(stderr, "ERROR", oneLine(a.secrets.Scrub(err.Error())), code)
+}
+
+// printLine prints "<command>: msg" on stderr outside the logger (before
+// it exists, or after it is done): plain text, or with --log-format json a
+// record with the logger's field names, and the exit code when code >= 0.
+func (a *App) printLine(stderr io.Writer, severity, msg string, code int) {
+	msg = a.name + ": " + msg
 	if !isJSON(a.logFormat) {
 		fmt.Fprintln(stderr, msg)
 		return
 	}
-	b, _ := json.Marshal(struct {
-		Time     string `json:"time"`
-		Severity string `json:"severity"`
-		Message  string `json:"message"`
-		ExitCode int    `json:"exit_code"`
-	}{time.Now().UTC().Format(time.RFC3339Nano), "ERROR", msg, code})
+	rec := map[string]any{"time": time.Now().UTC().Format(time.RFC3339Nano), "severity": severity, "message": msg}
+	if code >= 0 {
+		rec["exit_code"] = code
+	}
+	b, _ := json.Marshal(rec)
 	stderr.Write(append(b, '\n'))
 }

@@ -330,7 +330,7 @@ func (c *Controller) decideLocked(now time.Time) {
 		c.decreaseLocked(fmt.Sprintf("%d overloaded outcome(s)", overloads))
 		return
 	}
-	if c.target == 0 || len(c.window) < c.cfg.MinSamples {
+	if len(c.window) < c.cfg.MinSamples {
 		return
 	}
 	lat := make([]time.Duration, len(c.window))
@@ -338,7 +338,11 @@ func (c *Controller) decideLocked(now time.Time) {
 		lat[i] = s.latency
 	}
 	p99 := percentile(lat, 0.99)
+	// Published at every decision, warm-up included, for the metrics.
 	c.run.Set(GaugeLatencyP99, p99.Microseconds())
+	if c.target == 0 {
+		return
+	}
 	if p99 > c.target {
 		c.decreaseLocked(fmt.Sprintf("p99 %s > target %s", p99, c.target))
 		return

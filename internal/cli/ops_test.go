@@ -128,7 +128,9 @@ func TestNotifyWebhooks(t *testing.T) {
 // a webhook that refuses for good (4xx) is not retried.
 func TestNotifyRunFailure(t *testing.T) {
 	ok := newHook(t, func(*hook, string, http.ResponseWriter, *http.Request) {})
-	gone := newHook(t, func(_ *hook, _ string, w http.ResponseWriter, _ *http.Request) { http.Error(w, "no such hook", http.StatusNotFound) })
+	gone := newHook(t, func(_ *hook, _ string, w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "no such hook", http.StatusNotFound)
+	})
 	a := newTestApp()
 	r := a.exec(t, nil, func(context.Context, *Runtime) error { return errors.New("list s3://b/p: timeout") },
 		"--notify", ok.URL, "--notify", gone.URL)

@@ -1,14 +1,16 @@
-// Package cqldeny is a stand-in CQL server for tests of what a client does
-// when Cassandra refuses its credentials: it speaks the native protocol
-// v4 handshake (OPTIONS, STARTUP), asks for PasswordAuthenticator
-// credentials and answers every AUTH_RESPONSE with the AuthenticationError
-// (code 0x0100) a real Cassandra with PasswordAuthenticator sends for a
-// wrong password. The test Cassandra runs without authentication, so this
-// is the one place a refusal can be produced; v5 is refused with a
-// protocol error, as servers without v5 do, so drivers fall back to v4.
+// Package cqldeny produces Cassandra's refusals for tests, since the test
+// Cassandra runs without authentication or authorization. Start is a
+// stand-in CQL server: it speaks the native protocol v4 handshake
+// (OPTIONS, STARTUP), asks for PasswordAuthenticator credentials and
+// answers every AUTH_RESPONSE with the AuthenticationError (code 0x0100) a
+// real Cassandra sends for a wrong password. StartUnauthorized is a proxy
+// to the real Cassandra that answers the requests naming one table with
+// the Unauthorized error (code 0x2100). Both refuse v5 with a protocol
+// error, as servers without v5 do, so drivers fall back to v4.
 package cqldeny
 
 import (
+	"bytes"
 	"encoding/binary"
 	"io"
 	"net"
@@ -126,4 +128,132 @@ func supported() []byte {
 	b = str(b, "3.4.7")
 	b = str(b, "COMPRESSION")
 	return binary.BigEndian.AppendUint16(b, 0)
+}
+
+// CQL opcodes of the requests that name a table.
+const (
+	opQuery   = 0x07
+	opPrepare = 0x09
+
+	codeUnauthorized = 0x2100
+)
+
+// StartUnauthorized starts a proxy to the real Cassandra at upstream
+// (host:port) that passes everything through except the QUERY and
+// PREPARE requests whose text contains deny: those get the Unauthorized
+// error (code 0x2100) a real Cassandra with CassandraAuthorizer sends to
+// a user without SELECT on the table. Clients are held to protocol v4
+// (v5 is refused as by an older server), whose frames the proxy reads one
+// by one. It returns the proxy's host:port; it stops when the test ends.
+func StartUnauthorized(t testing.TB, upstream, deny string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	track := func(c net.Conn) {
+		mu.Lock()
+		conns = append(conns, c)
+		mu.Unlock()
+	}
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			track(c)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				u, err := net.Dial("tcp", upstream)
+				if err != nil {
+					return
+				}
+				track(u)
+				defer u.Close()
+				relay(c, u, deny)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// frame is one protocol v4 frame, header and body.
+type frame []byte
+
+func readFrame(r io.Reader) (frame, error) {
+	head := make([]byte, 9)
+	if _, err := io.ReadFull(r, head); err != nil {
+		return nil, err
+	}
+	f := make([]byte, 9+int(binary.BigEndian.Uint32(head[5:9])))
+	copy(f, head)
+	_, err := io.ReadFull(r, f[9:])
+	return f, err
+}
+
+func (f frame) version() byte { return f[0] & 0x7f }
+func (f frame) opcode() byte  { return f[4] }
+
+// answer is the response frame to f with opcode op and body.
+func (f frame) answer(op byte, body []byte) frame {
+	out := []byte{0x80 | f.version(), 0, f[2], f[3], op, 0, 0, 0, 0}
+	binary.BigEndian.PutUint32(out[5:9], uint32(len(body)))
+	return append(out, body...)
+}
+
+// relay carries frames between a client and the server, answering the
+// denied requests itself; writes to the client are whole frames under
+// one lock, so local answers never cut into the server's.
+func relay(client, server net.Conn, deny string) {
+	var wmu sync.Mutex
+	toClient := func(f frame) error {
+		wmu.Lock()
+		defer wmu.Unlock()
+		_, err := client.Write(f)
+		return err
+	}
+	go func() {
+		defer client.Close()
+		for {
+			f, err := readFrame(server)
+			if err != nil || toClient(f) != nil {
+				return
+			}
+		}
+	}()
+	defer server.Close()
+	for {
+		f, err := readFrame(client)
+		if err != nil {
+			return
+		}
+		switch {
+		case f.version() != 4:
+			err = toClient(f.answer(opError, errorBody(codeProtocol, "Invalid or unsupported protocol version; supported versions are (4/v4)")))
+		case (f.opcode() == opQuery || f.opcode() == opPrepare) && bytes.Contains(f[9:], []byte(deny)):
+			err = toClient(f.answer(opError, errorBody(codeUnauthorized, "User lading has no SELECT permission on <table "+deny+"> or any of its parents")))
+		default:
+			_, err = server.Write(f)
+		}
+		if err != nil {
+			return
+		}
+	}
 }

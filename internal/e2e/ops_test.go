@@ -55,13 +55,15 @@ func (w *webhook) received() []map[string]any {
 // beside the dump's state; the webhook hears of the dump.
 func TestMetricsReportsLogsWhileCommandsRun(t *testing.T) {
 	s := cqltest.Session(t)
-	const n = 10000
+	const n = 5000
+	begin := time.Now()
 	table := rowsTable(t, s, n)
+	t.Logf("%d rows inserted in %s", n, time.Since(begin).Round(time.Millisecond))
 	root, dir := fileRoot(t), t.TempDir()
 	hook := newWebhook(t)
 
 	exp := start(t, "exporter", "--source", cqltest.URL(t), "--table", table, "--dest", root, "--batch", "b1",
-		"--max-rate", "2500", "--page-size", "100", "--metrics-addr", "127.0.0.1:0", "--log-format", "json",
+		"--max-rate", "1250", "--page-size", "100", "--metrics-addr", "127.0.0.1:0", "--log-format", "json",
 		"--log-level", "debug", "--progress", "--report", filepath.Join(dir, "export.json"), "--notify", hook.URL)
 	addr := exp.metricsAddr(t)
 	var seen []float64
@@ -114,6 +116,8 @@ func TestMetricsReportsLogsWhileCommandsRun(t *testing.T) {
 		t.Fatalf("notification: %v", notes[0])
 	}
 
+	t.Logf("exported in %s", time.Since(begin).Round(time.Millisecond))
+
 	// The load, watching: scraped until the dump is loaded, then once
 	// more while idle, then stopped; the last scrape is the report.
 	ks := cqltest.Keyspace(t, s)
@@ -133,6 +137,7 @@ func TestMetricsReportsLogsWhileCommandsRun(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	last := scrape(t, addr)
+	t.Logf("loaded in %s", time.Since(begin).Round(time.Millisecond))
 	if code := ld.terminate(t); code != 0 {
 		t.Fatalf("loader stopped by SIGTERM: exit %d\n%s", code, strings.Join(ld.stderr(), "\n"))
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/internal/redact"
 	"github.com/lading-dev/lading/pkg/objstore"
 )
@@ -19,7 +20,7 @@ const reportWriteTimeout = 30 * time.Second
 // every dump the command recorded with DumpDone, so it outlives the pod.
 // A report that cannot be written is a warning, not a failure: the work
 // it describes is done (or failed) either way, and the dump's own state
-// says so.
+// says so. A dump refused with exit 2 or 3 gets none.
 func (a *App) writeBucketReports(rt *Runtime, dumps []DumpOutcome) {
 	b, err := rt.Run.MarshalJSON()
 	if err != nil {
@@ -31,6 +32,12 @@ func (a *App) writeBucketReports(rt *Runtime, dumps []DumpOutcome) {
 	done := map[string]bool{}
 	for _, d := range dumps {
 		if d.Store == "" || d.Dump == "" || done[d.Store+"\x00"+d.Dump] {
+			continue
+		}
+		if d.Err != nil && fault.Code(d.Err) != fault.ExitRetry {
+			// Refused (exit 2) or failed verification (exit 3): the
+			// store stays untouched, as every refusal leaves it; the
+			// report is in --report and the notification.
 			continue
 		}
 		done[d.Store+"\x00"+d.Dump] = true

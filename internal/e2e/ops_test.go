@@ -47,12 +47,12 @@ func (w *webhook) received() []map[string]any {
 	return append([]map[string]any(nil), w.bodies...)
 }
 
-// One export, then a watching load of its dump, each with the metrics
+// One export, a ship, then a watching load of the copy, with the metrics
 // endpoint scraped while the real binary runs: the counters move during
 // the export, and once the load is done and idle every counter matches
 // the final run report. Logs are JSON records with the collectors' field
 // names on every stderr line, progress included; the report is also
-// beside the dump's state; the webhook hears of the dump.
+// beside the dump's state; the webhook hears of each stage.
 func TestMetricsReportsLogsWhileCommandsRun(t *testing.T) {
 	s := cqltest.Session(t)
 	const n = 5000
@@ -118,10 +118,22 @@ func TestMetricsReportsLogsWhileCommandsRun(t *testing.T) {
 
 	t.Logf("exported in %s", time.Since(begin).Round(time.Millisecond))
 
+	// Shipped elsewhere: the webhook hears of it, the shipper's report is
+	// beside the copy.
+	copyRoot := fileRoot(t)
+	mustRun(t, "shipper", "--from", root, "--to", copyRoot, "--notify", hook.URL, "--log-level", "warn")
+	if got := reportsBeside(t, copyRoot, dump); len(got) != 1 || !strings.HasPrefix(filepath.Base(got[0].key), "shipper-") {
+		t.Fatalf("reports beside the shipped copy: %v", got)
+	}
+	notes = hook.received()
+	if len(notes) != 2 || notes[1]["lading"].(map[string]any)["outcome"] != "shipped" {
+		t.Fatalf("notifications after shipping: %v", notes)
+	}
+
 	// The load, watching: scraped until the dump is loaded, then once
 	// more while idle, then stopped; the last scrape is the report.
 	ks := cqltest.Keyspace(t, s)
-	ld := start(t, "loader", "--from", root, "--to", cqltest.URL(t)+ks,
+	ld := start(t, "loader", "--from", copyRoot, "--to", cqltest.URL(t)+ks, "--notify", hook.URL,
 		"--create-table", "--watch", "--interval", "1h", "--metrics-addr", "127.0.0.1:0", "--log-format", "json",
 		"--report", filepath.Join(dir, "load.json"))
 	addr = ld.metricsAddr(t)
@@ -153,8 +165,12 @@ func TestMetricsReportsLogsWhileCommandsRun(t *testing.T) {
 	if v, ok := value(last, "lading_batch_bytes_limit", map[string]string{"table": table}); !ok || v <= 0 {
 		t.Errorf("no batch size limit for %s", table)
 	}
-	if got := reportsBeside(t, root, dump); len(got) != 2 {
-		t.Errorf("reports beside the dump after the load: %d, want the exporter's and the loader's", len(got))
+	if got := reportsBeside(t, copyRoot, dump); len(got) != 2 {
+		t.Errorf("reports beside the copy after the load: %d, want the shipper's and the loader's", len(got))
+	}
+	notes = hook.received()
+	if len(notes) != 3 || notes[2]["lading"].(map[string]any)["outcome"] != "loaded" || notes[2]["lading"].(map[string]any)["rows"] != float64(n) {
+		t.Errorf("notifications after loading: %v", notes)
 	}
 }
 

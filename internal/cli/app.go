@@ -93,10 +93,10 @@ func New(name, summary, usage, examples string) *App {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	fs.StringVar(&a.configFile, "config", "", "read flags from this YAML `file` (keys are flag names)")
-	fs.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&a.logFormat, "log-format", "text", "log format: text, or json (one record a line: time, severity, message, attributes; progress lines too)")
 	fs.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.BoolVar(&a.progress, "progress", false, "print progress lines on stderr even when it is not a terminal (every 10s)")
-	fs.StringVar(&a.reportFile, "report", "", "write a JSON run report to this `file` at exit (\"-\": standard output, and the command's summary lines go to standard error)")
+	fs.StringVar(&a.reportFile, "report", "", "write a JSON run report to this `file` at exit (\"-\": standard output, and the command's summary lines go to standard error); it is also written beside each dump's state in the store, <dump>/_state/reports/")
 	fs.BoolVar(&a.version, "version", false, "print the version and exit")
 	fs.BoolVarP(&a.help, "help", "h", false, "show this help and exit")
 	a.fs = fs

@@ -9,13 +9,18 @@ CMDS      := exporter shipper loader status
 RACE_PKGS ?= ./pkg/objstore/... ./internal/...
 export RACE_PKGS
 
-.PHONY: all build test demo bench chaos lint services-up services-down services-status
+.PHONY: all build image test demo bench chaos lint services-up services-down services-status
 
 all: build
 
 build:
 	$(GO) build ./...
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/ $(addprefix ./cmd/,$(CMDS))
+
+# The container image (Dockerfile): static binaries, non-root, distroless.
+# Needs docker, podman or buildah; without one it says so and exits 2.
+image:
+	VERSION=$(VERSION) scripts/image.sh
 
 # Starts all test servers, runs go test (RACE_PKGS with -race) and lint, and
 # always stops the servers; the exit code is the tests'.

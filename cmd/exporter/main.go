@@ -112,7 +112,8 @@ func main() {
 			return runTables(ctx, rt, cfg)
 		}
 		cfg.TableParallel = 0 // one table: its --parallel readers are the run's
-		res, err := export.Run(ctx, cfg, rt.Logger, rt.Run)
+		res, err := export.Run(ctx, cfg, rt.Logger, rt.Run.Table(cfg.Table))
+		dumpDone(rt, cfg, res, err)
 		switch {
 		case res.AlreadyComplete:
 			fmt.Fprintf(rt.Stdout, "dump already complete: %s\n", res.Dump)
@@ -125,4 +126,24 @@ func main() {
 		}
 		return err
 	})
+}
+
+// dumpDone tells the runtime what happened to the dump (for --notify and
+// the report beside the dump's state): its completion, or a failure.
+// A dump already complete is no news; a shard's share done while others
+// go on is reported beside the dump but not notified.
+func dumpDone(rt *cli.Runtime, cfg export.Config, res export.Result, err error) {
+	d := cli.DumpOutcome{Store: cfg.Dest, Dump: res.Dump, Table: cfg.Table, Rows: res.Rows, Bytes: res.StoredBytes}
+	switch {
+	case err != nil:
+		d.Outcome, d.Err = "failed", err
+	case res.AlreadyComplete || res.Dump == "":
+		return
+	case res.Complete && res.Manifest != nil:
+		d.Outcome = "complete"
+		d.Rows, d.Bytes, d.Files = res.Manifest.Totals.Rows, res.Manifest.Totals.StoredBytes, int64(res.Manifest.Totals.Files)
+	default:
+		d.Outcome, d.Quiet = "shard done", true
+	}
+	rt.DumpDone(d)
 }

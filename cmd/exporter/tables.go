@@ -55,6 +55,11 @@ func (t *tablesFlags) resolve() ([]string, error) {
 // and one for the batch.
 func runTables(ctx context.Context, rt *cli.Runtime, cfg export.Config) error {
 	res, err := export.RunTables(ctx, cfg, rt.Logger, rt.Run)
+	for _, t := range res.Tables {
+		tc := cfg
+		tc.Table = t.Table
+		dumpDone(rt, tc, t.Result, t.Err)
+	}
 	printTables(rt.Stdout, res)
 	return err
 }

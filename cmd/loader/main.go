@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/lading-dev/lading/internal/cli"
 	"github.com/lading-dev/lading/internal/fault"
@@ -109,6 +110,7 @@ func main() {
 				return err
 			}
 		}
+		o.OnDump = func(d load.DumpResult) { dumpDone(rt, o, d) }
 		res, err := load.Run(ctx, o)
 		printResult(rt, o, res)
 		return err
@@ -148,4 +150,23 @@ func printResult(rt *cli.Runtime, o load.Options, res load.Result) {
 	if len(res.Dumps) == 0 && !o.Watch {
 		fmt.Fprintln(rt.Stdout, "nothing to load")
 	}
+}
+
+// dumpDone tells the runtime what happened to a dump (for --notify, and
+// the report beside the dump's state: under --state when given, since the
+// dump store may be read-only). Only loads and failures are news.
+func dumpDone(rt *cli.Runtime, o load.Options, d load.DumpResult) {
+	if d.Outcome != "loaded" && d.Outcome != "failed" {
+		return
+	}
+	store := o.From
+	if o.State != "" {
+		store = o.State
+	}
+	table := ""
+	if parts := strings.Split(d.Dump, "/"); len(parts) == 3 {
+		table = parts[1]
+	}
+	rt.DumpDone(cli.DumpOutcome{Store: store, Dump: d.Dump, Table: table, Outcome: d.Outcome, Err: d.Err, Target: d.Target,
+		Rows: d.Counts.Rows, Bytes: d.Counts.StoredBytes, Files: d.Counts.Files})
 }

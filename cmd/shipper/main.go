@@ -81,6 +81,7 @@ func main() {
 		if cfg.Shard, cfg.Shards, err = shards.Resolve(rt.Env); err != nil {
 			return err
 		}
+		cfg.OnDump = func(d ship.DumpResult) { dumpDone(rt, cfg.To, d) }
 		res, err := ship.Run(ctx, cfg, rt.Logger, rt.Run)
 		printShip(rt, cfg, res, err)
 		return err
@@ -117,4 +118,15 @@ func runCheck(ctx context.Context, rt *cli.Runtime, cfg ship.CheckConfig) error 
 	fmt.Fprintf(rt.Stdout, "checked %d dumps (%d files, %s) in %s: %d problems; %d incomplete dumps not checked\n",
 		res.Checked, res.Files, report.HumanBytes(float64(res.Bytes)), report.HumanDuration(time.Since(start)), len(res.Problems), res.Incomplete)
 	return err
+}
+
+// dumpDone tells the runtime what happened to a dump (for --notify and the
+// report beside the dump's state at the destination). A dry run's and an
+// already shipped dump's are no news.
+func dumpDone(rt *cli.Runtime, to string, d ship.DumpResult) {
+	if d.Outcome == ship.WouldShip || d.Outcome == ship.AlreadyMarked {
+		return
+	}
+	rt.DumpDone(cli.DumpOutcome{Store: to, Dump: d.Dump.Prefix, Table: d.Dump.Table, Outcome: string(d.Outcome), Err: d.Err,
+		Bytes: d.BytesCopied, Files: d.FilesCopied + d.FilesServerSide, Quiet: d.Outcome == ship.Partial})
 }

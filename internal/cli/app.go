@@ -47,6 +47,8 @@ type Runtime struct {
 	Progress bool
 	// Args are the positional arguments, only non-empty after AllowArgs.
 	Args []string
+
+	ops *opsRun // dumps recorded with DumpDone, the notifier
 }
 
 // RunFunc is a command's body.
@@ -74,26 +76,31 @@ type App struct {
 	// all output (os.Environ when nil; tests set it).
 	environ func() []string
 	secrets *redact.Secrets
+	ops     opsFlags
+	// stdout is the process's standard output (after scrubbing), where
+	// --report - goes.
+	stdout io.Writer
 }
 
 // New returns an App named name (e.g. "exporter") with a one-line summary,
 // a usage line ("exporter --source URL --table KS.TABLE --dest URL
 // [options]") and examples (shown by --help, free text). It registers the
 // common flags: --config, --log-format, --log-level, --progress, --report,
-// --version and --help.
+// --metrics-addr, --notify, --notify-timeout, --version and --help.
 func New(name, summary, usage, examples string) *App {
 	a := &App{name: name, summary: summary, usage: usage, examples: examples}
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	fs.StringVar(&a.configFile, "config", "", "read flags from this YAML `file` (keys are flag names)")
-	fs.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&a.logFormat, "log-format", "text", "log format: text, or json (one record a line: time, severity, message, attributes; progress lines too)")
 	fs.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.BoolVar(&a.progress, "progress", false, "print progress lines on stderr even when it is not a terminal (every 10s)")
-	fs.StringVar(&a.reportFile, "report", "", "write a JSON run report to this `file` at exit")
+	fs.StringVar(&a.reportFile, "report", "", "write a JSON run report to this `file` at exit (\"-\": standard output, and the command's summary lines go to standard error); it is also written beside each dump's state in the store, <dump>/_state/reports/")
 	fs.BoolVar(&a.version, "version", false, "print the version and exit")
 	fs.BoolVarP(&a.help, "help", "h", false, "show this help and exit")
 	a.fs = fs
+	a.addOpsFlags()
 	return a
 }
 
@@ -112,7 +119,7 @@ func (a *App) AllowArgs() { a.allowArgs = true }
 // SIGTERM (a second signal exits at once), reports the outcome and exits
 // with its code. It never returns.
 func (a *App) Main(run RunFunc) {
-	ctx, stop := notifyContext(a.name, os.Stderr)
+	ctx, stop := notifyContext(func(msg string) { a.printLine(os.Stderr, "WARNING", msg, -1) })
 	code := a.Execute(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, run)
 	stop()
 	os.Exit(code)

@@ -54,6 +54,16 @@ func (a *App) Execute(ctx context.Context, args []string, env func(string) strin
 		return fault.ExitOK
 	}
 
+	if err := a.checkOps(); err != nil {
+		return a.fail(stderr, rep, err, false)
+	}
+	// With --report -, standard output carries the report alone: the
+	// command's own summary lines go to standard error.
+	a.stdout = stdout
+	if a.reportFile == "-" {
+		stdout = stderr
+	}
+
 	progress := a.newProgress(rep, stderr, term)
 	logw := stderr
 	if progress != nil {
@@ -74,6 +84,10 @@ func (a *App) Execute(ctx context.Context, args []string, env func(string) strin
 		Progress: progress != nil,
 		Args:     a.fs.Args(),
 	}
+	stopMetrics, err := a.startOps(rt)
+	if err != nil {
+		return a.fail(stderr, rep, err, true)
+	}
 	if progress != nil {
 		progress.Start()
 	}
@@ -81,12 +95,15 @@ func (a *App) Execute(ctx context.Context, args []string, env func(string) strin
 	if progress != nil {
 		progress.Stop()
 	}
+	stopMetrics()
 	if err != nil && ctx.Err() != nil {
 		if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() && !errors.Is(err, cause) {
 			err = fmt.Errorf("%w: %w", cause, err)
 		}
 	}
-	return a.fail(stderr, rep, err, true)
+	code := a.fail(stderr, rep, err, true)
+	a.finishOps(rt, err)
+	return code
 }
 
 // fail finishes the report with err (nil for success), writes it when asked
@@ -96,17 +113,34 @@ func (a *App) fail(stderr io.Writer, rep *report.Run, err error, writeReport boo
 	code := fault.Code(err)
 	rep.Finish(err, code)
 	if writeReport && a.reportFile != "" {
-		if werr := writeReportFile(a.reportFile, rep, a.secrets.Scrub); werr != nil {
-			fmt.Fprintf(stderr, "%s: %s\n", a.name, oneLine(a.secrets.Scrub(werr.Error())))
+		if werr := a.writeReport(rep); werr != nil {
+			a.printError(stderr, werr, code)
 			if code == fault.ExitOK {
 				code = fault.ExitRetry
 			}
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %s\n", a.name, oneLine(a.secrets.Scrub(err.Error())))
+		a.printError(stderr, err, code)
 	}
 	return code
+}
+
+// writeReport writes the run report to --report: a file, or standard
+// output for "-".
+func (a *App) writeReport(rep *report.Run) error {
+	if a.reportFile != "-" {
+		return writeReportFile(a.reportFile, rep, a.secrets.Scrub)
+	}
+	b, err := rep.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	b = append(redact.JSONStrings(b, a.secrets.Scrub), '\n')
+	if _, err := a.stdout.Write(b); err != nil {
+		return fmt.Errorf("write report to standard output: %w", err)
+	}
+	return nil
 }
 
 // oneLine folds a multi-line message (e.g. from errors.Join) into one line.
@@ -120,6 +154,9 @@ func oneLine(s string) string {
 func (a *App) newProgress(rep *report.Run, stderr io.Writer, terminal bool) *report.Progress {
 	opts := report.ProgressOptions{Interval: a.progressInterval}
 	switch {
+	case isJSON(a.logFormat) && (terminal || a.progress):
+		// Collectors read stderr line by line: records, never in place.
+		opts.JSON = true
 	case terminal:
 		opts.InPlace = true
 	case a.progress:

@@ -356,8 +356,15 @@ func TestLogFormatJSONAndLevel(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
 		t.Fatalf("not JSON: %q", lines[0])
 	}
-	if rec["msg"] != "throttle" || rec["level"] != "WARN" || rec["from"] != 8.0 || rec["to"] != 4.0 {
+	// Cloud Logging's field names, which most collectors also read.
+	if rec["message"] != "throttle" || rec["severity"] != "WARNING" || rec["from"] != 8.0 || rec["to"] != 4.0 ||
+		rec["msg"] != nil || rec["level"] != nil {
 		t.Fatalf("record %v", rec)
+	}
+	if ts, _ := rec["time"].(string); !strings.HasSuffix(ts, "Z") {
+		t.Fatalf("time %q: want RFC 3339 in UTC", ts)
+	} else if _, err := time.Parse(time.RFC3339Nano, ts); err != nil {
+		t.Fatalf("time %q: %v", ts, err)
 	}
 }
 

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/lading-dev/lading/internal/fault"
 )
@@ -34,6 +36,20 @@ func newLogger(w io.Writer, format, level string, scrub func(string) string) (*s
 	case "text", "":
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
+		opts.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 {
+				switch a.Key {
+				case slog.TimeKey:
+					return slog.String("time", a.Value.Time().UTC().Format(time.RFC3339Nano))
+				case slog.LevelKey:
+					return slog.String("severity", Severity(a.Value.Any().(slog.Level)))
+				case slog.MessageKey:
+					return slog.String("message", scrub(a.Value.String()))
+				}
+			}
+			a.Value = scrubValue(a.Value, scrub)
+			return a
+		}
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	default:
 		return nil, fault.Usagef("--log-format %q: want text or json", format)
@@ -64,4 +80,44 @@ func scrubValue(v slog.Value, scrub func(string) string) slog.Value {
 		}
 	}
 	return v
+}
+
+// Severity names a log level as Cloud Logging does (DEBUG, INFO, WARNING,
+// ERROR), which most log collectors also recognise.
+func Severity(l slog.Level) string {
+	switch {
+	case l < slog.LevelInfo:
+		return "DEBUG"
+	case l < slog.LevelWarn:
+		return "INFO"
+	case l < slog.LevelError:
+		return "WARNING"
+	default:
+		return "ERROR"
+	}
+}
+
+func isJSON(format string) bool { return strings.EqualFold(format, "json") }
+
+// printError prints the command's one-line error on stderr: plain text,
+// or with --log-format json a log record like every other line there.
+func (a *App) printError(stderr io.Writer, err error, code int) {
+	a.printLine(stderr, "ERROR", oneLine(a.secrets.Scrub(err.Error())), code)
+}
+
+// printLine prints "<command>: msg" on stderr outside the logger (before
+// it exists, or after it is done): plain text, or with --log-format json a
+// record with the logger's field names, and the exit code when code >= 0.
+func (a *App) printLine(stderr io.Writer, severity, msg string, code int) {
+	msg = a.name + ": " + msg
+	if !isJSON(a.logFormat) {
+		fmt.Fprintln(stderr, msg)
+		return
+	}
+	rec := map[string]any{"time": time.Now().UTC().Format(time.RFC3339Nano), "severity": severity, "message": msg}
+	if code >= 0 {
+		rec["exit_code"] = code
+	}
+	b, _ := json.Marshal(rec)
+	stderr.Write(append(b, '\n'))
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,8 +12,9 @@ import (
 
 // notifyContext returns a context cancelled (with the signal as cause) by
 // the first SIGINT or SIGTERM; a second one exits the process at once with
-// the retryable exit code. stop releases the signal handler.
-func notifyContext(name string, stderr io.Writer) (context.Context, func()) {
+// the retryable exit code. say prints what happens (one line on stderr).
+// stop releases the signal handler.
+func notifyContext(say func(string)) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -22,14 +22,14 @@ func notifyContext(name string, stderr io.Writer) (context.Context, func()) {
 	go func() {
 		select {
 		case s := <-ch:
-			fmt.Fprintf(stderr, "%s: %s: stopping (signal again to exit now)\n", name, s)
+			say(fmt.Sprintf("%s: stopping (signal again to exit now)", s))
 			cancel(fmt.Errorf("interrupted by %s", s))
 		case <-done:
 			return
 		}
 		select {
 		case s := <-ch:
-			fmt.Fprintf(stderr, "%s: %s again: exiting now\n", name, s)
+			say(fmt.Sprintf("%s again: exiting now", s))
 			os.Exit(fault.ExitRetry)
 		case <-done:
 		}

@@ -306,6 +306,9 @@ func (sc *Scanner) scan(qctx context.Context, op, stmt string, args []any, fn fu
 			return nil
 		})
 		if err != nil {
+			if fault.IsDenied(err) {
+				return fmt.Errorf("%s: Cassandra denied the query (the user lacks a permission): %w", op, err)
+			}
 			if isInvalid(err) {
 				return fault.Usagef("%s: Cassandra refused the query (check --where/--allow-filtering/--columns): %w", op, err)
 			}

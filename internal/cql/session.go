@@ -9,9 +9,12 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/lading-dev/lading/internal/fault"
 )
 
 // Environment variables holding the credentials (PasswordAuthenticator).
@@ -159,15 +162,29 @@ func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
 	}
 }
 
-// scrub drops driver error text that could echo a credential. gocql's
-// authentication errors quote the server's message, never the password,
-// but an error is kept generic when authentication is involved.
+// scrub drops driver error text that could echo a credential, and marks
+// a refusal of the credentials as denied (exit 2: retrying with the same
+// ones will not help). gocql's authentication errors quote the server's
+// message, never the password, but an error is kept generic when
+// authentication is involved. While it discovers the protocol version,
+// gocql flattens the server's AuthenticationError into text (fmt %v), so
+// the refusal is also recognised by the words Cassandra and ScyllaDB use.
 func scrub(err error) error {
 	var re gocql.RequestError
-	if errors.As(err, &re) && re.Code() == gocql.ErrCodeCredentials {
-		return fmt.Errorf("authentication failed (check %s and %s)", EnvUsername, EnvPassword)
+	if (errors.As(err, &re) && re.Code() == gocql.ErrCodeCredentials) || refusedCredentials(err.Error()) {
+		return fault.Denied(fmt.Errorf("authentication failed (check %s and %s)", EnvUsername, EnvPassword))
 	}
 	return err
+}
+
+// refusedCredentials reports the texts of a refused login: the server's
+// answer to wrong credentials, and gocql's when the server wants
+// credentials and none were given.
+func refusedCredentials(msg string) bool {
+	msg = strings.ToLower(msg)
+	return strings.Contains(msg, "and/or password are incorrect") || // Cassandra, ScyllaDB
+		strings.Contains(msg, "authentication required (using") || // gocql: no authenticator configured
+		strings.Contains(msg, "authenticationexception") // DataStax Enterprise
 }
 
 // Close releases the session.

@@ -51,7 +51,14 @@ func command(t *testing.T, name string) string {
 // output (stdout and stderr together).
 func run(t *testing.T, name string, args ...string) (int, string) {
 	t.Helper()
+	return runEnv(t, nil, name, args...)
+}
+
+// runEnv is run with env (KEY=value) added to the test's environment.
+func runEnv(t *testing.T, env []string, name string, args ...string) (int, string) {
+	t.Helper()
 	cmd := exec.Command(command(t, name), args...)
+	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

@@ -167,7 +167,7 @@ func runAll(ctx context.Context, cfg Config, root *objstore.Bucket, b *budget, l
 				results[i] = TableResult{Table: t.Table, Name: t.Name, Err: fmt.Errorf("%s: %w", t.Table, ctx.Err())}
 				return nil
 			}
-			r, err := runTable(ctx, tc, root, b, logger.With("table", t.Table), run)
+			r, err := runTable(ctx, tc, root, b, logger.With("table", t.Table), run.Table(t.Table))
 			if err != nil {
 				err = fmt.Errorf("%s: %w", t.Table, err)
 				logger.Error("table failed; the others go on", "table", t.Table, "err", err)

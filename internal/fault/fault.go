@@ -1,7 +1,9 @@
 // Package fault classifies errors into the exit codes schedulers act on
 // (DESIGN.md, "Exit codes"): 0 done, 1 failed but worth retrying, 2 bad
-// usage or input, 3 verification failed. Libraries mark the errors they
-// return with Usage or Verify; anything unmarked counts as retryable.
+// usage or input, or credentials and permissions refused, 3 verification
+// failed. Libraries mark the errors they return with Usage, Denied or
+// Verify; IsDenied also recognises the refusals of every service lading
+// speaks to; anything else counts as retryable.
 package fault
 
 import (
@@ -53,10 +55,11 @@ func Verify(err error) error {
 // Verifyf is Verify(fmt.Errorf(...)).
 func Verifyf(format string, args ...any) error { return Verify(fmt.Errorf(format, args...)) }
 
-// IsUsage reports whether err is bad usage or input.
+// IsUsage reports whether err is bad usage or input, or a denied
+// permission (IsDenied): either way retrying will not help.
 func IsUsage(err error) bool {
 	var u usageError
-	return errors.As(err, &u) || errors.Is(err, objstore.ErrBadURL) || errors.Is(err, objstore.ErrBadKey)
+	return errors.As(err, &u) || errors.Is(err, objstore.ErrBadURL) || errors.Is(err, objstore.ErrBadKey) || IsDenied(err)
 }
 
 // IsVerify reports whether err is a failed verification.

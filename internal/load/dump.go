@@ -11,6 +11,7 @@ import (
 
 	"github.com/lading-dev/lading/internal/discover"
 	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/internal/report"
 	"github.com/lading-dev/lading/internal/version"
 	"github.com/lading-dev/lading/pkg/manifest"
 	"github.com/lading-dev/lading/pkg/objstore"
@@ -155,7 +156,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 			}
 		}()
 	}
-	pl := l.rowPool(lctx, m, tbl, log)
+	pl := l.rowPool(lctx, m, tbl, o.Run.Table(d.Table), log)
 	var (
 		mu       sync.Mutex
 		rejected int64
@@ -201,7 +202,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 					return err
 				}
 			}
-			o.Run.Add("parts", 1)
+			o.Run.Table(d.Table).Add("parts", 1)
 			return nil
 		})
 	}
@@ -252,7 +253,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 	if err := dl.MarkLoaded(ctx, rec, o.Force); err != nil {
 		return err
 	}
-	o.Run.Add("dumps_loaded", 1)
+	o.Run.Table(d.Table).Add("dumps_loaded", 1)
 	l.record(DumpResult{Dump: d.String(), Outcome: "loaded", Target: id.String(), Counts: counts, Verify: vr})
 	log.Info("loaded", "rows", counts.Rows, "rows_written", counts.RowsWritten, "rows_expired", counts.RowsExpired, "rejects", counts.Rejects, "verify", vr.Mode+":"+vr.Result)
 	return nil
@@ -280,23 +281,24 @@ func loadable(tbl Table) error {
 
 // rowPool sizes batches and starts the writers for a table loaded row by
 // row; nil for a table that loads whole parts.
-func (l *Loader) rowPool(ctx context.Context, m *manifest.Manifest, tbl Table, log *slog.Logger) *pool {
+// run records the table's share of the run (report.Run.Table).
+func (l *Loader) rowPool(ctx context.Context, m *manifest.Manifest, tbl Table, run *report.Run, log *slog.Logger) *pool {
 	o := &l.opts
 	if _, whole := tbl.(PartLoader); whole {
 		return nil
 	}
 	rl := tbl.(RowLoader) // loadable checked it
 	lim := rl.Limits()
-	sz := newSizer(lim, o.BatchBytes, o.Run, log)
+	sz := newSizer(lim, o.BatchBytes, run, log)
 	if m.Totals.Rows > 0 {
 		// What the schema and the dump say about row sizes, next to the
 		// limits the batches are sized under.
 		avg := m.Totals.Bytes / m.Totals.Rows
 		rowsPerBatch := int64(sz.limit()) / max(avg, 1)
-		o.Run.Event("batch_plan", "avg_row_json_bytes", avg, "columns", len(m.Source.Table.Columns),
+		run.Event("batch_plan", "avg_row_json_bytes", avg, "columns", len(m.Source.Table.Columns),
 			"batch_bytes", sz.limit(), "hard_limit", lim.MaxBytes, "rows_per_batch_about", rowsPerBatch,
 			"one_group_per_batch", lim.SameGroup)
 		log.Info("batch plan", "avg_row_json_bytes", avg, "rows_per_batch_about", rowsPerBatch, "one_group_per_batch", lim.SameGroup)
 	}
-	return newPool(ctx, rl, tbl.Identity(), o.Workers, o.queueBytes(), sz, o.Run, log)
+	return newPool(ctx, rl, tbl.Identity(), o.Workers, o.queueBytes(), sz, run, log)
 }

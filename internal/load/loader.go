@@ -241,6 +241,9 @@ func (l *Loader) record(r DumpResult) {
 	if l.opts.Watch && r.Outcome == "already loaded" {
 		return // every poll would repeat it
 	}
+	if l.opts.OnDump != nil {
+		l.opts.OnDump(r)
+	}
 	l.resMu.Lock()
 	l.res.Dumps = append(l.res.Dumps, r)
 	l.resMu.Unlock()

@@ -92,6 +92,10 @@ type Options struct {
 
 	Logger *slog.Logger
 	Run    *report.Run
+	// OnDump, when set, is told what happened to each dump as soon as it
+	// is known (with Watch, long before Run returns). It may be called
+	// from several goroutines at once.
+	OnDump func(DumpResult)
 	Env    func(string) string
 	Now    func() time.Time
 }

@@ -32,6 +32,7 @@ func columns(m *manifest.Manifest) []string {
 // there are too many.
 func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Manifest, tbl Table, dl *DumpLedger, pl *pool, f *manifest.File, fresh bool, addRejects func(int64) error) (*PartRecord, error) {
 	o := &l.opts
+	run := o.Run.Table(d.Table) // the table's share of the run's numbers
 	prev, err := l.previousRow(ctx, d, m, tbl, f)
 	if err != nil {
 		return nil, err
@@ -61,7 +62,7 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 			return nil, fault.Verifyf("part %s: the target loaded %d rows, the manifest says %d", f.Name, rec.Rows, f.Rows)
 		}
 		rec.Part, rec.CRC32C, rec.Loaded = f.Name, f.CRC32C, o.Now().UTC()
-		o.Run.Add("rows", rec.Rows)
+		run.Add("rows", rec.Rows)
 		if rec.Rejects == 0 {
 			if err := dl.DeleteRejects(ctx, f.Name); err != nil {
 				return nil, err
@@ -95,9 +96,9 @@ func (l *Loader) loadPart(ctx context.Context, d discover.Dump, m *manifest.Mani
 		if err != nil {
 			return rowError(f.Name, line, err)
 		}
-		o.Run.Add("rows", 1)
+		run.Add("rows", 1)
 		if expired {
-			o.Run.Add("rows_expired", 1)
+			run.Add("rows_expired", 1)
 		}
 		rec.countRow(expired, conv)
 		if len(muts) == 0 {

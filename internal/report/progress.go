@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -20,6 +21,10 @@ type ProgressOptions struct {
 	// RateWindow is how far back rates look; default 10s (at least three
 	// intervals).
 	RateWindow time.Duration
+	// JSON prints each update as a JSON log record (time, severity,
+	// message, and the numbers under "progress") instead of text; it
+	// implies not InPlace.
+	JSON bool
 }
 
 // Progress prints a run's progress (rows, bytes, rates, ETA, units,
@@ -49,6 +54,9 @@ func NewProgress(run *Run, w io.Writer, opts ProgressOptions) *Progress {
 		if opts.InPlace {
 			opts.Interval = time.Second
 		}
+	}
+	if opts.JSON {
+		opts.InPlace = false
 	}
 	if opts.RateWindow <= 0 {
 		opts.RateWindow = 10 * time.Second
@@ -111,6 +119,10 @@ func (p *Progress) Print() {
 	}
 	line := p.observe(s)
 	p.line = line
+	if p.opts.JSON {
+		p.w.Write(progressRecord(s, line))
+		return
+	}
 	if p.opts.InPlace {
 		io.WriteString(p.w, "\r"+line+"\x1b[K")
 		p.drawn = true
@@ -268,4 +280,22 @@ func formatETA(s Snapshot, rate map[string]float64) string {
 	default:
 		return fmt.Sprintf("%.0f%% ETA %s", pct, HumanDuration(time.Duration(float64(left)/r*float64(time.Second))))
 	}
+}
+
+// progressRecord is a progress update as one JSON log record, with the
+// field names of the JSON logs (time, severity, message).
+func progressRecord(s Snapshot, line string) []byte {
+	rec := struct {
+		Time     string `json:"time"`
+		Severity string `json:"severity"`
+		Message  string `json:"message"`
+		Progress struct {
+			Counters map[string]int64 `json:"counters"`
+			Gauges   map[string]int64 `json:"gauges"`
+			Totals   map[string]int64 `json:"totals"`
+		} `json:"progress"`
+	}{Time: s.Time.UTC().Format(time.RFC3339Nano), Severity: "INFO", Message: "progress: " + line}
+	rec.Progress.Counters, rec.Progress.Gauges, rec.Progress.Totals = s.Counters, s.Gauges, s.Totals
+	b, _ := json.Marshal(rec)
+	return append(b, '\n')
 }

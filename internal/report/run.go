@@ -37,6 +37,11 @@ type Run struct {
 	command string
 	now     func() time.Time
 	started time.Time
+	// parent is the whole run of a per-table recorder (see Table), which
+	// receives everything recorded here as well; table is its name.
+	parent *Run
+	table  string
+	tables map[string]*Run
 
 	mu       sync.RWMutex
 	counters map[string]*atomic.Int64
@@ -108,6 +113,7 @@ func (r *Run) Add(counter string, n int64) {
 		return
 	}
 	r.cell(r.counters, counter).Add(n)
+	r.parent.Add(counter, n)
 }
 
 // Set sets the gauge named gauge (e.g. "inflight", "units_total",
@@ -117,6 +123,7 @@ func (r *Run) Set(gauge string, v int64) {
 		return
 	}
 	r.cell(r.gauges, gauge).Store(v)
+	r.parent.Set(gauge, v)
 }
 
 // SetTotal declares the expected final value of a counter, which lets
@@ -172,6 +179,10 @@ func (r *Run) Total(counter string) (int64, bool) {
 // or slog.Attr values. Only the last MaxEvents events are kept.
 func (r *Run) Event(kind string, attrs ...any) {
 	if r == nil {
+		return
+	}
+	if r.parent != nil {
+		r.parent.Event(kind, append([]any{"table", r.table}, attrs...)...)
 		return
 	}
 	ev := Event{Time: r.now().UTC(), Kind: kind, Attrs: attrMap(attrs)}
@@ -314,12 +325,16 @@ type jsonRun struct {
 	Gauges          map[string]int64 `json:"gauges"`
 	Events          []Event          `json:"events"`
 	EventsDropped   int64            `json:"events_dropped"`
+	// Tables holds each table's share of the counters, by name (empty
+	// when no library recorded per table).
+	Tables map[string]jsonTable `json:"tables"`
 }
 
 // MarshalJSON writes the run report:
 //
 //	{"command","version","started","finished","duration_seconds","exit_code",
-//	 "error","counters":{},"totals":{},"gauges":{},"events":[],"events_dropped"}
+//	 "error","counters":{},"totals":{},"gauges":{},"events":[],"events_dropped",
+//	 "tables":{"ks.t":{"counters":{},"totals":{},"gauges":{}}}}
 //
 // Before Finish, "finished" and "exit_code" are null and the duration runs
 // to now.
@@ -332,8 +347,10 @@ func (r *Run) MarshalJSON() ([]byte, error) {
 	if events == nil {
 		events = []Event{}
 	}
+	tables := r.tablesJSON()
 	r.mu.RLock()
 	j := jsonRun{
+		Tables:        tables,
 		Command:       r.command,
 		Version:       version.Version,
 		Started:       r.started.UTC(),
@@ -344,6 +361,7 @@ func (r *Run) MarshalJSON() ([]byte, error) {
 		Events:        events,
 		EventsDropped: r.dropped,
 	}
+
 	end := s.Time
 	if r.done {
 		f := r.finished.UTC()
@@ -364,4 +382,14 @@ func sortedKeys(m map[string]int64) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Finished returns when Finish was called (zero before).
+func (r *Run) Finished() time.Time {
+	if r == nil {
+		return time.Time{}
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.finished
 }

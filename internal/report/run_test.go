@@ -181,7 +181,7 @@ func TestMarshalJSONShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := []string{"command", "version", "started", "finished", "duration_seconds", "exit_code", "error",
-		"counters", "totals", "gauges", "events", "events_dropped"}
+		"counters", "totals", "gauges", "events", "events_dropped", "tables"}
 	if len(doc) != len(keys) {
 		t.Fatalf("report has %d keys, want %d: %s", len(doc), len(keys), b)
 	}

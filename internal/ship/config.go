@@ -40,6 +40,9 @@ type Config struct {
 	From, To string
 	// Filter narrows the dumps shipped.
 	Filter discover.Filter
+	// OnDump, when set, is told what happened to each dump at the end of
+	// the pass that handled it (with Watch, long before Run returns).
+	OnDump func(DumpResult)
 	// Transfers is how many files are copied at once (default 4).
 	Transfers int
 	// MaxMemory bounds the bytes buffered by all transfers together

@@ -52,7 +52,7 @@ func (s *shipper) shipDump(ctx context.Context, d discover.Dump) DumpResult {
 	res := DumpResult{Dump: d}
 	fail := func(err error) DumpResult {
 		res.Outcome, res.Err = Failed, err
-		s.run.Add("dumps_failed", 1)
+		s.run.Table(d.Table).Add("dumps_failed", 1)
 		s.log.Error("dump not shipped", "dump", d.String(), "err", err.Error())
 		return res
 	}
@@ -104,7 +104,7 @@ func (s *shipper) shipDump(ctx context.Context, d discover.Dump) DumpResult {
 		}
 		res.Outcome = AlreadyMarked
 	}
-	s.run.Add("dumps_shipped", 1)
+	s.run.Table(d.Table).Add("dumps_shipped", 1)
 	s.log.Info("shipped", "dump", d.String(), "files", res.Files, "copied", res.FilesCopied+res.FilesServerSide,
 		"skipped", res.FilesSkipped, "bytes_copied", res.BytesCopied, "outcome", string(res.Outcome))
 	return res
@@ -114,6 +114,7 @@ func (s *shipper) shipDump(ctx context.Context, d discover.Dump) DumpResult {
 // the first failure.
 func (s *shipper) copyFiles(ctx context.Context, d discover.Dump, m *manifest.Manifest, res *DumpResult) error {
 	var copied, server, skipped, bcopied, bskipped atomic.Int64
+	run := s.run.Table(d.Table) // the table's share of the run's numbers
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.cfg.Transfers)
 	for i, f := range m.Files {
@@ -129,18 +130,18 @@ func (s *shipper) copyFiles(ctx context.Context, d discover.Dump, m *manifest.Ma
 			case fileSkipped:
 				skipped.Add(1)
 				bskipped.Add(f.StoredBytes)
-				s.run.Add("files_skipped", 1)
-				s.run.Add("bytes_skipped", f.StoredBytes)
+				run.Add("files_skipped", 1)
+				run.Add("bytes_skipped", f.StoredBytes)
 				s.addTotal(-f.StoredBytes)
 			case fileServerSide:
 				server.Add(1)
 				bcopied.Add(f.StoredBytes)
-				s.run.Add("files_server_side", 1)
-				s.run.Add("files_copied", 1)
+				run.Add("files_server_side", 1)
+				run.Add("files_copied", 1)
 			default:
 				copied.Add(1)
 				bcopied.Add(f.StoredBytes)
-				s.run.Add("files_copied", 1)
+				run.Add("files_copied", 1)
 			}
 			return nil
 		})

@@ -78,6 +78,11 @@ func (s *shipper) loop(ctx context.Context) (Result, error) {
 		dumps, err := s.pass(ctx)
 		res.Passes++
 		res.Dumps = append(res.Dumps, dumps...)
+		if s.cfg.OnDump != nil {
+			for _, d := range dumps {
+				s.cfg.OnDump(d)
+			}
+		}
 		if !s.cfg.Watch {
 			return res, err
 		}

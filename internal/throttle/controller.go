@@ -12,6 +12,11 @@ import (
 	"github.com/lading-dev/lading/internal/report"
 )
 
+// GaugeLatencyP99 is the run gauge holding the p99 latency (µs) of the
+// operations in the controller's window (the exporter's pages, the
+// loader's writes), set at each decision that has enough samples.
+const GaugeLatencyP99 = "latency_p99_us"
+
 // Outcome is what one operation told the controller about the remote side.
 type Outcome int
 
@@ -325,7 +330,7 @@ func (c *Controller) decideLocked(now time.Time) {
 		c.decreaseLocked(fmt.Sprintf("%d overloaded outcome(s)", overloads))
 		return
 	}
-	if c.target == 0 || len(c.window) < c.cfg.MinSamples {
+	if len(c.window) < c.cfg.MinSamples {
 		return
 	}
 	lat := make([]time.Duration, len(c.window))
@@ -333,6 +338,11 @@ func (c *Controller) decideLocked(now time.Time) {
 		lat[i] = s.latency
 	}
 	p99 := percentile(lat, 0.99)
+	// Published at every decision, warm-up included, for the metrics.
+	c.run.Set(GaugeLatencyP99, p99.Microseconds())
+	if c.target == 0 {
+		return
+	}
 	if p99 > c.target {
 		c.decreaseLocked(fmt.Sprintf("p99 %s > target %s", p99, c.target))
 		return

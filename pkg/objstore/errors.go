@@ -19,6 +19,10 @@ var (
 	// ErrBadURL: a store URL that cannot be used (unknown scheme, unknown
 	// parameter, missing bucket). Bad usage: retrying will not help.
 	ErrBadURL = errors.New("invalid store URL")
+	// ErrPermission: the store refused the credentials or denied the
+	// request (S3 AccessDenied and bad keys, HTTP 401/403, a file the
+	// process may not read or write). Retrying will not help.
+	ErrPermission = errors.New("permission denied by the store")
 )
 
 // ChecksumError reports bytes that do not match their checksum. The

@@ -71,6 +71,9 @@ func fileErr(key string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return fmt.Errorf("%w: %s", ErrNotFound, key)
 	}
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("%w: %w", ErrPermission, err)
+	}
 	return err
 }
 

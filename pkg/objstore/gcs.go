@@ -75,6 +75,8 @@ func gcsErr(op, key string, err error) error {
 			return fmt.Errorf("%s: %w", what, ErrNotFound)
 		case ge.Code == http.StatusPreconditionFailed:
 			return fmt.Errorf("%s: %w", what, ErrExists)
+		case ge.Code == http.StatusUnauthorized || ge.Code == http.StatusForbidden:
+			return fmt.Errorf("%s: %w (HTTP %d): %w", what, ErrPermission, ge.Code, err)
 		case ge.Code == http.StatusTooManyRequests || ge.Code == http.StatusRequestTimeout || ge.Code >= 500:
 			return Retryable(fmt.Errorf("%s: %w", what, err))
 		}

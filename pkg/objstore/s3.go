@@ -145,6 +145,10 @@ func s3Err(op, key string, err error) error {
 			return fmt.Errorf("%s: %w", what, ErrNotFound)
 		case "PreconditionFailed", "ConditionalRequestConflict":
 			return fmt.Errorf("%s: %w (%s)", what, ErrExists, ae.ErrorCode())
+		case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled",
+			"InvalidToken", "ExpiredToken", "AccountProblem", "InvalidSecurity",
+			"XAdminUserNotFound": // versitygw's answer (HTTP 404) to an unknown access key
+			return fmt.Errorf("%s: %w (%s): %w", what, ErrPermission, ae.ErrorCode(), err)
 		}
 	}
 	var re *awshttp.ResponseError
@@ -154,6 +158,9 @@ func s3Err(op, key string, err error) error {
 			return fmt.Errorf("%s: %w", what, ErrNotFound)
 		case code == http.StatusPreconditionFailed:
 			return fmt.Errorf("%s: %w", what, ErrExists)
+		case code == http.StatusUnauthorized || (code == http.StatusForbidden && !isClockSkew(err)):
+			// A HEAD answer has no body, so no error code: its status says it.
+			return fmt.Errorf("%s: %w (HTTP %d): %w", what, ErrPermission, code, err)
 		case code == http.StatusTooManyRequests || code >= 500:
 			return Retryable(fmt.Errorf("%s: %w", what, err))
 		}
@@ -162,6 +169,14 @@ func s3Err(op, key string, err error) error {
 		return Retryable(fmt.Errorf("%s: %w", what, err))
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// isClockSkew reports S3's 403 for a request signed with a clock too far
+// from the server's: the SDK corrects its offset and retries, so it is
+// not a refusal of the credentials.
+func isClockSkew(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "RequestTimeTooSkewed" || ae.ErrorCode() == "RequestExpired")
 }
 
 // isBadDigest reports the store refusing bytes whose checksum differs

@@ -1,10 +1,13 @@
 package snowfront
 
 import (
+	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strings"
 
@@ -175,11 +178,11 @@ func parseCopy(q string) (*copyStmt, error) {
 
 // fileResult is one row of COPY's result.
 type fileResult struct {
-	name                  string
-	parsed, loaded, errs  int64
-	firstErr              string
-	firstLine             int64
-	status                string
+	name                 string
+	parsed, loaded, errs int64
+	firstErr             string
+	firstLine            int64
+	status               string
 }
 
 // copyInto runs a COPY: every file's lines through the transformation
@@ -203,21 +206,31 @@ func (f *Front) copyInto(ctx context.Context, q string) (*result, error) {
 	f.seq++
 	scratch := fmt.Sprintf(`%s.%s."__snowfront_copy_%d"`, quote(parts[0]), quote(parts[1]), f.seq)
 	f.mu.Unlock()
-	if _, err := f.db.ExecContext(ctx, "CREATE TABLE "+scratch+" LIKE "+c.table); err != nil {
+	// One session, in the table's database: fakesnow reads a file only
+	// in a session with a current database and schema.
+	conn, err := f.db.Conn(ctx)
+	if err != nil {
 		return nil, err
 	}
-	defer f.db.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+scratch)
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "USE SCHEMA "+quote(parts[0])+"."+quote(parts[1])); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE TABLE "+scratch+" LIKE "+c.table); err != nil {
+		return nil, err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+scratch)
 	b, err := f.open(ctx, st, c.sub)
 	if err != nil {
 		return nil, err
 	}
 	defer b.Close()
 
-	ins := "INSERT INTO " + scratch + " (" + c.cols + ") SELECT " + c.exprs + " FROM (SELECT PARSE_JSON(column1) AS v FROM VALUES "
+	ins := "INSERT INTO " + scratch + " (" + c.cols + ") SELECT " + c.exprs + " FROM (SELECT PARSE_JSON("
 	res := &result{cols: copyColumns, typeID: 0x3600}
 	var loaded int64
 	for _, name := range c.files {
-		fr, err := f.copyFile(ctx, b, st, c, ins, name)
+		fr, err := f.copyFile(ctx, conn, b, st, c, ins, name)
 		if err != nil {
 			return nil, err
 		}
@@ -234,7 +247,7 @@ func (f *Front) copyInto(ctx context.Context, q string) (*result, error) {
 			num(fr.parsed), num(fr.loaded), num(limit), num(fr.errs), first, line, char, nil})
 	}
 	if loaded > 0 {
-		if _, err := f.db.ExecContext(ctx, "INSERT INTO "+c.table+" ("+c.cols+") SELECT "+c.cols+" FROM "+scratch); err != nil {
+		if _, err := conn.ExecContext(ctx, "INSERT INTO "+c.table+" ("+c.cols+") SELECT "+c.cols+" FROM "+scratch); err != nil {
 			return nil, err
 		}
 	}
@@ -255,10 +268,9 @@ const (
 )
 
 // copyFile runs one file's lines through the transformation into the
-// scratch table. A batch that fails is retried line by line, so each bad
-// line is found by fakesnow itself; with ON_ERROR = ABORT_STATEMENT the
-// first bad line fails the statement, naming the file and line.
-func (f *Front) copyFile(ctx context.Context, b interface {
+// scratch table: all at once (fakesnow reading the decompressed lines
+// with DuckDB's read_json_objects), or, when that fails, line by line.
+func (f *Front) copyFile(ctx context.Context, conn *sql.Conn, b interface {
 	NewReader(context.Context, string) (io.ReadCloser, error)
 }, st *stage, c *copyStmt, ins, name string) (*fileResult, error) {
 	fr := &fileResult{name: name}
@@ -279,55 +291,42 @@ func (f *Front) copyFile(ctx context.Context, b interface {
 		return nil, err
 	}
 	defer pr.Close()
-	var lines []string
-	var first int64 // line number of lines[0]
-	size := 0
-	flush := func() error {
-		if len(lines) == 0 {
-			return nil
-		}
-		if err := f.insert(ctx, ins, lines); err == nil {
-			fr.loaded += int64(len(lines))
-		} else {
-			for i, l := range lines {
-				err := f.insert(ctx, ins, []string{l})
-				if err == nil {
-					fr.loaded++
-					continue
-				}
-				fr.errs++
-				if fr.errs == 1 {
-					fr.firstErr, fr.firstLine = message(err), first+int64(i)
-				}
-				if c.abort {
-					return &sqlError{code: "100071", state: "22000", msg: fmt.Sprintf("%s\n  File '%s', line %d, character 1\n  Row %d starts at line %d", message(err), st.fileName(name), fr.firstLine, fr.firstLine, fr.firstLine)}
-				}
-			}
-		}
-		lines, size = lines[:0], 0
-		return nil
+	// The file's lines, decompressed, for fakesnow to read in one
+	// statement; a file with a bad line is pushed again line by line.
+	tmp, err := os.CreateTemp(f.opts.Dir, "copy-*.ndjson")
+	if err != nil {
+		return nil, err
 	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriterSize(tmp, 1<<20)
 	for {
 		line, err := pr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
+			tmp.Close()
 			return nil, &sqlError{code: "100069", state: "22000", msg: fmt.Sprintf("Error reading file '%s': %v", st.fileName(name), err)}
 		}
 		fr.parsed++
-		if len(lines) == 0 {
-			first = fr.parsed
-		}
-		lines = append(lines, string(line))
-		size += len(line)
-		if len(lines) >= batchRows || size >= batchBytes {
-			if err := flush(); err != nil {
-				return nil, err
-			}
-		}
+		w.Write(line)
+		w.WriteByte('\n')
 	}
-	if err := flush(); err != nil {
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	if fr.parsed == 0 {
+		fr.status = "LOADED"
+		return fr, nil
+	}
+	bulk := ins + "json) AS v FROM read_json_objects('" + strings.ReplaceAll(tmp.Name(), "'", "''") + "'))"
+	if _, err := conn.ExecContext(ctx, bulk); err == nil {
+		fr.loaded = fr.parsed
+	} else if err := f.lineByLine(ctx, conn, c, st, fr, ins+"column1) AS v FROM VALUES ", tmp.Name()); err != nil {
 		return nil, err
 	}
 	switch {
@@ -341,14 +340,77 @@ func (f *Front) copyFile(ctx context.Context, b interface {
 	return fr, nil
 }
 
+// lineByLine pushes a file's lines through the transformation in
+// batches of bound values; a batch that fails is pushed again one line
+// at a time, so each bad line is found by fakesnow itself. With
+// ON_ERROR = ABORT_STATEMENT the first bad line fails the statement,
+// naming the file and line.
+func (f *Front) lineByLine(ctx context.Context, conn *sql.Conn, c *copyStmt, st *stage, fr *fileResult, ins, path string) error {
+	file, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	rd := bufio.NewReaderSize(file, 1<<20)
+	var lines []string
+	var first, n int64 // line number of lines[0], lines read
+	size := 0
+	flush := func() error {
+		if len(lines) == 0 {
+			return nil
+		}
+		if err := insert(ctx, conn, ins, lines); err == nil {
+			fr.loaded += int64(len(lines))
+		} else {
+			for i, l := range lines {
+				err := insert(ctx, conn, ins, []string{l})
+				if err == nil {
+					fr.loaded++
+					continue
+				}
+				fr.errs++
+				if fr.errs == 1 {
+					fr.firstErr, fr.firstLine = message(err), first+int64(i)
+				}
+				if c.abort {
+					return &sqlError{code: "100071", state: "22000", msg: fmt.Sprintf("%s\n  File '%s', line %d, character 1\n  Row %d starts at line %d", message(err), st.fileName(fr.name), fr.firstLine, fr.firstLine, fr.firstLine)}
+				}
+			}
+		}
+		lines, size = lines[:0], 0
+		return nil
+	}
+	for {
+		line, err := rd.ReadString('\n')
+		if errors.Is(err, io.EOF) && line == "" {
+			break
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		n++
+		if len(lines) == 0 {
+			first = n
+		}
+		lines = append(lines, strings.TrimSuffix(line, "\n"))
+		size += len(line)
+		if len(lines) >= batchRows || size >= batchBytes {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
 // insert pushes lines through the transformation into the scratch table.
-func (f *Front) insert(ctx context.Context, ins string, lines []string) error {
+func insert(ctx context.Context, conn *sql.Conn, ins string, lines []string) error {
 	args := make([]any, len(lines))
 	for i, l := range lines {
 		args[i] = l
 	}
 	q := ins + strings.TrimSuffix(strings.Repeat("(?), ", len(lines)), ", ") + ")"
-	_, err := f.db.ExecContext(ctx, q, args...)
+	_, err := conn.ExecContext(ctx, q, args...)
 	return err
 }
 

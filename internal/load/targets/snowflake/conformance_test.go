@@ -24,7 +24,7 @@ import (
 
 // front starts the stand-in's front (internal/testenv/snowfront) before
 // fakesnow for one test, and sets the password the loader reads.
-func front(t *testing.T) *snowfront.Front {
+func front(t testing.TB) *snowfront.Front {
 	t.Helper()
 	host, port := testenv.Need(t, "LADING_SNOWFLAKE_HOST"), testenv.Need(t, "LADING_SNOWFLAKE_PORT")
 	f, err := snowfront.Start(snowfront.Options{Upstream: host + ":" + port, S3Endpoint: os.Getenv("LADING_S3_ENDPOINT")})
@@ -45,7 +45,7 @@ func targetURL(f *snowfront.Front, db string) string {
 var dbSeq atomic.Int64
 
 // newDatabase creates a database with schema RAW on the stand-in.
-func newDatabase(t *testing.T, db *sql.DB) string {
+func newDatabase(t testing.TB, db *sql.DB) string {
 	t.Helper()
 	name := fmt.Sprintf("LADING_%d_%d", time.Now().UnixNano(), dbSeq.Add(1))
 	exec(t, db, "CREATE DATABASE "+quoteIdent(name))

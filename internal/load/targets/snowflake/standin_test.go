@@ -16,7 +16,7 @@ import (
 // standIn connects gosnowflake to the stand-in that scripts/services.sh
 // starts (fakesnow in server mode); outside `make test` without it the
 // test skips, under `make test` it fails.
-func standIn(t *testing.T) *sql.DB {
+func standIn(t testing.TB) *sql.DB {
 	t.Helper()
 	host, port := testenv.Need(t, "LADING_SNOWFLAKE_HOST"), testenv.Need(t, "LADING_SNOWFLAKE_PORT")
 	// Through the target's own URL and credential handling.
@@ -37,7 +37,7 @@ func standIn(t *testing.T) *sql.DB {
 	return db
 }
 
-func exec(t *testing.T, db *sql.DB, q string, args ...any) {
+func exec(t testing.TB, db *sql.DB, q string, args ...any) {
 	t.Helper()
 	if _, err := db.ExecContext(context.Background(), q, args...); err != nil {
 		t.Fatalf("%s: %v", q, err)

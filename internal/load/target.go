@@ -326,6 +326,9 @@ type TargetOptions struct {
 	// through one (--stage); StorageIntegration names the integration a
 	// stage the target creates uses (--storage-integration).
 	Stage, StorageIntegration string
+	// CopyParts caps the parts a group loader loads in one statement
+	// (--copy-parts; 0: the target's limit).
+	CopyParts int
 }
 
 // Opener opens a target from its URL.

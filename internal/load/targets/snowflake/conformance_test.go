@@ -256,6 +256,11 @@ func (h *harness) CreateMismatched(t *testing.T, target, name string, tbl schema
 	return fmt.Sprintf("column %q", col)
 }
 
+// LoaderFlags: COPYs of 4 parts, so that the kill test's 48 parts are
+// committed in 12 COPYs and its kills fall between them (with one COPY
+// of every part a kill lands before or after the only commit).
+func (h *harness) LoaderFlags() []string { return []string{"--copy-parts", "4"} }
+
 // RefusedKey: the stand-in enforces no size limit on a value, and a blob
 // key is refused by Snowflake only past BINARY's 8 MiB; the suite's
 // rejects case is skipped, and TestRejectsNamedWithFileAndLine checks

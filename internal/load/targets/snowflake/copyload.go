@@ -26,8 +26,14 @@ import (
 // qualified by schema or database and schema.
 var stageNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$`)
 
-// MaxGroup is Snowflake's limit on the FILES list of one COPY.
-func (tb *table) MaxGroup() int { return maxFilesPerCopy }
+// MaxGroup is --copy-parts, or Snowflake's limit on the FILES list of
+// one COPY.
+func (tb *table) MaxGroup() int {
+	if n := tb.t.opts.CopyParts; n > 0 {
+		return n
+	}
+	return maxFilesPerCopy
+}
 
 // session returns the table's one session, choosing the stage on first
 // use: the stage --stage names (over the store root), an external stage

@@ -74,7 +74,7 @@ func TestStandInMergeOnKey(t *testing.T) {
 	staging := tableName{dbName, "RAW", "orders__lading_stage"}
 	exec(t, db, createTableSQL(target, cols, ""))
 	t.Cleanup(func() { db.Exec(dropSQL(target)) }) // fakesnow has no DROP DATABASE
-	exec(t, db, createTableSQL(target, cols, ""))      // IF NOT EXISTS: a re-run creates nothing
+	exec(t, db, createTableSQL(target, cols, ""))  // IF NOT EXISTS: a re-run creates nothing
 
 	// BINARY goes in as hex through TO_BINARY: the stand-in stores a
 	// bound []byte as the text of a JSON array (README.md).

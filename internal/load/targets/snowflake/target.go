@@ -51,6 +51,9 @@ func open(ctx context.Context, rawURL string, opts load.TargetOptions) (load.Tar
 	if err != nil {
 		return nil, err
 	}
+	if opts.CopyParts < 0 || opts.CopyParts > maxFilesPerCopy {
+		return nil, fault.Usagef("--copy-parts %d: want 1 to %d", opts.CopyParts, maxFilesPerCopy)
+	}
 	if opts.Stage != "" && opts.StorageIntegration != "" {
 		return nil, fault.Usagef("--stage and --storage-integration: give one (a stage to use, or an integration to create one with)")
 	}

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	sf "github.com/snowflakedb/gosnowflake"
+
 	"github.com/lading-dev/lading/internal/load/targettest"
 	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/internal/testenv/snowfront"
@@ -34,6 +36,18 @@ func front(t testing.TB) *snowfront.Front {
 	t.Cleanup(f.Close)
 	t.Setenv(EnvPassword, "stand-in-password")
 	return f
+}
+
+// frontDB is a session through the front (for the statements only the
+// front answers, such as CREATE STAGE).
+func frontDB(t testing.TB, f *snowfront.Front) *sql.DB {
+	t.Helper()
+	host, port, _ := strings.Cut(f.Addr(), ":")
+	p, _ := strconv.Atoi(port)
+	db := sql.OpenDB(sf.NewConnector(sf.SnowflakeDriver{}, sf.Config{Account: "acme", User: "test", Password: "stand-in", Host: host, Port: p, Protocol: "http"}))
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // targetURL is the --to URL of database db's schema RAW through the front.

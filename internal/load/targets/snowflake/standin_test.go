@@ -48,8 +48,8 @@ func exec(t testing.TB, db *sql.DB, q string, args ...any) {
 // MERGE, DROP and COUNT on the stand-in through gosnowflake: a reload of
 // rows already in the table (what a re-run after a kill does) leaves one
 // row per key, with the new values, and adds the missing ones. The staging
-// table is filled with INSERTs here, standing in for COPY INTO, which the
-// stand-in does not run (README.md).
+// table is filled with INSERTs here, so the MERGE is checked on its own
+// (the loader's COPY into it is covered by TestConformance).
 func TestStandInMergeOnKey(t *testing.T) {
 	db := standIn(t)
 	dbName := fmt.Sprintf("LADING_T%d", time.Now().UnixNano())

@@ -41,6 +41,10 @@ type GroupLoader interface {
 	LoadGroup(ctx context.Context, parts []PartInfo, fresh bool, maxRejects int64) ([]GroupResult, error)
 	// Merge applies the merge area to the table and empties it.
 	Merge(ctx context.Context) error
+	// Release gives up what the dump's groups held (a session, a
+	// temporary stage, an unmerged staging table), whether they loaded
+	// or not.
+	Release(ctx context.Context)
 }
 
 // GroupResult is what LoadGroup did with one part.
@@ -103,6 +107,8 @@ func (l *Loader) groupRun(d discover.Dump, m *manifest.Manifest, gl GroupLoader,
 // fresh ones straight in, group by group, the others through the merge
 // area and one Merge.
 func (g *groupRun) loadGroups(ctx context.Context, todo []*manifest.File, fresh func(*manifest.File) bool) error {
+	// Also when ctx is cancelled: the session's cleanup must still run.
+	defer g.gl.Release(context.WithoutCancel(ctx))
 	var straight, merged []*manifest.File
 	for _, f := range todo {
 		if fresh(f) {

@@ -174,10 +174,9 @@ func (f *Front) answer(ctx context.Context, q string) (resp map[string]any, ok b
 
 // result is a statement's result set, sent as Snowflake's JSON rowset.
 type result struct {
-	cols     []column
-	rows     [][]*string
-	typeID   int64
-	database string
+	cols   []column
+	rows   [][]*string
+	typeID int64
 }
 
 type column struct {

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	sf "github.com/snowflakedb/gosnowflake"
 
@@ -301,4 +302,22 @@ func (tb *table) LoadPart(ctx context.Context, p load.PartInfo, open func(contex
 		}
 	}
 	return res[0].Record, nil
+}
+
+// Release drops an unmerged staging table and ends the table's session
+// (and with it a temporary stage).
+func (tb *table) Release(ctx context.Context) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	if tb.conn == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if tb.staging != nil {
+		tb.conn.ExecContext(ctx, dropSQL(*tb.staging))
+		tb.staging = nil
+	}
+	tb.conn.Close()
+	tb.conn, tb.stage, tb.putDir = nil, "", ""
 }

@@ -57,6 +57,33 @@ func kvParts(parts, perPart int) [][]format.Row {
 	return out
 }
 
+// newStore opens a new prefix of a test bucket (base: s3://B or gs://B;
+// query: the URL's parameters), writes the kv dump of 3 parts of 5 rows
+// into it and empties it when t ends. It returns the prefix and the
+// store's URL.
+func newStore(t *testing.T, base, query string) (string, string) {
+	t.Helper()
+	suffix := make([]byte, 4)
+	for i := range suffix {
+		suffix[i] = byte(rand.IntN(256))
+	}
+	prefix := "sftest/" + hex.EncodeToString(suffix)
+	storeURL := base + "/" + prefix + query
+	store, err := objstore.Open(context.Background(), storeURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		objs, _, _ := store.ListAll(context.Background(), "", "")
+		for _, o := range objs {
+			store.Delete(context.Background(), o.Key)
+		}
+		store.Close()
+	})
+	loadtest.Write(t, store, loadtest.Dump{Table: kvTable("ext"), Parts: kvParts(3, 5)})
+	return prefix, storeURL
+}
+
 // count counts a table's rows behind the loader's back.
 func count(t *testing.T, h *harness, target, table string) int {
 	t.Helper()
@@ -78,37 +105,31 @@ func TestLoader(t *testing.T) {
 	t.Run("RejectsNamedWithFileAndLine", func(t *testing.T) { rejectsNamedWithFileAndLine(t, bins) })
 }
 
-// externalStagesAndNoSecretInLogs loads a dump in S3 through an
-// external stage the loader creates (--storage-integration) and through
-// one it is given (--stage), at debug log level: the password appears
+// externalStagesAndNoSecretInLogs loads a dump in GCS and one in S3
+// through an external stage the loader creates (--storage-integration),
+// and the S3 one through a stage it is given (--stage), at debug log level: the password appears
 // nowhere in the output, and no PUT is needed (the front reads the parts
-// from the S3 server, as Snowflake would from S3).
+// from the store's server, as Snowflake would from the bucket).
 func externalStagesAndNoSecretInLogs(t *testing.T, bins string) {
 	f := front(t)
 	h := &harness{db: standIn(t), f: f}
 	endpoint, bucket := testenv.S3(t)
-	suffix := make([]byte, 4)
-	for i := range suffix {
-		suffix[i] = byte(rand.IntN(256))
-	}
-	prefix := "sftest/" + hex.EncodeToString(suffix)
-	storeURL := "s3://" + bucket + "/" + prefix + "?endpoint=" + url.QueryEscape(endpoint)
-	store, err := objstore.Open(context.Background(), storeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		objs, _, _ := store.ListAll(context.Background(), "", "")
-		for _, o := range objs {
-			store.Delete(context.Background(), o.Key)
-		}
-		store.Close()
-	})
-	loadtest.Write(t, store, loadtest.Dump{Table: kvTable("ext"), Parts: kvParts(3, 5)})
+	prefix, storeURL := newStore(t, "s3://"+bucket, "?endpoint="+url.QueryEscape(endpoint))
 	const secret = "s3cr3t-Pa55word-never-logged"
 
+	_, gcsBucket := testenv.GCS(t)
+	_, gcsURL := newStore(t, "gs://"+gcsBucket, "")
 	target := h.NewTarget(t)
-	code, out := runLoader(t, bins, secret, "--from", storeURL, "--to", target, "--create-table", "--storage-integration", "S3_INT", "--log-level", "debug")
+	code, out := runLoader(t, bins, secret, "--from", gcsURL, "--to", target, "--create-table", "--storage-integration", "GCS_INT")
+	if code != 0 || !strings.Contains(out, "verify count: passed") {
+		t.Fatalf("--storage-integration over gs://: exit %d\n%s", code, out)
+	}
+	if n := count(t, h, target, "ext"); n != 15 {
+		t.Errorf("--storage-integration over gs://: %d rows, want 15", n)
+	}
+
+	target = h.NewTarget(t)
+	code, out = runLoader(t, bins, secret, "--from", storeURL, "--to", target, "--create-table", "--storage-integration", "S3_INT", "--log-level", "debug")
 	if code != 0 || !strings.Contains(out, "verify count: passed") {
 		t.Fatalf("--storage-integration: exit %d\n%s", code, out)
 	}

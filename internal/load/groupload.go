@@ -117,13 +117,15 @@ func (g *groupRun) loadGroups(ctx context.Context, todo []*manifest.File, fresh 
 			merged = append(merged, f)
 		}
 	}
-	if _, err := g.load(ctx, straight, true); err != nil {
+	_, begun, err := g.load(ctx, straight, true)
+	if err != nil {
 		return err
 	}
+	merged = append(merged, begun...)
 	if len(merged) == 0 {
 		return nil
 	}
-	recs, err := g.load(ctx, merged, false)
+	recs, _, err := g.load(ctx, merged, false)
 	if err != nil {
 		return err
 	}
@@ -135,36 +137,53 @@ func (g *groupRun) loadGroups(ctx context.Context, todo []*manifest.File, fresh 
 
 // load loads parts in groups of at most MaxGroup; fresh groups are
 // recorded as they land, the others returned for recording after Merge.
-func (g *groupRun) load(ctx context.Context, fs []*manifest.File, fresh bool) ([]*PartRecord, error) {
-	var out []*PartRecord
+// A part taken as fresh that another attempt turns out to have begun
+// meanwhile (its begin record existed) is not loaded straight: it is
+// returned in begun, for the merge.
+func (g *groupRun) load(ctx context.Context, fs []*manifest.File, fresh bool) (out []*PartRecord, begun []*manifest.File, err error) {
 	for len(fs) > 0 {
 		group := fs[:min(len(fs), max(g.gl.MaxGroup(), 1))]
 		fs = fs[len(group):]
 		infos, err := g.stage(ctx, group, fresh)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if fresh {
+			var keep []PartInfo
+			group = group[:0:0]
+			for _, in := range infos {
+				if in.Fresh {
+					keep = append(keep, in)
+					group = append(group, in.File)
+				} else {
+					begun = append(begun, in.File)
+				}
+			}
+			if infos = keep; len(infos) == 0 {
+				continue
+			}
 		}
 		results, err := g.gl.LoadGroup(ctx, infos, fresh, g.l.opts.MaxRejects)
 		var rr *RejectedRowError
 		if errors.As(err, &rr) {
 			if werr := g.writeRejects(ctx, rr.Row.Part, []RejectedRow{rr.Row}); werr != nil {
-				return nil, werr
+				return nil, nil, werr
 			}
 			if aerr := g.addRejects(1, rr.Row.Part); aerr != nil {
-				return nil, aerr
+				return nil, nil, aerr
 			}
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(results) != len(group) {
-			return nil, fmt.Errorf("the target returned %d results for a group of %d parts", len(results), len(group))
+			return nil, nil, fmt.Errorf("the target returned %d results for a group of %d parts", len(results), len(group))
 		}
 		var recs []*PartRecord
 		for i, r := range results {
 			rec, err := g.check(ctx, group[i], r)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			recs = append(recs, rec)
 		}
@@ -173,10 +192,10 @@ func (g *groupRun) load(ctx context.Context, fs []*manifest.File, fresh bool) ([
 			continue
 		}
 		if err := g.record(ctx, recs); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	return out, begun, nil
 }
 
 // stage proves the group's parts (o.Parts at a time), records that an

@@ -40,6 +40,10 @@ loader --from gs://dr-dumps/prod --to 'bigtable://my-project/my-instance?family=
 # Load into a Cloud Spanner database (ADC credentials; SPANNER_EMULATOR_HOST honoured):
 loader --from gs://dr-dumps/prod --to spanner://projects/p/instances/i/databases/d --create-table
 
+# Load into Snowflake (SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH in the
+# environment), COPY INTO from an external stage created over the dump store:
+loader --from s3://dumps/prod --to 'snowflake://loader@acme-xy12345/ANALYTICS/RAW?warehouse=LOAD_WH&role=LOADER' --storage-integration S3_INT --create-table
+
 # Each table to a target of its own (lines of KS.TABLE=URL; other tables are skipped):
 loader --from s3://dumps/prod --route-file routes.txt --create-table
 
@@ -57,7 +61,7 @@ func main() {
 		memory     = cli.ByteSize(load.DefaultMemoryBytes)
 	)
 	f.StringVar(&o.From, "from", "", "dump store `URL` (file://, s3://, gs://): a root, or one dump's prefix")
-	f.StringVar(&o.To, "to", "", "target `URL` (cassandra://host1,host2:9042/keyspace?dc=...)")
+	f.StringVar(&o.To, "to", "", "target `URL` (cassandra://host1,host2:9042/keyspace?dc=..., bigtable://, spanner://, snowflake://USER@ACCOUNT/DB/SCHEMA?warehouse=W&role=R)")
 	var routeFile, route string
 	f.StringVar(&route, "route", "", "instead of --to, send each table to `indexed=URL,plain=URL`: indexed when its source has secondary indexes or materialized views, plain otherwise; with --route-file, the file's tables go where it says")
 	f.StringVar(&routeFile, "route-file", "", "instead of --to, send each source table to a target of its own: a `FILE` of KS.TABLE=URL lines; a table in no route is skipped")
@@ -86,6 +90,7 @@ func main() {
 	f.BoolVar(&o.DryRun, "dry-run", false, "check the schema and list what would be loaded; write nothing")
 	f.BoolVar(&o.Watch, "watch", false, "keep polling for new dumps")
 	f.DurationVar(&o.WatchInterval, "interval", load.DefaultInterval, "how often --watch polls")
+	snowflakeFlags(f, &o)
 	shards := app.AddShardFlags()
 
 	app.Main(func(ctx context.Context, rt *cli.Runtime) error {

@@ -175,7 +175,14 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 	}
 	g, gctx := errgroup.WithContext(lctx)
 	g.SetLimit(o.Parts)
-	for _, f := range todo {
+	each := todo
+	if gl, ok := tbl.(GroupLoader); ok && idempotent(tbl) {
+		each = nil // loaded in groups (groupload.go)
+		g.Go(func() error {
+			return l.groupRun(d, m, gl, dl, &mu, &rejected, &run).loadGroups(gctx, todo, func(f *manifest.File) bool { return st.EmptyBefore && !begun[f.Name] && !o.Force })
+		})
+	}
+	for _, f := range each {
 		fresh := st.EmptyBefore && !begun[f.Name] && !o.Force && idempotent(tbl)
 		g.Go(func() error {
 			rec, err := l.loadPart(gctx, d, m, tbl, dl, pl, f, fresh, func(n int64) error {

@@ -143,6 +143,7 @@ func open(ctx context.Context, opts Options) (*Loader, error) {
 		Logger: opts.Logger, Run: opts.Run, Env: opts.Env,
 		CreateNamespace: opts.CreateKeyspace, Replication: opts.Replication,
 		Consistency: opts.Consistency, Workers: opts.Workers, ClaimStaleAfter: opts.ClaimStaleAfter,
+		Store: *root.Bucket.Location(), Stage: opts.Stage, StorageIntegration: opts.StorageIntegration, CopyParts: opts.CopyParts,
 	})
 	if err != nil {
 		l.close()

@@ -48,6 +48,11 @@ type Options struct {
 	Replication    string
 	// Versions is the cell versions a created table keeps (Bigtable).
 	Versions int
+	// Stage and StorageIntegration choose how a target that reads parts
+	// from a stage (Snowflake) reaches them (TargetOptions).
+	Stage, StorageIntegration string
+	// CopyParts caps the parts one COPY loads (0: the target's limit).
+	CopyParts int
 	// TargetTable renames the table in the target.
 	TargetTable string
 	// TableMap sends source tables to target tables of other names:

@@ -15,6 +15,7 @@ import (
 	"github.com/lading-dev/lading/internal/report"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/manifest"
+	"github.com/lading-dev/lading/pkg/objstore"
 )
 
 // Target is one destination opened from a URL (a Cassandra cluster and
@@ -318,6 +319,16 @@ type TargetOptions struct {
 	// ClaimStaleAfter is how old a claim's heartbeat must be before it is
 	// taken over (all-or-nothing tables; 0: the target's default).
 	ClaimStaleAfter time.Duration
+	// Store is where the dumps are (the store root), for targets that
+	// read parts from the store themselves (Snowflake's external stages).
+	Store objstore.Location
+	// Stage names an existing stage over Store for targets that load
+	// through one (--stage); StorageIntegration names the integration a
+	// stage the target creates uses (--storage-integration).
+	Stage, StorageIntegration string
+	// CopyParts caps the parts a group loader loads in one statement
+	// (--copy-parts; 0: the target's limit).
+	CopyParts int
 }
 
 // Opener opens a target from its URL.

@@ -81,3 +81,18 @@ type Holding struct {
 
 // Exact is the Holding of a type the target reads back byte for byte.
 var Exact = Holding{}
+
+// LoaderFlags is implemented by harnesses whose target is loaded with
+// extra flags on every loader run of the suite (a smaller COPY group, so
+// that the kill test's kills fall between the target's commits).
+type LoaderFlags interface {
+	LoaderFlags() []string
+}
+
+// loaderFlags returns the harness's extra loader flags, if any.
+func loaderFlags(h Harness) []string {
+	if lf, ok := h.(LoaderFlags); ok {
+		return lf.LoaderFlags()
+	}
+	return nil
+}

@@ -57,7 +57,7 @@ func (s *suite) kill9(t *testing.T) {
 	d := st.readDump(t)
 	target := s.h.NewTarget(t)
 
-	args := []string{"--from", st.url, "--to", target, "--create-table", "--workers", "4", "--parts", "2", "--spool-dir", t.TempDir()}
+	args := append([]string{"--from", st.url, "--to", target, "--create-table", "--workers", "4", "--parts", "2", "--spool-dir", t.TempDir()}, loaderFlags(s.h)...)
 	countParts := func() int { return len(st.keys(t, load.LedgerDir, "/parts/")) }
 	killed, midLoad := 0, 0
 	for i := 0; killed < 6 && i < 12; i++ {

@@ -92,7 +92,8 @@ func (s *suite) command(t *testing.T, name string, args ...string) run {
 // and the given flags.
 func (s *suite) load(t *testing.T, st *store, target string, args ...string) run {
 	t.Helper()
-	a := append([]string{"--from", st.url, "--to", target, "--spool-dir", t.TempDir()}, args...)
+	a := append([]string{"--from", st.url, "--to", target, "--spool-dir", t.TempDir()}, loaderFlags(s.h)...)
+	a = append(a, args...)
 	return s.command(t, "loader", a...)
 }
 

@@ -26,7 +26,7 @@ func TestStandInConversions(t *testing.T) {
 		t.Fatal(err)
 	}
 	target := tableName{dbName, "RAW", "orders"}
-	exec(t, db, createTableSQL(target, cols))
+	exec(t, db, createTableSQL(target, cols, ""))
 	t.Cleanup(func() { db.Exec(dropSQL(target)) })
 
 	line := `{"id":9223372036854775807,"ck":"héllo \"wörld\"\n","a_ascii":"abc","a_blob":"0xcafe00","a_bool":true,` +

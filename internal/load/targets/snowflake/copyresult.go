@@ -51,6 +51,12 @@ func checkCopyResults(parts []*manifest.File, results []copyResult) (copyOutcome
 		}
 		switch r.Status {
 		case "LOADED", "PARTIALLY_LOADED":
+		case "LOAD_FAILED":
+			// Every row refused under ON_ERROR = CONTINUE: rejects,
+			// counted below; a file that could not be read at all is not.
+			if r.ErrorsSeen == 0 || r.ErrorsSeen != r.RowsParsed {
+				return out, fmt.Errorf("COPY of part %s: status %s, first error at line %d: %s", name, r.Status, r.FirstLine, r.FirstError)
+			}
 		default:
 			return out, fmt.Errorf("COPY of part %s: status %s, first error at line %d: %s", name, r.Status, r.FirstLine, r.FirstError)
 		}

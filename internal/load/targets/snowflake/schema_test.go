@@ -25,7 +25,7 @@ func TestStandInSchemaCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := tableName{dbName, "RAW", "orders"}
-	exec(t, db, createTableSQL(good, cols))
+	exec(t, db, createTableSQL(good, cols, ""))
 	t.Cleanup(func() { db.Exec(dropSQL(good)) })
 	if err := checkSchema(ctx, db, good, cols); err != nil {
 		t.Fatalf("the table the DDL created does not pass the check: %v", err)

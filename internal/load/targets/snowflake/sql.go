@@ -15,10 +15,15 @@ func (n tableName) String() string {
 	return quoteIdent(n.DB) + "." + quoteIdent(n.Schema) + "." + quoteIdent(n.Table)
 }
 
+// incarnationPrefix starts the COMMENT of a table the loader created:
+// the rest is the table's incarnation id.
+const incarnationPrefix = "lading incarnation "
+
 // createTableSQL creates the target table from the dump's columns; key
 // columns are NOT NULL and named in PRIMARY KEY (which Snowflake records
 // but does not enforce: the MERGE on the key is what keeps rows unique).
-func createTableSQL(t tableName, cols []column) string {
+// The COMMENT holds the incarnation id inc (none when inc is "").
+func createTableSQL(t tableName, cols []column, inc string) string {
 	var b strings.Builder
 	b.WriteString("CREATE TABLE IF NOT EXISTS " + t.String() + " (")
 	var keys []string
@@ -36,6 +41,9 @@ func createTableSQL(t tableName, cols []column) string {
 		b.WriteString(", PRIMARY KEY (" + strings.Join(keys, ", ") + ")")
 	}
 	b.WriteString(")")
+	if inc != "" {
+		b.WriteString(" COMMENT = " + quoteString(incarnationPrefix+inc))
+	}
 	return b.String()
 }
 
@@ -55,8 +63,8 @@ func createTempStageSQL(stage tableName) string {
 
 // putSQL uploads one local part to the internal stage as is (the parts
 // are compressed already; AUTO_COMPRESS would compress them again).
-func putSQL(localPath string, stage tableName) string {
-	return "PUT " + quoteString("file://"+localPath) + " @" + stage.String() +
+func putSQL(localPath string, stage string) string {
+	return "PUT " + quoteString("file://"+localPath) + " " + stage +
 		" AUTO_COMPRESS = FALSE OVERWRITE = TRUE"
 }
 
@@ -80,11 +88,12 @@ func onError(maxRejects int64) string {
 	return "ON_ERROR = CONTINUE"
 }
 
-// copySQL is one COPY INTO of the given files (at most maxFilesPerCopy)
+// copySQL is one COPY INTO of the given files, read from a stage
+// reference (from: @stage or @stage/path/ to the dump), (at most maxFilesPerCopy)
 // with the transformation query that converts the dump's JSON into the
 // target's types. FORCE = TRUE: the loader's ledger, not Snowflake's
 // 64-day load metadata, decides what is loaded.
-func copySQL(into tableName, cols []column, stage tableName, files []string, format, onErr string) (string, error) {
+func copySQL(into tableName, cols []column, from string, files []string, format, onErr string) (string, error) {
 	if len(files) == 0 || len(files) > maxFilesPerCopy {
 		return "", fmt.Errorf("COPY of %d files: want 1 to %d", len(files), maxFilesPerCopy)
 	}
@@ -98,7 +107,7 @@ func copySQL(into tableName, cols []column, stage tableName, files []string, for
 		quoted[i] = quoteString(f)
 	}
 	return "COPY INTO " + into.String() + " (" + strings.Join(names, ", ") + ")" +
-		" FROM (SELECT " + strings.Join(exprs, ", ") + " FROM @" + stage.String() + ")" +
+		" FROM (SELECT " + strings.Join(exprs, ", ") + " FROM " + from + ")" +
 		" FILES = (" + strings.Join(quoted, ", ") + ") " + format + " " + onErr + " FORCE = TRUE", nil
 }
 
@@ -158,3 +167,10 @@ func dropSQL(t tableName) string { return "DROP TABLE IF EXISTS " + t.String() }
 
 // countSQL counts the target's rows for --verify count.
 func countSQL(t tableName) string { return "SELECT COUNT(*) FROM " + t.String() }
+
+// swapSQL swaps two tables' contents and names in one statement (what a
+// load into a fresh table then swapped in would issue).
+func swapSQL(a, b tableName) string { return "ALTER TABLE " + a.String() + " SWAP WITH " + b.String() }
+
+// emptySQL finds one row, if any.
+func emptySQL(t tableName) string { return "SELECT 1 FROM " + t.String() + " LIMIT 1" }

@@ -81,29 +81,31 @@ func TestGoldenSQL(t *testing.T) {
 	target := tableName{"ANALYTICS", "RAW", "orders"}
 	staging := tableName{"ANALYTICS", "RAW", "orders__lading_stage"}
 	stage := tableName{"ANALYTICS", "RAW", "LADING_DUMPS"}
+	putStage := tableName{"ANALYTICS", "RAW", "LADING_PUT_1"}
 	ff, err := fileFormat("zstd")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp, err := copySQL(target, cols, stage, []string{"part-0001-0-000001.ndjson.zst", "it's.ndjson.zst"}, ff, onError(0))
+	cp, err := copySQL(target, cols, "@"+stage.String()+"/prod/shop.orders/20261201T000000Z/", []string{"part-0001-0-000001.ndjson.zst", "it's.ndjson.zst"}, ff, onError(0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cpStaging, err := copySQL(staging, cols, stage, []string{"part-0002-0-000001.ndjson.zst"}, ff, onError(10))
+	cpStaging, err := copySQL(staging, cols, "@"+putStage.String(), []string{"part-0002-0-000001.ndjson.zst"}, ff, onError(10))
 	if err != nil {
 		t.Fatal(err)
 	}
 	stmts := []string{
-		createTableSQL(target, cols),
-		createStageSQL(stage, "s3://dumps/prod/shop.orders/2026-12-01/", "S3_INT"),
-		createTempStageSQL(tableName{"ANALYTICS", "RAW", "LADING_PUT_1"}),
-		putSQL("/data/dumps/part-0001-0-000001.ndjson.zst", tableName{"ANALYTICS", "RAW", "LADING_PUT_1"}),
+		createTableSQL(target, cols, "0123456789abcdef"),
+		createStageSQL(stage, "s3://dumps/prod/", "S3_INT"),
+		createTempStageSQL(putStage),
+		putSQL("/tmp/lading-put-1/part-0002-0-000001.ndjson.zst", "@"+putStage.String()),
 		cp,
 		createStagingSQL(staging, target),
 		cpStaging,
 		mergeSQL(target, staging, cols),
 		dropSQL(staging),
 		countSQL(target),
+		swapSQL(target, tableName{"ANALYTICS", "RAW", "orders__lading_new"}),
 	}
 	golden(t, "statements.sql", strings.Join(stmts, ";\n\n")+";\n")
 }
@@ -131,7 +133,7 @@ func TestFileGroups(t *testing.T) {
 			t.Errorf("%d files: %d groups holding %d, want %d groups holding %d", n, len(groups), total, want, n)
 		}
 	}
-	if _, err := copySQL(tableName{"D", "S", "T"}, nil, tableName{"D", "S", "ST"}, make([]string, 1001), "", ""); err == nil {
+	if _, err := copySQL(tableName{"D", "S", "T"}, nil, "@ST", make([]string, 1001), "", ""); err == nil {
 		t.Error("copySQL took 1001 files")
 	}
 	if _, err := fileFormat("lz4"); err == nil || !strings.Contains(err.Error(), `"lz4"`) {

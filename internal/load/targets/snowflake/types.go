@@ -1,8 +1,8 @@
-// Package snowflake is the loader's Snowflake target (work in progress):
-// the type mapping and the exact SQL it issues (DDL, stage, COPY INTO with
-// a transformation query, staging table and MERGE, COUNT). It is not yet
-// registered with the loader; see README.md for what is done and what is
-// left.
+// Package snowflake is the loader's Snowflake target (snowflake://):
+// the type mapping, the exact SQL it issues (DDL, stages, PUT, COPY INTO
+// with a transformation query, staging table and MERGE, COUNT), and a
+// load.GroupLoader that COPYs proven parts in groups of at most 1,000.
+// README.md says how a dump loads and what the test stand-in emulates.
 package snowflake
 
 import (

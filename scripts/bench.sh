@@ -8,14 +8,18 @@
 #   scripts/bench.sh install   only install the peers into the cache
 #
 # Environment:
-#   LADING_BENCH_ROWS     rows generated (default 1000000: the whole bench,
-#                         peers included, fits in 45 minutes on 2 cores)
+#   LADING_BENCH_ROWS     rows generated (default 500000, about 0.55 GB of
+#                         values: sized so that the whole bench, peers
+#                         included, stays under 45 minutes on 2 cores)
 #   LADING_BENCH_REPEAT   runs of each tool (default 3; slow peers fewer, see
 #                         LADING_BENCH_SLOW_REPEAT, default 1)
 #   LADING_BENCH_SEED     the generator's seed (default 1)
 #   LADING_BENCH_PARALLEL the parallelism budget every tool gets (default 4)
+#   LADING_BENCH_EMULATOR_ROWS  rows of the Bigtable and Spanner load
+#                         benchmarks (default: LADING_BENCH_ROWS, at most 200000)
 #   LADING_BENCH_OUT      output directory (default bench/)
-#   LADING_BENCH_ONLY     comma-separated groups to run (export,ship,load,emulators)
+#   LADING_BENCH_ONLY     comma-separated groups to run (export,ship,load,emulators;
+#                         ship and load use the export group's output)
 #
 # The servers must be up (scripts/test.sh bench starts them). Peers are
 # installed once into the cache of scripts/services.sh, pinned below; a peer
@@ -114,7 +118,7 @@ case ${1:-run} in
 install) install ;;
 run)
 	install || log "going on without the peers that failed to install; the results name them"
-	log "rows ${LADING_BENCH_ROWS:-1000000}, runs ${LADING_BENCH_REPEAT:-3} (slow peers ${LADING_BENCH_SLOW_REPEAT:-1}), output in $OUT/"
+	log "rows ${LADING_BENCH_ROWS:-500000}, runs ${LADING_BENCH_REPEAT:-3} (slow peers ${LADING_BENCH_SLOW_REPEAT:-1}), output in $OUT/"
 	make -s build
 	mkdir -p "$OUT/bin"
 	(cd scripts && GOFLAGS='' GOWORK=off go build -o "$OUT/bin/" ./gen)
@@ -125,5 +129,5 @@ run)
 		-java "$java" -dsbulk "$(dsbulk_home)/lib" -cqlsh "$(cqlsh_home)/bin/python $(cqlsh_home)/bin/cqlsh" -rclone "$(rclone_bin)" \
 		-run-dir "${LADING_RUN_DIR:-${TMPDIR:-/tmp}/lading-services}"
 	;;
-*) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+*) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -47,7 +47,7 @@ func main() {
 	flag.StringVar(&c.rclone, "rclone", "", "rclone binary")
 	flag.StringVar(&c.runDir, "run-dir", "", "scripts/services.sh's run directory (servers' pid files)")
 	flag.Parse()
-	c.rows = envInt("LADING_BENCH_ROWS", 1_000_000)
+	c.rows = envInt("LADING_BENCH_ROWS", 500_000)
 	c.repeat = envInt("LADING_BENCH_REPEAT", 3)
 	c.slowRepeat = envInt("LADING_BENCH_SLOW_REPEAT", 1)
 	c.parallel = envInt("LADING_BENCH_PARALLEL", 4)

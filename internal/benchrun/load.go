@@ -39,7 +39,7 @@ func (h *harness) load() {
 		t.check = func(i int, _ string, s *sample) error { return h.checkLoad(loadTable(verify, i), s) }
 		return t
 	}
-	dsb := &tool{r: &result{Group: "load", Tool: "DSBulk load ← JSON", Note: "DSBulk 1.10.0 `load -c json` of its own unload of the table into a new table, --executor.maxInFlight " + inflight},
+	dsb := &tool{r: &result{Group: "load", Tool: "DSBulk load ← JSON", Note: "DSBulk 1.10.0 `load -c json` of its own unload of the table into a new table, --executor.maxInFlight " + inflight + "; the JVM at its defaults"},
 		repeat: c.repeat, servers: []string{"cassandra"}}
 	dsb.run = func(i int) (*exec.Cmd, error) {
 		if h.dsbJSON == "" {

@@ -100,7 +100,7 @@ func (h *harness) export() {
 		return h.wantRows(s, 0, "", false)
 	}
 
-	dsb := &tool{r: &result{Group: "export", Tool: "DSBulk unload → JSON", Note: "DSBulk 1.10.0 `unload -c json` to a local directory, --engine.maxConcurrentQueries " + p},
+	dsb := &tool{r: &result{Group: "export", Tool: "DSBulk unload → JSON", Note: "DSBulk 1.10.0 `unload -c json` to a local directory, --engine.maxConcurrentQueries " + p + "; the JVM at its defaults (no -Xmx)"},
 		repeat: c.repeat, servers: []string{"cassandra"}}
 	dsb.run = func(i int) (*exec.Cmd, error) {
 		dir, _ := filepath.Abs(h.work(fmt.Sprintf("dsbulk-unload-%d", i)))

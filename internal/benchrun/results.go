@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -158,8 +159,13 @@ func (rep *report) markdown() string {
 		"parallelism budget %v for every tool (%s).\n\n",
 		rep.Scale["rows"], rep.Scale["seed"], rep.Scale["partitions"], rep.Scale["data_mb"], rep.Scale["repeat"], rep.Scale["slow_repeat"],
 		rep.Scale["slow_tools"], rep.Scale["parallel"], rep.Scale["parallel_means"])
-	fmt.Fprintf(&b, "**Machine:** %v cores, %.1f GiB memory, %v; the servers run on the same machine.\n\n",
-		rep.Machine["cores"], rep.Machine["mem_gib"], rep.Machine["cpu_model"])
+	// Scale's numbers are ints in a run and float64s read back from JSON.
+	if rows, _ := strconv.ParseFloat(fmt.Sprint(rep.Scale["rows"]), 64); rows < defaultRows {
+		fmt.Fprintf(&b, "**This is a small-scale run (%.0f rows; `make bench` runs %d by default):** fixed costs such as a JVM's "+
+			"start weigh on the wall times and rates here; the full-size run's ratios are the ones to compare.\n\n", rows, defaultRows)
+	}
+	fmt.Fprintf(&b, "**Machine:** %v cores, %.1f GiB memory, %v; the servers run on the same machine, which other work shared (load average %v at the start).\n\n",
+		rep.Machine["cores"], rep.Machine["mem_gib"], rep.Machine["cpu_model"], rep.Machine["loadavg_at_start"])
 	b.WriteString("Each figure is the median of the runs, with (min–max) where they differ. Client CPU is user+system time of the " +
 		"tool's process and the children it waited for; peak RSS is the process's VmHWM (or its process tree's resident sum, if more); " +
 		"server CPU is the CPU time the servers used during the run (Cassandra for export and load, the S3 and GCS servers for ship), " +

@@ -148,7 +148,13 @@ func (rep *report) write(dir string) error {
 	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(data, '\n'), 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "results.md"), []byte(rep.markdown()), 0o644)
+	md := rep.markdown()
+	// Profiles and before/after figures measured by hand are kept in
+	// profiles.md beside the results, so that a new run keeps them.
+	if extra, err := os.ReadFile(filepath.Join(dir, "profiles.md")); err == nil {
+		md += "\n" + string(extra)
+	}
+	return os.WriteFile(filepath.Join(dir, "results.md"), []byte(md), 0o644)
 }
 
 func (rep *report) markdown() string {

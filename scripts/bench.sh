@@ -6,6 +6,8 @@
 #
 #   scripts/bench.sh run       install the peers if missing, then run the bench
 #   scripts/bench.sh install   only install the peers into the cache
+#   scripts/bench.sh rclone    install rclone if missing and print its path
+#                              (scripts/bench-ship.sh uses the same rclone)
 #
 # Environment:
 #   LADING_BENCH_ROWS     rows generated (default 500000, about 0.55 GB of
@@ -116,6 +118,7 @@ OUT=$(cd "$OUT" && pwd)
 
 case ${1:-run} in
 install) install ;;
+rclone) mkdir -p "$CACHE/tmp"; install_rclone >&2 && rclone_bin ;;
 run)
 	install || log "going on without the peers that failed to install; the results name them"
 	log "rows ${LADING_BENCH_ROWS:-500000}, runs ${LADING_BENCH_REPEAT:-3} (slow peers ${LADING_BENCH_SLOW_REPEAT:-1}), output in $OUT/"
@@ -129,5 +132,5 @@ run)
 		-java "$java" -dsbulk "$(dsbulk_home)/lib" -cqlsh "$(cqlsh_home)/bin/python $(cqlsh_home)/bin/cqlsh" -rclone "$(rclone_bin)" \
 		-run-dir "${LADING_RUN_DIR:-${TMPDIR:-/tmp}/lading-services}"
 	;;
-*) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+*) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -175,7 +175,8 @@ func (rep *report) markdown() string {
 	b.WriteString("Each figure is the median of the runs, with (min–max) where they differ. Client CPU is user+system time of the " +
 		"tool's process and the children it waited for; peak RSS is the process's VmHWM (or its process tree's resident sum, if more); " +
 		"server CPU is the CPU time the servers used during the run (Cassandra for export and load, the S3 and GCS servers for ship), " +
-		"read from /proc before and after.\n\n")
+		"read from /proc before and after; it counts all of the servers' work meanwhile, so on a machine whose servers other " +
+		"clients use too it is an upper bound.\n\n")
 	for _, g := range []string{"export", "ship", "load"} {
 		rs := slices.DeleteFunc(slices.Clone(rep.Results), func(r *result) bool { return r.Group != g })
 		if len(rs) == 0 {

@@ -6,8 +6,8 @@
 #
 #   scripts/bench-ship.sh [go test flags...]
 #
-# rclone is built once from its pinned module version (see rcloneModule in
-# internal/ship/bench_test.go) into the user cache, unless LADING_RCLONE
+# rclone is the one scripts/bench.sh pins and builds once into the cache
+# (`make bench` compares the shipper with it too), unless LADING_RCLONE
 # names a binary. The servers are started if needed and left running (other
 # test runs may share them).
 set -euo pipefail
@@ -16,4 +16,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/services.sh up s3 gcs
 eval "$(scripts/services.sh env)"
 export LADING_REQUIRE_SERVICES=1
+LADING_RCLONE=${LADING_RCLONE:-$(scripts/bench.sh rclone)}
+export LADING_RCLONE
 go test -run '^$' -bench '^BenchmarkShipS3ToGCS$' -benchtime 1x -timeout 60m "$@" ./internal/ship

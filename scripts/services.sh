@@ -14,6 +14,7 @@
 #   scripts/services.sh install [cassandra s3 gcs bigtable spanner dynamodb snowflake]  only install (build/fetch) into the cache
 #   scripts/services.sh logs   <service>                     print the tail of a server's log
 #   scripts/services.sh nodetool <args...>                   run Cassandra's nodetool (JMX on 127.0.0.1:7199)
+#   scripts/services.sh java                                 print the path of the JDK that runs Cassandra
 #   scripts/services.sh tool <cqlping|svcinit|testfmt> ...   run one of the Go helpers in scripts/
 #   scripts/services.sh tool staticcheck ...                 run the pinned staticcheck (built once into the cache)
 #   scripts/services.sh tool chromium ...                    run Debian's chromium (installed once with apt-get, pinned)
@@ -662,6 +663,7 @@ main() {
 	[[ $# -gt 0 ]] && shift
 	case $cmd in
 	env) print_env; return ;;
+	java) find_java || die "no JDK 17 (or 11) found: install openjdk-17-jre-headless or set LADING_JAVA"; return ;;
 	nodetool) nodetool "$@"; return ;;
 	tool) # tool NAME ARGS...: run a helper from scripts/ (cqlping, svcinit, testfmt), building it if needed
 		mkdir -p "$CACHE/bin" "$CACHE/tmp"

@@ -2,7 +2,7 @@
 # Runs the Go tests against the real test servers, always stopping them after.
 #
 #   scripts/test.sh test    go test ./... (packages in RACE_PKGS with -race), then lint
-#   scripts/test.sh bench   go test -run '^$' -bench . -benchmem ./...
+#   scripts/test.sh bench   scripts/bench.sh run (bench/results.md), then go test -run '^$' -bench . -benchmem ./...
 #   scripts/test.sh chaos   go test -tags chaos -run Chaos -v ./... (the pipeline soak, internal/e2e)
 #   scripts/test.sh lint    gofmt -l must print nothing; go vet; go mod tidy -diff; staticcheck
 #
@@ -148,9 +148,15 @@ test)
 	lint || { ((rc == 0)) && rc=1; }
 	;;
 bench)
-	# The pipeline benchmarks (1M-row export and restore, 2 GB ship beside
-	# rclone, which is built on first use) take far longer than unit tests.
-	go test -run '^$' -bench . -benchmem -timeout "${BENCH_TIMEOUT:-120m}" ./... || rc=$?
+	# First the side-by-side harness (scripts/bench.sh: bench/results.md,
+	# with the Bigtable and Spanner load benchmarks folded in), then the
+	# other go benchmarks (1M-row export and restore, 2 GB ship beside
+	# rclone), which take far longer than unit tests; LADING_BENCH_GO=0
+	# leaves them out.
+	scripts/bench.sh run || rc=$?
+	if [[ ${LADING_BENCH_GO:-1} != 0 ]]; then
+		go test -run '^$' -bench . -skip '^(BenchmarkLoadBigtable|BenchmarkLoad)$' -benchmem -timeout "${BENCH_TIMEOUT:-120m}" ./... || rc=$?
+	fi
 	;;
 chaos)
 	# The soak (internal/e2e, build tag chaos) takes minutes and logs its

@@ -18,9 +18,12 @@ type Measured struct {
 	// waited for).
 	CPU time.Duration
 	// PeakRSS is the kernel's high-water mark of the process's own
-	// resident memory (VmHWM), sampled while it runs. The rusage of a
-	// child counts the memory of the test process it was forked from,
-	// which is large in benchmarks, so Maxrss is not used.
+	// resident memory (VmHWM), sampled while it runs, or the largest sum
+	// of the resident memory of the process and its descendants seen in
+	// the samples when that is more (a tool that works in child processes,
+	// like cqlsh's COPY). The rusage of a child counts the memory of the
+	// test process it was forked from, which is large in benchmarks, so
+	// Maxrss is not used.
 	PeakRSS int64
 }
 
@@ -35,15 +38,22 @@ func RunMeasured(cmd *exec.Cmd) (Measured, error) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var err error
-	for waiting := true; waiting; {
+	for tick := 0; ; tick++ {
 		if hwm := vmHWM(cmd.Process.Pid); hwm > m.PeakRSS {
 			m.PeakRSS = hwm
 		}
+		// The tree's sum is dearer to read: every 100 ms.
+		if tick%10 == 0 {
+			if sum := treeRSS(cmd.Process.Pid); sum > m.PeakRSS {
+				m.PeakRSS = sum
+			}
+		}
 		select {
 		case err = <-done:
-			waiting = false
 		case <-time.After(10 * time.Millisecond):
+			continue
 		}
+		break
 	}
 	m.Wall = time.Since(start)
 	if ps := cmd.ProcessState; ps != nil {
@@ -62,15 +72,40 @@ func SelfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// treeRSS returns the resident memory of pid and all its descendants
+// now (VmRSS, found through /proc/PID/task/TID/children), or 0.
+func treeRSS(pid int) int64 {
+	var sum int64
+	todo := []int{pid}
+	for len(todo) > 0 {
+		p := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		sum += statusField(p, "VmRSS:")
+		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", p))
+		for _, t := range tasks {
+			data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", p, t.Name()))
+			for _, f := range strings.Fields(string(data)) {
+				if c, err := strconv.Atoi(f); err == nil {
+					todo = append(todo, c)
+				}
+			}
+		}
+	}
+	return sum
+}
+
 // vmHWM returns a running process's peak resident memory in bytes
 // (VmHWM in /proc/PID/status), or 0 once it has ended.
-func vmHWM(pid int) int64 {
+func vmHWM(pid int) int64 { return statusField(pid, "VmHWM:") }
+
+// statusField returns a kB field of /proc/PID/status in bytes, or 0.
+func statusField(pid int, name string) int64 {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, name); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return kb << 10
 		}

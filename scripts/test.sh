@@ -121,6 +121,9 @@ run_tests() {
 			# shellcheck disable=SC2086
 			go test -json -race $GOTESTFLAGS -timeout "$TEST_TIMEOUT" "${race[@]}" 2>&1 || rc=$?
 		fi
+		# The scripts' own module (the data generator, the services' helpers).
+		# shellcheck disable=SC2086
+		(cd scripts && go test -json $GOTESTFLAGS -timeout "$TEST_TIMEOUT" ./... 2>&1) || rc=$?
 		echo "$rc" >"$RUN/test-rc"
 	} | "$SVC" tool testfmt -summary "$summary"
 	local fmt_rc=${PIPESTATUS[1]}

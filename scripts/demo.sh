@@ -111,7 +111,7 @@ front=$(cat "$work/snowfront.addr")
 sfq() { "$bin/snowfrontd" -connect "$front" -query "$1"; }
 sfq "CREATE DATABASE \"$sf_db\"" >/dev/null
 sfq "CREATE SCHEMA \"$sf_db\".\"RAW\"" >/dev/null
-SNOWFLAKE_PASSWORD=demo "$bin/loader" --from "$s3" --table "$SRC_KS.orders" \
+SNOWFLAKE_PASSWORD=lading-demo-not-a-secret "$bin/loader" --from "$s3" --table "$SRC_KS.orders" \
 	--to "snowflake://demo@demo/$sf_db/RAW?host=${front%:*}&port=${front##*:}&protocol=http" \
 	--create-table --storage-integration DEMO_S3 --verify count --log-level warn
 sf=$(sfq "SELECT COUNT(*) FROM \"$sf_db\".\"RAW\".\"orders\"")

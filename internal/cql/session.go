@@ -105,7 +105,10 @@ func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
 		fallback = gocql.RoundRobinHostPolicy()
 	}
 	c.PoolConfig.HostSelectionPolicy = newReplicaPolicy(gocql.TokenAwareHostPolicy(fallback, gocql.ShuffleReplicas()), cfg.DC)
-	if tr := opts.TranslateAddress; tr != nil {
+	if cfg.Route == RouteContactPoints {
+		contactPointsOnly(c)
+	}
+	if tr := cfg.translator(opts.TranslateAddress); tr != nil {
 		c.AddressTranslator = gocql.AddressTranslatorFunc(func(addr net.IP, port int) (net.IP, int) {
 			a, ok := netip.AddrFromSlice(addr)
 			if !ok || port < 0 || port > 65535 {
@@ -124,6 +127,8 @@ func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
 		c.SslOpts = &gocql.SslOptions{
 			Config:                 &tls.Config{MinVersion: tls.VersionTLS12},
 			CaPath:                 cfg.CAFile,
+			CertPath:               cfg.CertFile,
+			KeyPath:                cfg.KeyFile,
 			EnableHostVerification: !cfg.InsecureSkipVerify,
 		}
 		if cfg.InsecureSkipVerify {

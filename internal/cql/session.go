@@ -105,6 +105,7 @@ func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
 		fallback = gocql.RoundRobinHostPolicy()
 	}
 	c.PoolConfig.HostSelectionPolicy = newReplicaPolicy(gocql.TokenAwareHostPolicy(fallback, gocql.ShuffleReplicas()), cfg.DC)
+	c.ProtoVersion = cfg.Protocol
 	if cfg.Route == RouteContactPoints {
 		contactPointsOnly(c)
 	}

@@ -41,6 +41,8 @@ type Config struct {
 	Translate map[netip.AddrPort]netip.AddrPort
 	// Route is RouteReplicas ("" too) or RouteContactPoints.
 	Route string
+	// Protocol pins the native protocol version (4 or 5); 0 negotiates.
+	Protocol int
 }
 
 // urlParams are the query parameters a cassandra:// URL accepts.

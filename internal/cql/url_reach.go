@@ -25,7 +25,7 @@ const (
 
 // reachParams are the URL parameters of this file: client certificate,
 // address translation and routing.
-var reachParams = []string{"cert", "key", "route", "translate", "translate-file"}
+var reachParams = []string{"cert", "key", "protocol", "route", "translate", "translate-file"}
 
 // parseReach applies one reach parameter; ok is false for a name that
 // is not one.
@@ -44,6 +44,11 @@ func (c *Config) parseReach(k, v string) (ok bool, err error) {
 			c.KeyFile = v
 		}
 		c.TLS = true
+	case "protocol":
+		if v != "4" && v != "5" {
+			return true, fmt.Errorf("protocol=%q: want 4 or 5 (default: the newest both sides speak)", v)
+		}
+		c.Protocol = int(v[0] - '0')
 	case "route":
 		if v != RouteReplicas && v != RouteContactPoints {
 			return true, fmt.Errorf("route=%q: want %s or %s", v, RouteReplicas, RouteContactPoints)
@@ -112,6 +117,9 @@ func (c *Config) checkReach() error {
 func (c *Config) reachQuery(add func(k, v string)) {
 	if c.CertFile != "" {
 		add("cert", c.CertFile)
+	}
+	if c.Protocol != 0 {
+		add("protocol", fmt.Sprint(c.Protocol))
 	}
 	if c.Route != "" {
 		add("route", c.Route)

@@ -158,7 +158,7 @@ func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
 		return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), ctx.Err())
 	case r := <-done:
 		if r.err != nil {
-			return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), scrub(r.err))
+			return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), tlsRefused(cfg, scrub(r.err)))
 		}
 		opts.Logger.Debug("connected", "source", cfg.Redacted())
 		return &Session{s: r.s, cfg: *cfg, logger: opts.Logger}, nil

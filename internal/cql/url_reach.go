@@ -1,6 +1,9 @@
 package cql
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -8,6 +11,8 @@ import (
 	"strings"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/lading-dev/lading/internal/fault"
 )
 
 // Routes: how requests reach the cluster (the URL's route parameter).
@@ -165,3 +170,26 @@ func contactPointsOnly(c *gocql.ClusterConfig) {
 // unmap turns an IPv4-mapped IPv6 address into IPv4, as the driver's
 // translator sees nodes' addresses.
 func unmap(a netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(a.Addr().Unmap(), a.Port()) }
+
+// tlsRefused marks a failed connection as a usage error (exit 2, not
+// worth retrying) when TLS itself refused it: the server's alert (a
+// client certificate required, or not trusted) or the server's
+// certificate failing verification here. Retrying cannot fix either;
+// the URL's ca, cert and key can.
+func tlsRefused(cfg *Config, err error) error {
+	var verify *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	msg := err.Error()
+	if errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) ||
+		strings.Contains(msg, "remote error: tls:") || strings.Contains(msg, "x509: ") {
+		hint := "check the URL's ca"
+		if cfg.CertFile == "" {
+			hint += ", and cert and key if the server requires a client certificate"
+		} else {
+			hint += ", cert and key"
+		}
+		return fault.Usagef("TLS refused (%s): %w", hint, err)
+	}
+	return err
+}

@@ -17,3 +17,16 @@ func CompatHosts(t testing.TB) string {
 	}
 	return v
 }
+
+// CompatTLSDir returns the directory of the CA (ca.pem) and client
+// certificate (client.pem, client.key) of the older server that requires
+// client certificates on TLS connections (LADING_COMPAT_TLS_DIR, set by
+// `make test-compat` for Cassandra 4.1); without it the test is skipped.
+func CompatTLSDir(t testing.TB) string {
+	t.Helper()
+	v := os.Getenv("LADING_COMPAT_TLS_DIR")
+	if v == "" {
+		t.Skip("LADING_COMPAT_TLS_DIR is not set: this test runs under `make test-compat` (Cassandra 4.1 with client-certificate TLS)")
+	}
+	return v
+}

@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -29,4 +31,25 @@ func CompatTLSDir(t testing.TB) string {
 		t.Skip("LADING_COMPAT_TLS_DIR is not set: this test runs under `make test-compat` (Cassandra 4.1 with client-certificate TLS)")
 	}
 	return v
+}
+
+// CompatPID returns the process id of the older server under test, read
+// from the pid file LADING_COMPAT_PIDFILE names (scripts/services.sh
+// writes one per server), for tests that pause the node; without it the
+// test is skipped.
+func CompatPID(t testing.TB) int {
+	t.Helper()
+	f := os.Getenv("LADING_COMPAT_PIDFILE")
+	if f == "" {
+		t.Skip("LADING_COMPAT_PIDFILE is not set: this test runs under `make test-compat`")
+	}
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 {
+		t.Fatalf("pid file %s: %q", f, b)
+	}
+	return pid
 }

@@ -1,10 +1,14 @@
 package cassandra_test
 
 import (
+	"encoding/json"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lading-dev/lading/internal/cql/cqltest"
 	"github.com/lading-dev/lading/internal/export/sourcetest"
@@ -54,5 +58,67 @@ func TestCompatTLSClientCertificate(t *testing.T) {
 	code, out = export(base+"&cert="+url.QueryEscape(cert), "nokey")
 	if code != 2 || !strings.Contains(out, "cert and key go together") {
 		t.Errorf("cert without key: exit %d, output %q; want exit 2", code, out)
+	}
+}
+
+// TestCompatNodePausedMidExport: the only node is stopped (SIGSTOP) in
+// the middle of an export and resumed 12 seconds later; the exporter
+// waits, retries its pages and completes with every row exactly once.
+func TestCompatNodePausedMidExport(t *testing.T) {
+	pid := testenv.CompatPID(t)
+	const rows = 3000
+	table := compatTable(t, rows)
+	dest := sourcetest.FileDest(t)
+	type result struct {
+		code int
+		out  string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, out := sourcetest.Run(t, "--source", "cassandra://"+testenv.CompatHosts(t)+"/", "--table", table,
+			"--dest", dest, "--batch", "paused", "--max-rate", "300", "--page-size", "50", "--log-level", "warn")
+		done <- result{code, out}
+	}()
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+				t.Errorf("resume the node: %v", err)
+			}
+		}
+	}
+	t.Cleanup(resume) // never leave the node stopped
+	time.Sleep(3 * time.Second)
+	select {
+	case r := <-done:
+		t.Fatalf("the export ended (exit %d) before the node was stopped: make it slower\n%s", r.code, r.out)
+	default:
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(12 * time.Second)
+	resume()
+	r := <-done
+	if r.code != 0 {
+		t.Fatalf("export across the stopped node: exit %d\n%s", r.code, r.out)
+	}
+	root := sourcetest.OpenRoot(t, dest)
+	_, lines := sourcetest.ReadDump(t, root, sourcetest.OnlyDump(t, root, "paused", table))
+	seen := map[string]bool{}
+	for _, l := range lines {
+		var row struct{ K *int }
+		if err := json.Unmarshal(l, &row); err != nil || row.K == nil {
+			t.Fatalf("dump line %s: %v", l, err)
+		}
+		k := strconv.Itoa(*row.K)
+		if seen[k] {
+			t.Errorf("row %s exported twice", k)
+		}
+		seen[k] = true
+	}
+	if len(seen) != rows {
+		t.Errorf("exported %d distinct rows, want %d", len(seen), rows)
 	}
 }

@@ -5,6 +5,7 @@
 #   scripts/test.sh bench   go test -run '^$' -bench . -benchmem ./...
 #   scripts/test.sh chaos   go test -tags chaos -run Chaos -v ./... (the pipeline soak, internal/e2e)
 #   scripts/test.sh lint    gofmt -l must print nothing; go vet; go mod tidy -diff; staticcheck
+#   scripts/test.sh compat  the Cassandra source suite and TestCompat* on Cassandra 4.1 and 4.0 (scripts/test-compat.sh)
 #
 # Environment: RACE_PKGS (default "./pkg/objstore/... ./internal/..."),
 # GOTESTFLAGS (extra flags for go test, default "-count=1"),
@@ -133,7 +134,13 @@ mode=${1:-test}
 case $mode in
 lint) lint; exit ;;
 test | bench | chaos) ;;
-*) echo "usage: $0 test|bench|chaos|lint" >&2; exit 2 ;;
+compat)
+	# The 5.0 server is the restore target; the older ones start in turn.
+	SERVICES=${SERVICES:-cassandra}
+	# shellcheck source=scripts/test-compat.sh
+	source scripts/test-compat.sh
+	;;
+*) echo "usage: $0 test|bench|chaos|compat|lint" >&2; exit 2 ;;
 esac
 
 trap services_down EXIT
@@ -151,6 +158,9 @@ bench)
 	# The pipeline benchmarks (1M-row export and restore, 2 GB ship beside
 	# rclone, which is built on first use) take far longer than unit tests.
 	go test -run '^$' -bench . -benchmem -timeout "${BENCH_TIMEOUT:-120m}" ./... || rc=$?
+	;;
+compat)
+	run_compat || rc=$?
 	;;
 chaos)
 	# The soak (internal/e2e, build tag chaos) takes minutes and logs its

@@ -3,6 +3,8 @@ package cassandra_test
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +14,8 @@ import (
 
 	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/export/sourcetest"
+	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/internal/load"
 	"github.com/lading-dev/lading/internal/testenv"
 )
 
@@ -106,5 +110,54 @@ func TestCompatWritetimeOnOlderServer(t *testing.T) {
 				t.Errorf("row 2: l=%v @%v, want [3] at the read time (>= %d)", l, lwt, m.Totals.Started.UnixMicro())
 			}
 		})
+	}
+}
+
+// TestCompatLoaderTLS: the loader reaches a server that requires a
+// client certificate with ca, cert and key in its cassandra:// target
+// URL, and restores a dump exactly; without the certificate the load is
+// refused as a usage error (exit 2), writing nothing.
+func TestCompatLoaderTLS(t *testing.T) {
+	dir := testenv.CompatTLSDir(t)
+	src, ks, _ := compatSession(t, "")
+	if err := src.Query("CREATE TABLE " + ks + ".t (k int PRIMARY KEY, v text, n bigint)").Exec(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if err := src.Query("INSERT INTO "+ks+".t (k, v, n) VALUES (?, ?, ?) USING TIMESTAMP ?", i, fmt.Sprint("v", i), int64(i)<<40, int64(1000+i)).Exec(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := newEnv(t) // for its store only
+	if code, out := sourcetest.Run(t, "--source", "cassandra://"+testenv.CompatHosts(t)+"/", "--table", ks+".t",
+		"--dest", e.storeURL, "--batch", "tls", "--writetime", "--log-level", "warn"); code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, out)
+	}
+	prefix := sourcetest.OnlyDump(t, e.store, "tls", ks+".t")
+	q := "?ca=" + url.QueryEscape(filepath.Join(dir, "ca.pem"))
+	withCert := q + "&cert=" + url.QueryEscape(filepath.Join(dir, "client.pem")) + "&key=" + url.QueryEscape(filepath.Join(dir, "client.key"))
+	target := ks + "_restored"
+	if err := src.Query("CREATE KEYSPACE " + target + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}").Exec(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Query("DROP KEYSPACE IF EXISTS " + target).Exec() })
+	o := e.opts(e.storeURL + "/" + prefix)
+	o.To = "cassandra://" + testenv.CompatHosts(t) + "/" + target + q
+	if _, err := load.Run(context.Background(), o); fault.Code(err) != fault.ExitUsage || err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("load without the client certificate: %v (exit %d); want a usage error naming the certificate", err, fault.Code(err))
+	}
+	o = e.opts(e.storeURL + "/" + prefix)
+	o.To = "cassandra://" + testenv.CompatHosts(t) + "/" + target + withCert
+	res, err := load.Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("load over TLS: %v", err)
+	}
+	if len(res.Dumps) != 1 || res.Dumps[0].Outcome != "loaded" || res.Dumps[0].Verify.Result != "passed" || res.Dumps[0].Counts.RowsWritten != 20 {
+		t.Fatalf("load over TLS: %+v", res.Dumps)
+	}
+	var n int64
+	var wt int64
+	if err := src.Query("SELECT n, WRITETIME(v) FROM "+target+".t WHERE k = 7").Scan(&n, &wt); err != nil || n != 7<<40 || wt != 1007 {
+		t.Errorf("row 7 restored as n=%d @%d (%v), want %d @1007", n, wt, err, int64(7)<<40)
 	}
 }

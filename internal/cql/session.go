@@ -158,7 +158,13 @@ func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
 		return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), ctx.Err())
 	case r := <-done:
 		if r.err != nil {
-			return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), tlsRefused(cfg, scrub(r.err)))
+			err := scrub(r.err)
+			if cfg.TLS {
+				if perr := probeTLS(ctx, cfg, opts.Dial); perr != nil && tlsRefused(cfg, perr) != perr {
+					err = fmt.Errorf("%w (the driver said: %w)", perr, err)
+				}
+			}
+			return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), tlsRefused(cfg, err))
 		}
 		opts.Logger.Debug("connected", "source", cfg.Redacted())
 		return &Session{s: r.s, cfg: *cfg, logger: opts.Logger}, nil

@@ -28,7 +28,7 @@ func probeUntimed(ctx context.Context, s *cql.Session, t *schema.Table) ([]strin
 		}
 		q := fmt.Sprintf("SELECT WRITETIME(%s) FROM %s.%s LIMIT 1", schema.QuoteIdent(c.Name),
 			schema.QuoteIdent(t.Keyspace), schema.QuoteIdent(t.Name))
-		err := s.Driver().Query(q).Consistency(gocql.One).WithContext(ctx).Exec()
+		err := s.Driver().Query(q).Consistency(gocql.One).ExecContext(ctx)
 		var re gocql.RequestError
 		switch {
 		case err == nil:

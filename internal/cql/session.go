@@ -125,6 +125,9 @@ func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
 		return nil, fmt.Errorf("connect: %s is set but %s is not", EnvPassword, EnvUsername)
 	}
 	if cfg.TLS {
+		if err := checkTLSFiles(cfg); err != nil {
+			return nil, err
+		}
 		c.SslOpts = &gocql.SslOptions{
 			Config:                 &tls.Config{MinVersion: tls.VersionTLS12},
 			CaPath:                 cfg.CAFile,

@@ -40,9 +40,6 @@ func (c *Config) parseReach(k, v string) (ok bool, err error) {
 		if v == "" {
 			return true, fmt.Errorf("%s is empty", k)
 		}
-		if _, err := os.Stat(v); err != nil {
-			return true, fmt.Errorf("%s: %w", k, err)
-		}
 		if k == "cert" {
 			c.CertFile = v
 		} else {
@@ -192,4 +189,19 @@ func tlsRefused(cfg *Config, err error) error {
 		return fault.Usagef("TLS refused (%s): %w", hint, err)
 	}
 	return err
+}
+
+// checkTLSFiles checks, before connecting, that the URL's CA,
+// certificate and key files can be read: a missing one is a usage error
+// naming it, not a connection failure worth retrying.
+func checkTLSFiles(c *Config) error {
+	for _, f := range []struct{ param, path string }{{"ca", c.CAFile}, {"cert", c.CertFile}, {"key", c.KeyFile}} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.ReadFile(f.path); err != nil {
+			return fault.Usagef("source URL: %s: %w", f.param, err)
+		}
+	}
+	return nil
 }

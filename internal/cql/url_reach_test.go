@@ -32,18 +32,22 @@ func TestReachParams(t *testing.T) {
 	if got := tr(netip.MustParseAddrPort("10.0.0.7:9042")); got.String() != "10.0.0.7:9043" {
 		t.Errorf("an address not in the map: %s, want only the caller's hook applied", got)
 	}
+	missing := *cfg
+	missing.KeyFile = filepath.Join(dir, "missing")
+	if err := checkTLSFiles(&missing); err == nil || !strings.Contains(err.Error(), "key:") {
+		t.Errorf("a missing key file: %v, want a usage error naming key", err)
+	}
 	if r := cfg.Redacted(); strings.Contains(r, "key=") || !strings.Contains(r, "route=contact-points") {
 		t.Errorf("Redacted() = %s: want the route and no key path", r)
 	}
 	for raw, want := range map[string]string{
-		"cassandra://h/?translate=10.0.0.5=127.0.0.1:1":                         "want ANNOUNCED_IP:PORT=DIALLED_IP:PORT",
-		"cassandra://h/?translate=a.b:1=127.0.0.1:1":                            "want ANNOUNCED_IP:PORT",
-		"cassandra://h/?translate=1.1.1.1:1=2.2.2.2:2,1.1.1.1:1=3.3.3.3:3":      "translated twice",
-		"cassandra://h/?translate-file=" + filepath.Join(dir, "none"):           "translate-file",
-		"cassandra://h/?route=any":                                              "want replicas or contact-points",
-		"cassandra://h/?protocol=3":                                             "want 4 or 5",
-		"cassandra://h/?cert=" + cert:                                           "cert and key go together",
-		"cassandra://h/?cert=" + cert + "&key=" + filepath.Join(dir, "missing"): "key:",
+		"cassandra://h/?translate=10.0.0.5=127.0.0.1:1":                    "want ANNOUNCED_IP:PORT=DIALLED_IP:PORT",
+		"cassandra://h/?translate=a.b:1=127.0.0.1:1":                       "want ANNOUNCED_IP:PORT",
+		"cassandra://h/?translate=1.1.1.1:1=2.2.2.2:2,1.1.1.1:1=3.3.3.3:3": "translated twice",
+		"cassandra://h/?translate-file=" + filepath.Join(dir, "none"):      "translate-file",
+		"cassandra://h/?route=any":                                         "want replicas or contact-points",
+		"cassandra://h/?protocol=3":                                        "want 4 or 5",
+		"cassandra://h/?cert=" + cert:                                      "cert and key go together",
 	} {
 		if _, err := ParseURL(raw); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want an error with %q", raw, err, want)

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# make test-compat (scripts/test.sh compat): the Cassandra source suite and
-# the compatibility tests (TestCompat*) against each older release in
+# make test-compat (scripts/test.sh compat): the Cassandra source and
+# restore suites and the compatibility tests (TestCompat*, TestReach*)
+# against each older release in
 # COMPAT_SERVICES (default: cassandra41 cassandra40, scripts/services-compat.sh),
 # one at a time, each started for its turn and stopped after it. The 5.0
 # server (started by test.sh) is the restore target of the dumps made
@@ -33,6 +34,9 @@ compat_one() {
 	# Dumps of the older server restored into 5.0 (and, over TLS, into 4.1).
 	# shellcheck disable=SC2086
 	go test $GOTESTFLAGS -timeout "$TEST_TIMEOUT" -run 'TestCompat' ./internal/load/targets/cassandra || rc=1
+	# The restore suite with the older server as source and target.
+	# shellcheck disable=SC2086
+	LADING_CASSANDRA_HOSTS=$hosts go test $GOTESTFLAGS -timeout "$TEST_TIMEOUT" -run 'TestConformance$' ./internal/load/targets/cassandra || rc=1
 	return $rc
 }
 

@@ -556,31 +556,3 @@ func (cv *converter) convertCounter(row *format.Row, line int64, dst []load.Muta
 	}
 	return dst, false, nil
 }
-
-// rowNewest is the newest writetime dumped of any cell of the row, or
-// dflt when none was: the time a column dumped without times (an older
-// server's non-frozen collection) is restored at, the best the dump
-// knows of when the row was last written.
-func rowNewest(row *format.Row, dflt int64) int64 {
-	var n int64
-	for _, w := range row.Writetime {
-		for _, t := range w {
-			if t != format.NullElement {
-				n = max(n, t)
-			}
-		}
-	}
-	if n == 0 {
-		return dflt
-	}
-	return n
-}
-
-func isUntimed(untimed []string, name string) bool {
-	for _, n := range untimed {
-		if n == name {
-			return true
-		}
-	}
-	return false
-}

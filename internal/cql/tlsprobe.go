@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -14,11 +15,13 @@ import (
 // rejects the client's certificate (or its absence) says so in an alert
 // sent after the client has finished its side of the handshake, and the
 // driver, busy starting the connection, may report only a timeout. The
-// probe does the handshake itself, sends a CQL OPTIONS request and reads
-// the answer: a TLS error there is the real cause (nil when the server
-// answers, or on any other failure, which leaves the driver's error).
+// probe does a TLS 1.2 handshake itself, where the server checks the
+// client's certificate inside the handshake, so its refusal comes back
+// from it; then it sends a CQL OPTIONS request and reads the answer. A
+// TLS error is the real cause; it returns nil when the server answers,
+// does not speak TLS 1.2, or fails otherwise (the driver's error stands).
 func probeTLS(ctx context.Context, cfg *Config, dial func(ctx context.Context, network, addr string) (net.Conn, error)) error {
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify}
 	if cfg.CAFile != "" {
 		pem, err := os.ReadFile(cfg.CAFile)
 		if err != nil {
@@ -53,6 +56,9 @@ func probeTLS(ctx context.Context, cfg *Config, dial func(ctx context.Context, n
 	deadline, _ := ctx.Deadline()
 	_ = conn.SetDeadline(deadline)
 	if err := conn.HandshakeContext(ctx); err != nil {
+		if strings.Contains(err.Error(), "protocol version") {
+			return nil // a TLS 1.3-only server: nothing learnt
+		}
 		return err
 	}
 	// OPTIONS, protocol v4, stream 0, empty body.
@@ -60,7 +66,7 @@ func probeTLS(ctx context.Context, cfg *Config, dial func(ctx context.Context, n
 		return err
 	}
 	var b [1]byte
-	if _, err := conn.Read(b[:]); err != nil {
+	if _, err := conn.Read(b[:]); err != nil && strings.Contains(err.Error(), "tls:") {
 		return err
 	}
 	return nil

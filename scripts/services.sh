@@ -8,6 +8,7 @@
 # all on 127.0.0.1.
 #
 #   scripts/services.sh up     [cassandra s3 gcs bigtable spanner dynamodb snowflake]   install what is missing, start, wait until ready
+#                              (also cassandra41, cassandra40 by name: scripts/services-compat.sh)
 #   scripts/services.sh down   [cassandra s3 gcs bigtable spanner dynamodb snowflake]   stop (and wipe the servers' data)
 #   scripts/services.sh status [cassandra s3 gcs bigtable spanner dynamodb snowflake]   print state; exit 0 only if all are up and answer
 #   scripts/services.sh env                                  print the `export VAR=value` lines tests use
@@ -53,6 +54,8 @@ BUCKETS=lading-test,lading-test2
 ALL_SERVICES=(cassandra s3 gcs bigtable spanner dynamodb snowflake)
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/services-compat.sh
+source "$SCRIPT_DIR/services-compat.sh"
 CACHE=${LADING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lading}
 RUN=${LADING_RUN_DIR:-${TMPDIR:-/tmp}/lading-services}
 CASSANDRA_START_TIMEOUT=${LADING_CASSANDRA_TIMEOUT:-240}   # seconds
@@ -78,6 +81,7 @@ export LADING_SNOWFLAKE_HOST=$HOST
 export LADING_SNOWFLAKE_PORT=$SNOWFLAKE_PORT
 export LADING_SERVICES=1
 EOF
+	print_compat_env
 }
 
 # ---- helpers ----------------------------------------------------------------
@@ -85,6 +89,7 @@ EOF
 port_of() {
 	case $1 in
 	cassandra) echo $CASSANDRA_PORT ;; s3) echo $S3_PORT ;; gcs) echo $GCS_PORT ;; bigtable) echo $BIGTABLE_PORT ;; spanner) echo $SPANNER_PORT ;; dynamodb) echo $DYNAMODB_PORT ;; snowflake) echo $SNOWFLAKE_PORT ;;
+	cassandra41 | cassandra40) compat_ports "$1" | cut -d' ' -f1 ;;
 	esac
 }
 
@@ -106,9 +111,9 @@ tail_log() {
 	local f=$RUN/$1.log
 	log "---- last lines of $f ----"
 	[[ -f $f ]] && tail -n "${2:-40}" "$f" >&2
-	if [[ $1 == cassandra && -f $RUN/cassandra/system.log ]]; then
-		log "---- last lines of $RUN/cassandra/system.log ----"
-		tail -n "${2:-40}" "$RUN/cassandra/system.log" >&2
+	if [[ $1 == cassandra* && -f $RUN/$1/system.log ]]; then
+		log "---- last lines of $RUN/$1/system.log ----"
+		tail -n "${2:-40}" "$RUN/$1/system.log" >&2
 	fi
 	log "----"
 }
@@ -200,11 +205,16 @@ install_fakesnow() {
 	rm -rf "$tmp"
 }
 
-cassandra_home() { echo "$CACHE/cassandra-$CASSANDRA_VERSION"; }
+# cassandra_home [VERSION]: where cassandra-all VERSION (default 5.0's) and its jars live.
+cassandra_home() { echo "$CACHE/cassandra-${1:-$CASSANDRA_VERSION}"; }
 
-install_cassandra() {
-	local home tmp
-	home=$(cassandra_home)
+install_cassandra() { install_cassandra_jars "$CASSANDRA_VERSION"; }
+
+# install_cassandra_jars VERSION: cassandra-all VERSION and its runtime
+# dependencies from Maven Central into cassandra_home VERSION.
+install_cassandra_jars() {
+	local home tmp CASSANDRA_VERSION=$1
+	home=$(cassandra_home "$1")
 	[[ -f $home/.complete ]] && return 0
 	need mvn "install Maven"
 	log "fetching org.apache.cassandra:cassandra-all:$CASSANDRA_VERSION and its dependencies with mvn (once)"
@@ -254,6 +264,7 @@ install_one() {
 	spanner) build_spannerd ;;
 	dynamodb) install_dynalite ;;
 	snowflake) install_fakesnow ;;
+	cassandra41 | cassandra40) install_compat "$1" ;;
 	helpers) build_helpers ;;
 	esac
 }
@@ -293,6 +304,7 @@ install_one_needed() {
 	spanner) [[ ! -x $CACHE/bin/spannerd-$(spannerd_hash) ]] ;;
 	dynamodb) [[ ! -f $(dynalite_home)/.complete ]] ;;
 	snowflake) [[ ! -f $(fakesnow_home)/.complete ]] ;;
+	cassandra41 | cassandra40) ! compat_installed "$1" ;;
 	helpers) local h
 		h=$(helpers_hash)
 		[[ ! -x $CACHE/bin/helpers-$h/svcinit || ! -x $CACHE/bin/helpers-$h/cqlping || ! -x $CACHE/bin/helpers-$h/testfmt ]] ;;
@@ -418,6 +430,11 @@ write_request_timeout: 10000ms
 counter_write_request_timeout: 10000ms
 request_timeout: 20000ms
 EOF
+	write_cassandra_logback "$d"
+}
+
+write_cassandra_logback() {
+	local d=$1
 	cat >"$d/logback.xml" <<EOF
 <configuration scan="false">
   <appender name="FILE" class="ch.qos.logback.core.FileAppender">
@@ -447,6 +464,9 @@ start_cassandra() {
 		-Dlogback.configurationFile="file://$d/logback.xml" \
 		-cp "$home/lib/*" org.apache.cassandra.service.CassandraDaemon
 }
+
+start_cassandra41() { start_compat cassandra41; }
+start_cassandra40() { start_compat cassandra40; }
 
 start_s3() {
 	local d=$RUN/s3
@@ -491,6 +511,7 @@ healthy() {
 	export AWS_ACCESS_KEY_ID=$S3_ACCESS AWS_SECRET_ACCESS_KEY=$S3_SECRET AWS_REGION=us-east-1
 	case $1 in
 	cassandra) helper cqlping -q -hosts "$HOST:$CASSANDRA_PORT" -timeout "${t}s" 2>/dev/null ;;
+	cassandra41 | cassandra40) helper cqlping -q -hosts "$HOST:$(port_of "$1")" -timeout "${t}s" 2>/dev/null ;;
 	s3) helper svcinit s3init -endpoint "http://$HOST:$S3_PORT" -buckets "$BUCKETS" -timeout "${t}s" 2>/dev/null ;;
 	gcs) helper svcinit gcsinit -endpoint "http://$HOST:$GCS_PORT" -buckets "$BUCKETS" -timeout "${t}s" 2>/dev/null ;;
 	bigtable) helper svcinit waitport -addr "$HOST:$BIGTABLE_PORT" -timeout "${t}s" 2>/dev/null ;;
@@ -541,6 +562,7 @@ up() {
 	for s in "${todo[@]}"; do
 		port_open "$(port_of "$s")" && die "port $HOST:$(port_of "$s") for $s is taken by another process (not started by this script)"
 	done
+	for s in "${todo[@]}"; do [[ $s != cassandra4? ]] || compat_ports_free "$s"; done
 	[[ " ${todo[*]} " == *" cassandra "* ]] && { port_open $CASSANDRA_STORAGE_PORT && die "port $HOST:$CASSANDRA_STORAGE_PORT (Cassandra storage) is taken"; port_open $CASSANDRA_JMX_PORT && die "port $HOST:$CASSANDRA_JMX_PORT (Cassandra JMX) is taken"; }
 	# Each server starts as soon as it is installed (on a cold cache, Cassandra
 	# boots while the Go servers still build).
@@ -558,9 +580,9 @@ up() {
 		die "building the helpers in scripts/ failed"
 	fi
 	# Fast servers first, Cassandra last (it takes the longest).
-	for s in s3 gcs bigtable spanner dynamodb snowflake cassandra; do
+	for s in s3 gcs bigtable spanner dynamodb snowflake cassandra "${COMPAT_SERVICES[@]}"; do
 		[[ " ${started[*]} " == *" $s "* ]] || continue
-		if wait_ready "$s" "$([[ $s == cassandra ]] && echo "$CASSANDRA_START_TIMEOUT" || echo "$START_TIMEOUT")"; then
+		if wait_ready "$s" "$([[ $s == cassandra* ]] && echo "$CASSANDRA_START_TIMEOUT" || echo "$START_TIMEOUT")"; then
 			log "$s ready on $HOST:$(port_of "$s") (pid $(svc_pid "$s"), $((SECONDS - t0))s)"
 		else
 			failed+=("$s")
@@ -683,7 +705,7 @@ main() {
 	esac
 	local s services=()
 	for s in "$@"; do
-		[[ " ${ALL_SERVICES[*]} " == *" $s "* ]] || die "unknown service '$s' (known: ${ALL_SERVICES[*]})"
+		[[ " ${ALL_SERVICES[*]} ${COMPAT_SERVICES[*]} " == *" $s "* ]] || die "unknown service '$s' (known: ${ALL_SERVICES[*]} ${COMPAT_SERVICES[*]})"
 		[[ " ${services[*]} " == *" $s "* ]] || services+=("$s")
 	done
 	((${#services[@]})) || services=("${ALL_SERVICES[@]}")

@@ -5,6 +5,7 @@
 #   scripts/test.sh bench   scripts/bench.sh run (bench/results.md), then go test -run '^$' -bench . -benchmem ./...
 #   scripts/test.sh chaos   go test -tags chaos -run Chaos -v ./... (the pipeline soak, internal/e2e)
 #   scripts/test.sh lint    gofmt -l must print nothing; go vet; go mod tidy -diff; staticcheck
+#   scripts/test.sh compat  the Cassandra source suite and TestCompat* on Cassandra 4.1 and 4.0 (scripts/test-compat.sh)
 #
 # Environment: RACE_PKGS (default "./pkg/objstore/... ./internal/..."),
 # GOTESTFLAGS (extra flags for go test, default "-count=1"),
@@ -136,7 +137,13 @@ mode=${1:-test}
 case $mode in
 lint) lint; exit ;;
 test | bench | chaos) ;;
-*) echo "usage: $0 test|bench|chaos|lint" >&2; exit 2 ;;
+compat)
+	# The 5.0 server is the restore target; the older ones start in turn.
+	SERVICES=${SERVICES:-cassandra}
+	# shellcheck source=scripts/test-compat.sh
+	source scripts/test-compat.sh
+	;;
+*) echo "usage: $0 test|bench|chaos|compat|lint" >&2; exit 2 ;;
 esac
 
 trap services_down EXIT
@@ -160,6 +167,9 @@ bench)
 	if [[ ${LADING_BENCH_GO:-1} != 0 ]]; then
 		go test -run '^$' -bench . -skip '^(BenchmarkLoadBigtable|BenchmarkLoad)$' -benchmem -timeout "${BENCH_TIMEOUT:-120m}" ./... || rc=$?
 	fi
+	;;
+compat)
+	run_compat || rc=$?
 	;;
 chaos)
 	# The soak (internal/e2e, build tag chaos) takes minutes and logs its

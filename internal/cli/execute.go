@@ -31,11 +31,22 @@ func (a *App) Execute(ctx context.Context, args []string, env func(string) strin
 	if environ == nil {
 		environ = os.Environ
 	}
-	a.secrets = redact.FromEnv(environ())
+	files, ferr := readSecretFiles(env)
+	if ferr == nil {
+		env, ferr = withSecretFiles(env, files, a.environ == nil)
+	}
+	kv := environ()
+	for name, v := range files {
+		kv = append(kv, name+"="+v)
+	}
+	a.secrets = redact.FromEnv(kv)
 	term := isTerminal(stderr)
 	stdout, stderr = a.scrubWriter(stdout), a.scrubWriter(stderr)
 	rep := report.New(a.name)
 	err := a.parse(args, env)
+	if err == nil && !a.help && !a.version {
+		err = ferr
+	}
 	switch {
 	case err == nil:
 	case a.help:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +33,9 @@ type ScanSpec struct {
 	// Writetime and TTL add WRITETIME(c) and TTL(c) of every selected
 	// regular and static non-counter column (Timed lists them).
 	Writetime, TTL bool
+	// Untimed names columns read without WRITETIME/TTL even so (servers
+	// before 5.0 refuse them on multi-cell columns).
+	Untimed []string
 	// Where is an extra restriction ANDed to each range's query;
 	// AllowFiltering appends ALLOW FILTERING.
 	Where          string
@@ -149,7 +153,7 @@ func NewScanner(s *Session, spec ScanSpec, logger *slog.Logger, run *report.Run)
 		if c.T == nil {
 			return nil, fmt.Errorf("scan %s: column %q has no parsed type (call Table.Resolve)", t.QualifiedName(), c.Name)
 		}
-		if Timed(c) {
+		if Timed(c) && !slices.Contains(spec.Untimed, c.Name) {
 			sc.timed = append(sc.timed, i)
 		}
 		sel = append(sel, schema.QuoteIdent(c.Name))

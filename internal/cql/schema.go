@@ -133,19 +133,43 @@ func nameCandidates(n string) []string {
 func readColumns(ctx context.Context, s *Session, t *schema.Table) error {
 	iter := s.s.Query(`SELECT column_name, kind, position, clustering_order, type FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?`,
 		t.Keyspace, t.Name).Consistency(gocql.One).IterContext(ctx)
-	var name, kind, order, typ string
-	var pos int
+	var rows []ColumnRow
+	var r ColumnRow
+	for iter.Scan(&r.Name, &r.Kind, &r.Position, &r.ClusteringOrder, &r.Type) {
+		rows = append(rows, r)
+	}
+	if err := iter.Close(); err != nil {
+		return fmt.Errorf("read system_schema.columns: %w", err)
+	}
+	cols, err := ColumnsFromRows(t.Keyspace+"."+t.Name, rows)
+	t.Columns = cols
+	return err
+}
+
+// ColumnRow is one row of system_schema.columns (Cassandra 3.0 and
+// later, where the table has had these columns and values).
+type ColumnRow struct {
+	Name, Kind      string
+	Position        int
+	ClusteringOrder string
+	Type            string
+}
+
+// ColumnsFromRows orders a table's system_schema.columns rows as
+// schema.Table wants them: partition key by position, clustering by
+// position, then the other columns by name.
+func ColumnsFromRows(table string, rows []ColumnRow) ([]schema.Column, error) {
 	var keys, clustering, rest []schema.Column
-	for iter.Scan(&name, &kind, &pos, &order, &typ) {
-		c := schema.Column{Name: name, Type: typ}
-		switch kind {
+	for _, r := range rows {
+		c := schema.Column{Name: r.Name, Type: r.Type}
+		switch r.Kind {
 		case "partition_key":
-			c.Role, c.Position = schema.PartitionKey, pos
+			c.Role, c.Position = schema.PartitionKey, r.Position
 			keys = append(keys, c)
 		case "clustering":
-			c.Role, c.Position = schema.Clustering, pos
+			c.Role, c.Position = schema.Clustering, r.Position
 			c.Order = schema.Asc
-			if strings.EqualFold(order, "desc") {
+			if strings.EqualFold(r.ClusteringOrder, "desc") {
 				c.Order = schema.Desc
 			}
 			clustering = append(clustering, c)
@@ -156,21 +180,16 @@ func readColumns(ctx context.Context, s *Session, t *schema.Table) error {
 			c.Role = schema.Static
 			rest = append(rest, c)
 		default:
-			_ = iter.Close()
-			return fmt.Errorf("schema of %s.%s: column %q has unknown kind %q", t.Keyspace, t.Name, name, kind)
+			return nil, fmt.Errorf("schema of %s: column %q has unknown kind %q", table, r.Name, r.Kind)
 		}
-	}
-	if err := iter.Close(); err != nil {
-		return fmt.Errorf("read system_schema.columns: %w", err)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].Position < keys[j].Position })
 	sort.Slice(clustering, func(i, j int) bool { return clustering[i].Position < clustering[j].Position })
 	sort.Slice(rest, func(i, j int) bool { return rest[i].Name < rest[j].Name })
-	t.Columns = append(append(keys, clustering...), rest...)
 	if len(keys) == 0 {
-		return fmt.Errorf("schema of %s.%s: no partition key columns in system_schema.columns", t.Keyspace, t.Name)
+		return nil, fmt.Errorf("schema of %s: no partition key columns in system_schema.columns", table)
 	}
-	return nil
+	return append(append(keys, clustering...), rest...), nil
 }
 
 type udtRow struct {

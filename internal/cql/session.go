@@ -108,7 +108,11 @@ func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
 		fallback = gocql.RoundRobinHostPolicy()
 	}
 	c.PoolConfig.HostSelectionPolicy = newReplicaPolicy(gocql.TokenAwareHostPolicy(fallback, gocql.ShuffleReplicas()), cfg.DC)
-	if tr := opts.TranslateAddress; tr != nil {
+	c.ProtoVersion = cfg.Protocol
+	if cfg.Route == RouteContactPoints {
+		contactPointsOnly(c)
+	}
+	if tr := cfg.translator(opts.TranslateAddress); tr != nil {
 		c.AddressTranslator = gocql.AddressTranslatorFunc(func(addr net.IP, port int) (net.IP, int) {
 			a, ok := netip.AddrFromSlice(addr)
 			if !ok || port < 0 || port > 65535 {
@@ -124,9 +128,14 @@ func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
 		return nil, fmt.Errorf("connect: %s is set but %s is not", EnvPassword, EnvUsername)
 	}
 	if cfg.TLS {
+		if err := checkTLSFiles(cfg); err != nil {
+			return nil, err
+		}
 		c.SslOpts = &gocql.SslOptions{
 			Config:                 &tls.Config{MinVersion: tls.VersionTLS12},
 			CaPath:                 cfg.CAFile,
+			CertPath:               cfg.CertFile,
+			KeyPath:                cfg.KeyFile,
 			EnableHostVerification: !cfg.InsecureSkipVerify,
 		}
 		if cfg.InsecureSkipVerify {
@@ -155,7 +164,13 @@ func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
 		return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), ctx.Err())
 	case r := <-done:
 		if r.err != nil {
-			return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), scrub(r.err))
+			err := scrub(r.err)
+			if cfg.TLS {
+				if perr := probeTLS(ctx, cfg, opts.Dial); perr != nil && tlsRefused(cfg, perr) != perr {
+					err = fmt.Errorf("%w (the driver said: %w)", perr, err)
+				}
+			}
+			return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), tlsRefused(cfg, err))
 		}
 		opts.Logger.Debug("connected", "source", cfg.Redacted())
 		return &Session{s: r.s, cfg: *cfg, logger: opts.Logger}, nil

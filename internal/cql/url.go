@@ -5,6 +5,7 @@ import (
 	"github.com/lading-dev/lading/internal/redact"
 	"github.com/lading-dev/lading/internal/urlquery"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -33,6 +34,15 @@ type Config struct {
 	TLS                bool
 	CAFile             string
 	InsecureSkipVerify bool
+	// CertFile and KeyFile are the client certificate and its private
+	// key (PEM), for servers that require client authentication.
+	CertFile, KeyFile string
+	// Translate maps the address a node announces to the one dialled.
+	Translate map[netip.AddrPort]netip.AddrPort
+	// Route is RouteReplicas ("" too) or RouteContactPoints.
+	Route string
+	// Protocol pins the native protocol version (4 or 5); 0 negotiates.
+	Protocol int
 }
 
 // urlParams are the query parameters a cassandra:// URL accepts.
@@ -41,7 +51,9 @@ var urlParams = []string{"dc", "tls", "ca", "insecure-skip-verify"}
 // ParseURL parses cassandra://host1,host2:9042/[keyspace]?dc=dc1&tls=1.
 // A host without a port gets 9042. Parameters: dc (local datacenter), tls
 // (1/true), ca (CA bundle file, implies tls), insecure-skip-verify
-// (1/true, implies tls). Unknown parameters, user info and malformed hosts
+// (1/true, implies tls), cert and key (client certificate and key files,
+// imply tls), translate / translate-file (node address translation) and
+// route (replicas or contact-points; see url_reach.go). Unknown parameters, user info and malformed hosts
 // are usage errors.
 func ParseURL(raw string) (*Config, error) {
 	bad := func(format string, args ...any) error {
@@ -108,8 +120,15 @@ func ParseURL(raw string) (*Config, error) {
 			cfg.InsecureSkipVerify = b
 			cfg.TLS = cfg.TLS || b
 		default:
-			return nil, bad("unknown parameter %q (known: %s)", k, strings.Join(urlParams, ", "))
+			if ok, err := cfg.parseReach(k, v); err != nil {
+				return nil, bad("%v", err)
+			} else if !ok {
+				return nil, bad("unknown parameter %q (known: %s)", k, strings.Join(append(append([]string{}, urlParams...), reachParams...), ", "))
+			}
 		}
+	}
+	if err := cfg.checkReach(); err != nil {
+		return nil, bad("%v", err)
 	}
 	return cfg, nil
 }
@@ -207,6 +226,7 @@ func (c *Config) Redacted() string {
 	if c.InsecureSkipVerify {
 		q.Set("insecure-skip-verify", "1")
 	}
+	c.reachQuery(q.Set)
 	if len(q) > 0 {
 		b.WriteString("?")
 		b.WriteString(q.Encode())

@@ -71,6 +71,12 @@ type Options struct {
 	Compression string `json:"compression"`
 	Writetime   bool   `json:"writetime"`
 	TTL         bool   `json:"ttl"`
+	// Untimed are the exported multi-cell columns (non-frozen
+	// collections and user types) whose writetimes and TTLs the server
+	// refused to give (Cassandra before 5.0): with Writetime or TTL they
+	// are dumped without them, and restored at the row's newest dumped
+	// writetime, without TTL.
+	Untimed []string `json:"untimed,omitempty"`
 	// Consistency is the read consistency as gocql names it, one of
 	// Consistencies ("LOCAL_QUORUM"); for DynamoDB ConsistencyEventual or
 	// ConsistencyStrong.

@@ -3,6 +3,8 @@ package targettest
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,6 +34,21 @@ CREATE TABLE %[1]s.every (
 // writetimes, TTLs, appends at other times, and nulls. It returns the
 // rows written.
 func FillEveryType(exec func(stmt string), ks string, partitions int) int {
+	return fillEveryType(exec, ks, partitions, true)
+}
+
+// withoutVector drops the vector column from EveryTypeSchema's
+// statements, for servers before 5.0, which have no vector type.
+var withoutVector = strings.NewReplacer(", vec vector<float, 3>", "", ", fad, vec) VALUES", ", fad) VALUES")
+
+// vectorValue is the vector literal of an INSERT of FillEveryType.
+var vectorValue = regexp.MustCompile(`, \[1\.5, -2\.25, \d+\.0\]\)`)
+
+func fillEveryType(exec func(stmt string), ks string, partitions int, vector bool) int {
+	if !vector {
+		inner := exec
+		exec = func(stmt string) { inner(vectorValue.ReplaceAllString(withoutVector.Replace(stmt), ")")) }
+	}
 	for _, stmt := range strings.Split(fmt.Sprintf(EveryTypeSchema, ks), ";\n") {
 		exec(stmt)
 	}
@@ -99,7 +116,13 @@ func (s *suite) makeEveryTypeDump(t *testing.T) (*store, error) {
 	}
 	exec("CREATE KEYSPACE " + ks + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
 	defer sess.Driver().Query("DROP KEYSPACE IF EXISTS " + ks).Exec()
-	FillEveryType(exec, ks, everyPartitions)
+	info, err := cql.ReadCluster(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
+	major, _, _ := strings.Cut(info.ReleaseVersion, ".")
+	n, _ := strconv.Atoi(major)
+	fillEveryType(exec, ks, everyPartitions, n >= 5) // vector<> came in 5.0
 	if execErr != nil {
 		return nil, execErr
 	}

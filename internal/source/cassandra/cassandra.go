@@ -33,6 +33,9 @@ var (
 type Source struct {
 	s    *cql.Session
 	opts source.Options
+	// untimed are the table's multi-cell columns whose WRITETIME the
+	// server refuses (Describe probes them).
+	untimed []string
 }
 
 // check parses the URL and checks that table is keyspace.table; the
@@ -81,6 +84,9 @@ func (c *Source) Describe(ctx context.Context, table string) (*manifest.Source, 
 	}
 	if _, err := cql.PartitionerByName(info.Partitioner); err != nil {
 		return nil, fault.Usage(err)
+	}
+	if c.untimed, err = probeUntimed(ctx, c.s, t); err != nil {
+		return nil, err
 	}
 	return &manifest.Source{Kind: manifest.KindCassandra, Cluster: info.Name, Partitioner: info.Partitioner, Table: *t}, nil
 }
@@ -166,6 +172,7 @@ func (c *Source) Options(live *manifest.Source, req source.Request) (manifest.Op
 		Compression:    req.Compression,
 		Writetime:      req.Writetime,
 		TTL:            req.TTL,
+		Untimed:        c.untimedOf(cols, req.Writetime || req.TTL),
 		Consistency:    cons,
 		Columns:        cols,
 		Where:          strings.TrimSpace(req.Where),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 
 	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/fault"
@@ -50,7 +51,7 @@ func (c *Source) Scanner(ctx context.Context, plan *manifest.Plan, spec source.S
 		x.cols = append(x.cols, pt.Column(name))
 	}
 	for i, col := range x.cols {
-		if !cql.Timed(col) {
+		if !cql.Timed(col) || slices.Contains(plan.Options.Untimed, col.Name) {
 			continue
 		}
 		x.timed = append(x.timed, i)
@@ -67,7 +68,7 @@ func (c *Source) Scanner(ctx context.Context, plan *manifest.Plan, spec source.S
 		return nil, err
 	}
 	cs := cql.ScanSpec{
-		Table: pt, Columns: x.cols, Writetime: opts.Writetime, TTL: opts.TTL,
+		Table: pt, Columns: x.cols, Writetime: opts.Writetime, TTL: opts.TTL, Untimed: opts.Untimed,
 		Where: opts.Where, AllowFiltering: opts.AllowFiltering,
 		PageSize: spec.PageSize, Consistency: opts.Consistency,
 		Limiter: spec.Limiter, Gate: spec.Gate,

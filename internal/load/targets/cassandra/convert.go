@@ -32,7 +32,8 @@ type cellTime struct {
 type converter struct {
 	tb      *Table
 	info    load.PartInfo
-	wt, ttl bool // the dump captured writetimes / TTLs
+	wt, ttl bool     // the dump captured writetimes / TTLs
+	untimed []string // columns dumped without times (manifest options.untimed)
 	readAt  time.Time
 	lastPK  string // partition of the previous row (statics are written once per partition and part; a counter table's once per partition)
 	expiry  time.Time
@@ -46,7 +47,8 @@ func (cv *converter) RowExpiry() time.Time { return cv.expiry }
 // with (p.Previous) does not increment that partition's static cells:
 // the part where the partition began did.
 func (tb *Table) Converter(p load.PartInfo) (load.Converter, error) {
-	cv := &converter{tb: tb, info: p, wt: p.Manifest.Options.Writetime, ttl: p.Manifest.Options.TTL, readAt: p.File.ReadAt}
+	cv := &converter{tb: tb, info: p, wt: p.Manifest.Options.Writetime, ttl: p.Manifest.Options.TTL, readAt: p.File.ReadAt,
+		untimed: p.Manifest.Options.Untimed}
 	if tb.counter && p.Previous != nil {
 		cv.lastPK = tb.partitionOf(p.Previous)
 	}
@@ -108,6 +110,8 @@ func (cv *converter) timeOf(row *format.Row, c *col, i int, now time.Time) (cell
 			if w[i] != format.NullElement {
 				ct.ts = w[i]
 			}
+		} else if isUntimed(cv.untimed, c.name) {
+			ct.ts = rowNewest(row, ct.ts)
 		}
 	}
 	if cv.ttl {

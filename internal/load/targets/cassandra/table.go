@@ -42,6 +42,10 @@ type col struct {
 	t     *schema.Type
 	multi bool
 	tuple bool // a top-level tuple: written by a statement of its own
+	// noTimes: the target refuses WRITETIME/TTL of this multi-cell column
+	// (Cassandra before 5.0): verification compares its values only, and
+	// a list is replaced without being read (see writeCarefully).
+	noTimes bool
 	// add writes this multi-cell column's cells; discard removes list
 	// elements by value; set replaces a whole list; read reads a list
 	// and its writetimes.
@@ -97,6 +101,7 @@ func newTable(t *Target, m *manifest.Manifest, name string, exists bool) (*Table
 			return nil, fmt.Errorf("manifest: column %q is not in the table", n)
 		}
 		cc := &col{name: n, idx: i, c: c, t: c.T, multi: c.T.MultiCell(), tuple: c.T.Kind == schema.Tuple}
+		cc.noTimes = cc.multi && cql.Timed(c) && beforeCellTimes(t.cluster.ReleaseVersion)
 		switch c.Role {
 		case schema.PartitionKey:
 			pk[c.Position] = cc
@@ -213,7 +218,7 @@ func (tb *Table) build() {
 	sel := quoted(tb.cols)
 	tb.selectCols = tb.cols
 	for _, c := range tb.cols {
-		if !cql.Timed(c.c) {
+		if !cql.Timed(c.c) || c.noTimes {
 			continue
 		}
 		qn := schema.QuoteIdent(c.name)

@@ -212,7 +212,7 @@ func (tb *Table) compareRow(ctx context.Context, row *format.Row, now, readAt ti
 		dest = append(dest, &vals[i])
 	}
 	for i, c := range tb.cols {
-		if cql.Timed(c.c) {
+		if cql.Timed(c.c) && !c.noTimes {
 			dest = append(dest, &wts[i], &ttls[i])
 		}
 	}
@@ -346,6 +346,9 @@ func expect(c *col, row *format.Row, now, readAt time.Time, wt, ttl bool, spread
 // compareColumn compares a column read back with its expected state and
 // describes the first difference ("" when none).
 func compareColumn(c *col, w want, val, wts, ttls cql.Raw, wt, ttl bool, spread int64) string {
+	if c.noTimes {
+		wt, ttl = false, false
+	}
 	if !c.multi {
 		if !bytes.Equal(val, w.value) || (val == nil) != (w.value == nil) {
 			return fmt.Sprintf("value %s, want %s", show(val), show(w.value))

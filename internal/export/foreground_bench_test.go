@@ -1,0 +1,106 @@
+package export_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/lading-dev/lading/internal/cql/cqltest"
+	"github.com/lading-dev/lading/internal/fgload"
+)
+
+func envInt(b *testing.B, name string, dflt int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return dflt
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		b.Fatalf("%s: %v", name, err)
+	}
+	return n
+}
+
+// fgPhase is one phase of BenchmarkForegroundLatency.
+type fgPhase struct {
+	name  string
+	fg    fgload.Stats
+	rowsS float64 // the export's rows/s; 0 when idle
+}
+
+// BenchmarkForegroundLatency measures what an export costs the source's
+// own traffic: a foreground workload (internal/fgload: LADING_BENCH_FG_RATE
+// requests/s, default 200, half reads, half writes) runs through three
+// phases against the test Cassandra: idle (10 s), an export of
+// LADING_BENCH_FG_ROWS rows (default 300,000) with --adaptive=false at
+// --parallel 16, and the same export with --adaptive (its defaults). It
+// reports the foreground p99 of each phase and each export's rows/s; the
+// target is adaptive p99 <= 1.25 x idle p99 with adaptive rows/s >= 60%
+// of the unthrottled rows/s.
+func BenchmarkForegroundLatency(b *testing.B) {
+	rows := envInt(b, "LADING_BENCH_FG_ROWS", 300_000)
+	s := cqltest.Session(b)
+	ks := cqltest.Keyspace(b, s)
+	cqltest.Exec(b, s, fmt.Sprintf(benchDDL, ks))
+	payload := bytes.Repeat([]byte{0xab, 0x01, 0x7f, 0x00}, 16)
+	cqltest.InsertBatches(b, s, "INSERT INTO "+ks+".bench (id, seq, name, email, score, tags, created, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		rows, 100, 64, func(i int) []any {
+			return []any{int64(i / 100), i % 100, fmt.Sprintf("customer %d", i), fmt.Sprintf("user%d@example.com", i),
+				float64(i) / 7, []string{"a", fmt.Sprint(i % 13)}, time.UnixMilli(1_700_000_000_000 + int64(i)), payload}
+		})
+	cqltest.Exec(b, s, fmt.Sprintf(fgload.DDL, ks))
+	cfg := fgload.Config{Session: s.Driver(), Keyspace: ks, Rate: envInt(b, "LADING_BENCH_FG_RATE", 200), Keys: 1000, MaxInflight: 64}
+	if err := fgload.Fill(context.Background(), cfg); err != nil {
+		b.Fatal(err)
+	}
+	bin := exporterBinary(b)
+	phase := func(name string, exportArgs ...string) fgPhase {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan fgload.Stats, 1)
+		go func() { done <- fgload.Run(ctx, cfg) }()
+		p := fgPhase{name: name}
+		if exportArgs == nil {
+			time.Sleep(10 * time.Second)
+		} else {
+			report := b.TempDir() + "/report.json"
+			args := append(append([]string{}, exportArgs...), "--source", cqltest.URL(b), "--table", ks+".bench",
+				"--dest", fileDest(b), "--batch", name, "--report", report, "--log-level", "warn")
+			cmd := exec.Command(bin, args...)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			t0 := time.Now()
+			if err := cmd.Run(); err != nil {
+				cancel()
+				b.Fatalf("exporter (%s): %v\n%s", name, err, out.String())
+			}
+			wall := time.Since(t0)
+			if n := readReport(b, report).Counters["rows"]; n != int64(rows) {
+				cancel()
+				b.Fatalf("%s: exported %d rows, want %d", name, n, rows)
+			}
+			p.rowsS = float64(rows) / wall.Seconds()
+		}
+		cancel()
+		p.fg = <-done
+		b.Logf("%-12s foreground %s; export %.0f rows/s; p99 per second %v", name, p.fg, p.rowsS, p.fg.PerSecond)
+		return p
+	}
+	for range b.N {
+		idle := phase("idle")
+		fixed := phase("unthrottled", "--adaptive=false", "--parallel", "16")
+		adaptive := phase("adaptive", "--parallel", "16")
+		ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+		b.ReportMetric(ms(idle.fg.P99), "idle-p99-ms")
+		b.ReportMetric(ms(fixed.fg.P99), "unthrottled-p99-ms")
+		b.ReportMetric(ms(adaptive.fg.P99), "adaptive-p99-ms")
+		b.ReportMetric(fixed.rowsS, "unthrottled-rows/s")
+		b.ReportMetric(adaptive.rowsS, "adaptive-rows/s")
+		b.Logf("adaptive p99 = %.2f x idle (target <= 1.25); adaptive rows/s = %.0f%% of unthrottled (target >= 60%%)",
+			float64(adaptive.fg.P99)/float64(max(idle.fg.P99, 1)), 100*adaptive.rowsS/fixed.rowsS)
+	}
+}

@@ -1,0 +1,55 @@
+package testenv
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// CompatHosts returns host:port of the older Cassandra release that
+// `make test-compat` runs the compatibility tests against
+// (LADING_COMPAT_HOSTS). Those tests need a server `make test` does not
+// start: without the variable they are skipped, saying where they run.
+func CompatHosts(t testing.TB) string {
+	t.Helper()
+	v := os.Getenv("LADING_COMPAT_HOSTS")
+	if v == "" {
+		t.Skip("LADING_COMPAT_HOSTS is not set: this test runs under `make test-compat` (Cassandra 4.1 and 4.0)")
+	}
+	return v
+}
+
+// CompatTLSDir returns the directory of the CA (ca.pem) and client
+// certificate (client.pem, client.key) of the older server that requires
+// client certificates on TLS connections (LADING_COMPAT_TLS_DIR, set by
+// `make test-compat` for Cassandra 4.1); without it the test is skipped.
+func CompatTLSDir(t testing.TB) string {
+	t.Helper()
+	v := os.Getenv("LADING_COMPAT_TLS_DIR")
+	if v == "" {
+		t.Skip("LADING_COMPAT_TLS_DIR is not set: this test runs under `make test-compat` (Cassandra 4.1 with client-certificate TLS)")
+	}
+	return v
+}
+
+// CompatPID returns the process id of the older server under test, read
+// from the pid file LADING_COMPAT_PIDFILE names (scripts/services.sh
+// writes one per server), for tests that pause the node; without it the
+// test is skipped.
+func CompatPID(t testing.TB) int {
+	t.Helper()
+	f := os.Getenv("LADING_COMPAT_PIDFILE")
+	if f == "" {
+		t.Skip("LADING_COMPAT_PIDFILE is not set: this test runs under `make test-compat`")
+	}
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 {
+		t.Fatalf("pid file %s: %q", f, b)
+	}
+	return pid
+}

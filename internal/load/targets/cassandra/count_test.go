@@ -2,6 +2,9 @@ package cassandra_test
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +14,7 @@ import (
 	"github.com/lading-dev/lading/internal/load/loadtest"
 	"github.com/lading-dev/lading/internal/load/targets/cassandra"
 	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/schema"
 )
@@ -63,9 +67,10 @@ func TestCountIsExact(t *testing.T) {
 	}
 	t.Logf("ring: %d ranges", len(ring.Ranges))
 
-	check := func(t *testing.T, table string) *report.Run {
+	check := func(t *testing.T, table string, logs io.Writer) *report.Run {
 		o := e.opts(e.storeURL + "/" + prefix)
 		o.Verify, o.TargetTable = load.VerifyCount, table
+		o.Logger = slog.New(slog.NewTextHandler(logs, nil))
 		res := e.run(o)
 		v := res.Dumps[0].Verify
 		if v.Result != "passed" || v.Found != int64(len(rows)) {
@@ -79,7 +84,16 @@ func TestCountIsExact(t *testing.T) {
 		}
 		return o.Run
 	}
-	t.Run("slices", func(t *testing.T) { check(t, "plain") })
+	t.Run("slices", func(t *testing.T) {
+		// A count that takes longer than the progress interval says
+		// how far it got.
+		defer cassandra.SetCountProgress(time.Millisecond)()
+		var logs testenv.SyncBuffer
+		check(t, "plain", &logs)
+		if !strings.Contains(logs.String(), "msg=counting") || !strings.Contains(logs.String(), "slices=") {
+			t.Errorf("no progress line in the log:\n%s", logs.String())
+		}
+	})
 	t.Run("timeouts", func(t *testing.T) {
 		// Every third top-level slice times out at once: it is counted
 		// again in pieces, each adding its rows once.
@@ -90,7 +104,7 @@ func TestCountIsExact(t *testing.T) {
 			}
 			return 0
 		})()
-		run := check(t, "cut")
+		run := check(t, "cut", io.Discard)
 		if run.Counter("count_cuts") == 0 {
 			t.Fatal("no slice was cut: the timeouts did not happen")
 		}

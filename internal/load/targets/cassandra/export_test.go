@@ -22,3 +22,11 @@ func SetCountTimeout(f func(depth int) time.Duration) (undo func()) {
 	countTimeout = f
 	return func() { countTimeout = old }
 }
+
+// SetCountProgress sets how often a count logs its progress; the
+// returned func undoes it.
+func SetCountProgress(d time.Duration) (undo func()) {
+	old := countProgress
+	countProgress = d
+	return func() { countProgress = old }
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -53,10 +54,15 @@ func (l *Loader) verify(ctx context.Context, d discover.Dump, m *manifest.Manife
 			log.Info("count verification not possible", "reason", res.Detail)
 			return res, nil
 		}
+		began := time.Now()
 		n, err := tbl.Count(ctx)
 		if err != nil {
 			return res, fmt.Errorf("verify count: %w", err)
 		}
+		// The count's own time, apart from the load's: benchmarks and
+		// the run report show what verification costs.
+		took := time.Since(began)
+		o.Run.Set("verify_count_ms", took.Milliseconds())
 		res.Found = n
 		// Rows whose TTLs run out between the load and the count: all of
 		// them are gone once the last has expired, none before the
@@ -86,7 +92,7 @@ func (l *Loader) verify(ctx context.Context, d discover.Dump, m *manifest.Manife
 			return res, fault.Verifyf("verify count: %s", res.Detail)
 		}
 		res.Result = "passed"
-		log.Info("count verified", "rows", n)
+		log.Info("count verified", "rows", n, "took", took.Round(time.Millisecond))
 		return res, nil
 	}
 	// full

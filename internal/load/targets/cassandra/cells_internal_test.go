@@ -2,7 +2,6 @@ package cassandra
 
 import (
 	"bytes"
-	"math/big"
 	"testing"
 	"time"
 
@@ -89,22 +88,6 @@ func TestTupleBinding(t *testing.T) {
 	}
 	if got := newTupleDest(mustType(t, "tuple<int>")).value(false); got != nil {
 		t.Errorf("all-null tuple without writetime: %x, want null", got)
-	}
-}
-
-func TestSlicesCoverTheRing(t *testing.T) {
-	lo, hi := big.NewInt(-100), big.NewInt(1003)
-	rs := slices(lo, hi, 16)
-	if len(rs) != 16 || rs[0][0].Cmp(lo) != 0 || rs[15][1].Cmp(hi) != 0 {
-		t.Fatalf("ends: %v", rs)
-	}
-	for i := 1; i < len(rs); i++ {
-		if rs[i][0].Cmp(rs[i-1][1]) != 0 {
-			t.Errorf("gap or overlap between %v and %v", rs[i-1], rs[i])
-		}
-	}
-	if rs := slices(big.NewInt(0), big.NewInt(3), 16); len(rs) != 1 {
-		t.Errorf("tiny range: %v", rs)
 	}
 }
 

@@ -49,6 +49,9 @@ type Target struct {
 	// cfg and connOpts open a counter claim's fenced session.
 	cfg      *cql.Config
 	connOpts cql.Options
+	// workers is the most concurrent requests the loader sends; a
+	// count's slices stay within it too.
+	workers int
 }
 
 var _ load.Target = (*Target)(nil)
@@ -85,7 +88,7 @@ func Open(ctx context.Context, rawURL string, opts load.TargetOptions) (load.Tar
 	if err != nil {
 		return nil, err
 	}
-	t := &Target{sess: sess, s: sess.Driver(), ks: cfg.Keyspace, cons: cons, logger: logger, run: opts.Run, staleAfter: opts.ClaimStaleAfter, cfg: cfg, connOpts: connOpts}
+	t := &Target{sess: sess, s: sess.Driver(), ks: cfg.Keyspace, cons: cons, logger: logger, run: opts.Run, staleAfter: opts.ClaimStaleAfter, cfg: cfg, connOpts: connOpts, workers: opts.Workers}
 	if t.staleAfter <= 0 {
 		t.staleAfter = DefaultStaleAfter
 	}

@@ -7,13 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/load"
@@ -21,74 +18,6 @@ import (
 	"github.com/lading-dev/lading/pkg/manifest"
 	"github.com/lading-dev/lading/pkg/schema"
 )
-
-// countSlices is how many token slices Count reads in parallel.
-const countSlices = 256
-
-// Count counts the table's rows, token slice by token slice.
-func (tb *Table) Count(ctx context.Context) (int64, error) {
-	p, err := cql.PartitionerByName(tb.t.cluster.Partitioner)
-	if err != nil {
-		// Unknown partitioner: one full count.
-		var n int64
-		err := tb.t.s.Query("SELECT COUNT(*) FROM "+tb.q).Consistency(tb.t.cons).ScanContext(ctx, &n)
-		return n, err
-	}
-	tok := "token(" + strings.Join(quoted(tb.pk), ", ") + ")"
-	stmt := fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE %s > ? AND %s <= ?", tb.q, tok, tok)
-	var total atomic.Int64
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(8)
-	// countRange counts (lo, hi]; a slice that times out is counted again
-	// in smaller slices.
-	var countRange func(lo, hi *big.Int, depth int) error
-	countRange = func(lo, hi *big.Int, depth int) error {
-		var n int64
-		var a, b any = lo, hi
-		if p.Name == cql.Murmur3 {
-			a, b = lo.Int64(), hi.Int64()
-		}
-		err := tb.t.s.Query(stmt, a, b).Consistency(tb.t.cons).ScanContext(gctx, &n)
-		if err != nil && depth < 3 && tb.Classify(err) == load.Overloaded {
-			for _, r := range slices(lo, hi, 16) {
-				if err := countRange(r[0], r[1], depth+1); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("count %s: %w", tb.q, err)
-		}
-		total.Add(n)
-		return nil
-	}
-	for _, r := range slices(p.Min, p.Max, countSlices) {
-		g.Go(func() error { return countRange(r[0], r[1], 0) })
-	}
-	if err := g.Wait(); err != nil {
-		return 0, err
-	}
-	return total.Load(), nil
-}
-
-// slices cuts (lo, hi] into n adjacent ranges.
-func slices(lo, hi *big.Int, n int) [][2]*big.Int {
-	step := new(big.Int).Div(new(big.Int).Sub(hi, lo), big.NewInt(int64(n)))
-	if step.Sign() == 0 {
-		return [][2]*big.Int{{lo, hi}}
-	}
-	out := make([][2]*big.Int, 0, n)
-	for i := range n {
-		a := new(big.Int).Add(lo, new(big.Int).Mul(step, big.NewInt(int64(i))))
-		b := new(big.Int).Add(a, step)
-		if i == n-1 {
-			b = hi
-		}
-		out = append(out, [2]*big.Int{a, b})
-	}
-	return out
-}
 
 // ttlSlack is how far a restored TTL may be below the one expected at
 // verification (seconds rounded at write and at read); cells with less

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,17 +19,8 @@ import (
 	"github.com/lading-dev/lading/pkg/schema"
 )
 
-// benchRows is LADING_BENCH_ROWS, default 1,000,000.
-func benchRows(b testing.TB) int {
-	n := 1_000_000
-	if v := os.Getenv("LADING_BENCH_ROWS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return n
-}
+// benchRows is LADING_BENCH_ROWS (default 1,000,000).
+func benchRows(b testing.TB) int { return testenv.BenchRows(b, 1_000_000) }
 
 const benchDDL = `CREATE TABLE %s.bench (
 	id bigint, seq int, name text, email text, score double, tags set<text>,

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -111,4 +112,19 @@ func statusField(pid int, name string) int64 {
 		}
 	}
 	return 0
+}
+
+// BenchRows returns LADING_BENCH_ROWS, the size of a benchmark's data,
+// or def when it is unset; a value that is not a positive number fails
+// the benchmark.
+func BenchRows(t testing.TB, def int) int {
+	v := os.Getenv("LADING_BENCH_ROWS")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("LADING_BENCH_ROWS=%q: want a positive number of rows", v)
+	}
+	return n
 }

@@ -24,16 +24,7 @@ import (
 )
 
 // benchRows is LADING_BENCH_ROWS (default 1,000,000).
-func benchRows(b *testing.B) int {
-	n := 1_000_000
-	if v := os.Getenv("LADING_BENCH_ROWS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return n
-}
+func benchRows(b testing.TB) int { return testenv.BenchRows(b, 1_000_000) }
 
 // benchRepeat is LADING_BENCH_REPEAT (default 3): how many times the
 // loader and the ceiling are each measured, alternately.

@@ -3,8 +3,6 @@ package cassandra_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -26,13 +24,7 @@ import (
 // the controllers settled on.
 func BenchmarkRestore(b *testing.B) {
 	hosts := testenv.CassandraHosts(b)
-	n := 1_000_000
-	if v := os.Getenv("LADING_BENCH_ROWS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := testenv.BenchRows(b, 1_000_000)
 	ctx := context.Background()
 	dir := b.TempDir()
 	store, err := objstore.Open(ctx, "file://"+dir)

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,13 +30,7 @@ import (
 // the count's share of it and the loader's client CPU (its rusage).
 func BenchmarkLoadVerifyCount(b *testing.B) {
 	hosts := testenv.CassandraHosts(b)
-	n := 1_000_000
-	if v := os.Getenv("LADING_BENCH_ROWS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := testenv.BenchRows(b, 1_000_000)
 	ctx := context.Background()
 	dir := b.TempDir()
 	store, err := objstore.Open(ctx, "file://"+dir)

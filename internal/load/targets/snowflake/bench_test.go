@@ -3,8 +3,6 @@ package snowflake
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +10,7 @@ import (
 	"github.com/lading-dev/lading/internal/load"
 	"github.com/lading-dev/lading/internal/load/loadtest"
 	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/objstore"
 	"github.com/lading-dev/lading/pkg/schema"
@@ -24,13 +23,7 @@ import (
 // rows/s. The stand-in runs each COPY's transformation in fakesnow, so
 // the figure measures the stand-in, not Snowflake.
 func BenchmarkLoadSnowflake(b *testing.B) {
-	n := 20_000
-	if v := os.Getenv("LADING_BENCH_ROWS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := testenv.BenchRows(b, 20_000)
 	f := front(b)
 	db := standIn(b)
 	tbl := schema.Table{Keyspace: "src", Name: "bench", Columns: []schema.Column{

@@ -20,16 +20,7 @@ import (
 )
 
 // benchRows is LADING_BENCH_ROWS (default 200,000).
-func benchRows(b *testing.B) int {
-	n := 200_000
-	if v := os.Getenv("LADING_BENCH_ROWS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return n
-}
+func benchRows(b testing.TB) int { return testenv.BenchRows(b, 200_000) }
 
 func benchValue(i int) string { return fmt.Sprintf("value %032d", i) }
 

@@ -61,7 +61,15 @@ type dynamoKey struct {
 }
 
 func newDynamoTable(t *Target, m *manifest.Manifest, name string) (*Table, error) {
-	d := &m.Source.DynamoDB
+	dk, err := dynamoKeyOf(&m.Source.DynamoDB)
+	if err != nil {
+		return nil, err
+	}
+	return &Table{t: t, tbl: t.client.Open(name), name: name, m: m, dyn: dk}, nil
+}
+
+// dynamoKeyOf is the key a DynamoDB table's items are keyed by.
+func dynamoKeyOf(d *manifest.DynamoDBTable) (*dynamoKey, error) {
 	types := map[string]string{}
 	for _, a := range d.Attributes {
 		types[a.Name] = a.Type
@@ -75,7 +83,7 @@ func newDynamoTable(t *Target, m *manifest.Manifest, name string) (*Table, error
 		dk.cols = append(dk.cols, keyCol{name: k.Name, t: ct})
 		dk.types = append(dk.types, types[k.Name])
 	}
-	return &Table{t: t, tbl: t.client.Open(name), name: name, m: m, dyn: dk}, nil
+	return dk, nil
 }
 
 // keyWire is the CQL wire value of a key attribute's value.

@@ -55,7 +55,8 @@ type dynamoLoad struct {
 // other into the Bigtable emulator. Read back with the targets' own
 // clients, every attribute of every item equals the dump's exactly
 // (38-digit numbers, binary, sets, nested maps and lists, NULL, BOOL,
-// empty strings; a NUMERIC column's number by value). Loading again
+// empty strings, lists, maps and binary; a NUMERIC column's number by
+// value). Loading again
 // (--force) changes nothing, and --verify full catches a changed value
 // in each target (exit 3).
 func TestDynamoLoadBigtableSpanner(t *testing.T) {
@@ -108,7 +109,10 @@ func newDynamoLoad(t *testing.T) *dynamoLoad {
 		plain:   dynamotest.CreateTable(t, c, dynamotest.Key{SortKey: true}, 10000),
 		dest:    fileDest(t),
 	}
-	items := allTypes(40, 11)
+	items, plainItems := allTypes(40, 11), allTypes(40, 12)
+	for _, it := range append(items, plainItems...) {
+		it["b0"] = &types.AttributeValueMemberB{Value: []byte{}} // DynamoDB allows empty binary outside keys
+	}
 	for i, it := range items {
 		if i%3 == 0 { // a sparse index: not every item has its key
 			it["g"] = &types.AttributeValueMemberS{Value: fmt.Sprintf("grp%d", i%4)}
@@ -116,7 +120,7 @@ func newDynamoLoad(t *testing.T) *dynamoLoad {
 		}
 	}
 	dynamotest.Put(t, c, e.indexed, items)
-	dynamotest.Put(t, c, e.plain, allTypes(40, 12))
+	dynamotest.Put(t, c, e.plain, plainItems)
 	for _, tb := range []string{e.indexed, e.plain} {
 		if code, out := runExporter(t, "--source", dynamotest.URL(t, ""), "--table", tb, "--dest", e.dest, "--batch", "b1",
 			"--splits", "2", "--part-size", "4KiB", "--log-level", "warn"); code != 0 {
@@ -126,6 +130,12 @@ func newDynamoLoad(t *testing.T) *dynamoLoad {
 	e.root = openRoot(t, e.dest)
 	_, e.wantIx = dynamotest.ReadDump(t, e.root, onlyDump(t, e.root, "b1", e.indexed))
 	_, e.wantPlain = dynamotest.ReadDump(t, e.root, onlyDump(t, e.root, "b1", e.plain))
+	// The edge values the comparison relies on reached the dump.
+	for _, it := range [][]format.DynamoItem{e.wantIx, e.wantPlain} {
+		if b0, n := it[0]["b0"], it[0]["n"]; b0.Kind != format.DynamoB || len(b0.B) != 0 || n.Kind != format.DynamoN || it[0]["empty"].Kind != format.DynamoS {
+			t.Fatalf("the dump lacks the edge values: b0 %+v, n %+v", b0, n)
+		}
+	}
 	e.loader = filepath.Join(targettest.BuildCommands(t, "loader"), "loader")
 
 	instance := "dyn-" + e.plain[len(e.plain)-6:]

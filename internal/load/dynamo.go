@@ -29,7 +29,7 @@ func (l *Loader) checkSourceKind(d discover.Dump, m *manifest.Manifest) error {
 	if sk, ok := l.target.(SourceKindLoader); ok && sk.LoadsSourceKind(kind) {
 		return nil
 	}
-	return fault.Usagef("%s is a dump of a %s table, which the %s target does not load (Bigtable and Spanner do: see docs/loader.md)", d, kind, l.targetKind())
+	return fault.Usagef("%s is a dump of a %s table, which the %s target does not load (see docs/loader.md, \"Loading DynamoDB dumps\", for the targets that do)", d, kind, l.targetKind())
 }
 
 // targetKind names the target's kind (its URL scheme) in messages.

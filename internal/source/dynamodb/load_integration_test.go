@@ -60,7 +60,7 @@ type dynamoLoad struct {
 // (--force) changes nothing, and --verify full catches a changed value
 // in each target (exit 3).
 func TestDynamoLoadBigtableSpanner(t *testing.T) {
-	e := newDynamoLoad(t)
+	e := newDynamoLoad(t, 40)
 	args := []string{"--from", e.dest, "--route", e.route, "--create-table", "--create-indexes", "--verify", "full", "--spool-dir", t.TempDir()}
 	code, out := runBinary(t, e.loader, args...)
 	if code != 0 || strings.Count(out, "verify full: passed") != 2 ||
@@ -97,7 +97,8 @@ func TestDynamoLoadBigtableSpanner(t *testing.T) {
 	}
 }
 
-func newDynamoLoad(t *testing.T) *dynamoLoad {
+// newDynamoLoad makes the world with n items in each table.
+func newDynamoLoad(t testing.TB, n int) *dynamoLoad {
 	t.Helper()
 	btHost := testenv.Bigtable(t)
 	proxy := spannerproxy.Start(t, testenv.Spanner(t))
@@ -109,7 +110,7 @@ func newDynamoLoad(t *testing.T) *dynamoLoad {
 		plain:   dynamotest.CreateTable(t, c, dynamotest.Key{SortKey: true}, 10000),
 		dest:    fileDest(t),
 	}
-	items, plainItems := allTypes(40, 11), allTypes(40, 12)
+	items, plainItems := allTypes(n, 11), allTypes(n, 12)
 	for _, it := range append(items, plainItems...) {
 		it["b0"] = &types.AttributeValueMemberB{Value: []byte{}} // DynamoDB allows empty binary outside keys
 	}
@@ -306,7 +307,7 @@ func (e *dynamoLoad) changeSpanner(t *testing.T) {
 }
 
 // runBinary runs a built command: its exit code and output.
-func runBinary(t *testing.T, bin string, args ...string) (int, string) {
+func runBinary(t testing.TB, bin string, args ...string) (int, string) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	out, err := cmd.CombinedOutput()

@@ -98,14 +98,14 @@ func BenchmarkDynamoExport(b *testing.B) {
 	})
 }
 
-// BenchmarkDynamoLoad loads dumps of two tables of
+// BenchmarkDynamoLoad loads dumps of two tables of half
 // LADING_BENCH_DYNAMO_ITEMS items each (every attribute type) with the
 // loader binary: one into Spanner (spannertest behind the test proxy,
 // which holds its JSON column), one into the Bigtable emulator, each
 // with --verify count. It reports items/s and MB/s of dump JSON per
 // target.
 func BenchmarkDynamoLoad(b *testing.B) {
-	e := newDynamoLoad(b, benchItems(b))
+	e := newDynamoLoad(b, benchItems(b)/2)
 	for _, c := range []struct {
 		name, table, to string
 	}{

@@ -4,7 +4,7 @@
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X github.com/lading-dev/lading/internal/version.Version=$(VERSION)
-CMDS      := exporter shipper loader
+CMDS      := exporter shipper loader status
 # Packages tested with -race (the rest without, to keep CI on 2 cores fast).
 RACE_PKGS ?= ./pkg/objstore/... ./internal/...
 export RACE_PKGS

@@ -16,6 +16,7 @@
 #   scripts/services.sh nodetool <args...>                   run Cassandra's nodetool (JMX on 127.0.0.1:7199)
 #   scripts/services.sh tool <cqlping|svcinit|testfmt> ...   run one of the Go helpers in scripts/
 #   scripts/services.sh tool staticcheck ...                 run the pinned staticcheck (built once into the cache)
+#   scripts/services.sh tool chromium ...                    run Debian's chromium (installed once with apt-get, pinned)
 #
 # Installs are cached in ${LADING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lading};
 # pid files, logs and data live in ${LADING_RUN_DIR:-${TMPDIR:-/tmp}/lading-services}.
@@ -32,6 +33,7 @@ BIGTABLE_VERSION=v1.58.0                # cloud.google.com/go/bigtable (cmd/emul
 DYNALITE_VERSION=4.0.0                  # npm dynalite (DynamoDB on LevelDB; in memory here)
 FAKESNOW_VERSION=0.12.1                 # PyPI fakesnow; all pins in scripts/fakesnow-requirements.txt
 STATICCHECK_VERSION=v0.8.2              # honnef.co/go/tools (cmd/staticcheck 2026.2.2; supports Go 1.26), for make lint
+CHROMIUM_VERSION=156.0.8078.114-1~deb12u1  # Debian 12 package chromium (bookworm-security), for the status page's test
 
 # ---- fixed contract (see `env`) ---------------------------------------------
 HOST=127.0.0.1
@@ -633,6 +635,26 @@ EOF
 		org.apache.cassandra.tools.NodeTool -h $HOST -p $CASSANDRA_JMX_PORT "$@"
 }
 
+# chromium_install: Debian's chromium, the pinned version, once (dpkg is
+# the cache). Security updates replace a Debian version in the archive;
+# when the pin is gone the current version is installed and the log says
+# which, so the pin can be moved.
+chromium_install() {
+	local have
+	have=$(dpkg-query -W -f='${Version}' chromium 2>/dev/null || true)
+	[[ -n $have ]] && return 0
+	command -v apt-get >/dev/null 2>&1 || { log "chromium: no apt-get here"; return 1; }
+	[[ $(id -u) == 0 ]] || { log "chromium: installing needs root (apt-get)"; return 1; }
+	log "installing chromium $CHROMIUM_VERSION (once, with apt-get)"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2 || return 1
+	# A font, so that screenshots show text (chromium only recommends one).
+	if ! apt-get install -y -qq --no-install-recommends "chromium=$CHROMIUM_VERSION" fonts-dejavu-core >&2; then
+		log "chromium $CHROMIUM_VERSION is no longer in the archive; installing $(apt-cache policy chromium | sed -n 's/^ *Candidate: //p') (move CHROMIUM_VERSION)"
+		apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >&2 || return 1
+	fi
+}
+
 # ---- main -------------------------------------------------------------------
 
 main() {
@@ -646,6 +668,10 @@ main() {
 		if [[ ${1:-} == staticcheck ]]; then
 			go_tool staticcheck honnef.co/go/tools/cmd/staticcheck "$STATICCHECK_VERSION" >&2 || die "building staticcheck $STATICCHECK_VERSION failed"
 			exec "$CACHE/bin/staticcheck-$STATICCHECK_VERSION" "${@:2}"
+		fi
+		if [[ ${1:-} == chromium ]]; then
+			chromium_install || die "installing chromium failed"
+			exec chromium "${@:2}"
 		fi
 		install_one_needed helpers && { build_helpers >&2 || die "building helpers failed"; }
 		exec "$CACHE/bin/helpers-$(helpers_hash)/$1" "${@:2}" ;;

@@ -45,13 +45,23 @@ exporter --source cassandra://10.0.0.1 --table shop.orders --dest s3://dumps/pro
 # A DynamoDB table, using at most half of its provisioned read capacity:
 exporter --source dynamodb://us-east-1 --table orders --dest s3://dumps/prod --read-ratio 0.5
 
+# Every table of keyspace shop and crm.users, each its own dump of one batch, 2 tables at
+# a time, at most 100k rows/s for the whole run; <batch>/_SUCCESS marks the batch complete:
+exporter --source cassandra://10.0.0.1 --tables 'shop.*,crm.users' --dest s3://dumps/prod \
+         --batch 2026-11-22 --table-parallel 2 --max-rate 100000
+
+# Convert a DynamoDB point-in-time export in S3 instead of scanning the table
+# (the key schema read from the table, or given with --hash-key/--range-key):
+exporter --from-export 's3://aws-exports/AWSDynamoDB/01234-abcd/' --table orders \
+         --source dynamodb://us-east-1 --dest s3://dumps/prod
+
 # The partitions of a list of customer ids (one a line; composite keys as CSV):
 exporter --source cassandra://10.0.0.1 --table shop.orders --dest s3://dumps/prod \
          --batch gdpr-2026-11-22 --keys customers.csv`
 
 func main() {
 	app := cli.New("exporter", "dump a Cassandra or DynamoDB table to object storage",
-		"exporter --source URL --table KS.TABLE|NAME --dest URL [--batch NAME] [--timestamp TS] [options]", examples)
+		"exporter --source URL (--table KS.TABLE|NAME | --tables PATTERNS | --tables-file FILE) --dest URL [--batch NAME] [--timestamp TS] [options]\n       exporter --from-export URL [--source URL] --table NAME --dest URL [options]", examples)
 	f := app.Flags()
 	var cfg export.Config
 	partSize := cli.ByteSize(format.DefaultPartBytes)
@@ -82,7 +92,9 @@ func main() {
 	f.DurationVar(&cfg.TargetLatency, "target-latency", 0, "page latency p99 above which the adaptive controller backs off (default: 4x the first pages' median, at least 100ms)")
 	f.StringVar(&cfg.Keys, "keys", "", "export the partitions of a key list `FILE` (\"-\": standard input) instead of token ranges: CSV, one key a line in partition key order, or NDJSON objects; only the dump's first run reads it")
 	f.IntVar(&cfg.KeysPerUnit, "keys-per-unit", export.DefaultKeysPerUnit, "keys per unit of work of a --keys export (the first run's plan keeps it)")
+	addExportFlags(f, &cfg)
 	shards := app.AddShardFlags()
+	tables := addTablesFlags(f, &cfg)
 
 	app.Main(func(ctx context.Context, rt *cli.Runtime) error {
 		cfg.PartBytes = int64(partSize)
@@ -93,6 +105,13 @@ func main() {
 		if cfg.Shard, cfg.Shards, err = shards.Resolve(rt.Env); err != nil {
 			return err
 		}
+		if cfg.Tables, err = tables.resolve(); err != nil {
+			return err
+		}
+		if len(cfg.Tables) > 0 {
+			return runTables(ctx, rt, cfg)
+		}
+		cfg.TableParallel = 0 // one table: its --parallel readers are the run's
 		res, err := export.Run(ctx, cfg, rt.Logger, rt.Run)
 		switch {
 		case res.AlreadyComplete:

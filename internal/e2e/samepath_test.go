@@ -26,8 +26,8 @@ var (
 	cmdsErr  error
 )
 
-// command returns the path of the real binary name ("exporter" or
-// "shipper"), both built once per test process.
+// command returns the path of the real binary name ("exporter",
+// "shipper", "loader" or "status"), all built once per test process.
 func command(t *testing.T, name string) string {
 	t.Helper()
 	cmdsOnce.Do(func() {
@@ -35,9 +35,10 @@ func command(t *testing.T, name string) string {
 			return
 		}
 		out, err := exec.Command("go", "build", "-o", cmdsDir+string(filepath.Separator),
-			"github.com/lading-dev/lading/cmd/exporter", "github.com/lading-dev/lading/cmd/shipper").CombinedOutput()
+			"github.com/lading-dev/lading/cmd/exporter", "github.com/lading-dev/lading/cmd/shipper",
+			"github.com/lading-dev/lading/cmd/loader", "github.com/lading-dev/lading/cmd/status").CombinedOutput()
 		if err != nil {
-			cmdsErr = fmt.Errorf("go build exporter and shipper: %w\n%s", err, out)
+			cmdsErr = fmt.Errorf("go build the commands: %w\n%s", err, out)
 		}
 	})
 	if cmdsErr != nil {

@@ -10,12 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/cql/cqltest"
+	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/schema"
 )
@@ -36,33 +36,37 @@ const benchDDL = `CREATE TABLE %s.bench (
 	id bigint, seq int, name text, email text, score double, tags set<text>,
 	created timestamp, payload blob, PRIMARY KEY (id, seq))`
 
-// benchUsage is what one export process cost.
+// benchUsage is what one export process cost: its wall and CPU time
+// and peak RSS (testenv.RunMeasured), and what it exported.
 type benchUsage struct {
-	wall      time.Duration
-	cpu       time.Duration // user + system
-	maxRSSKiB int64
-	rows      int64
-	bytes     int64 // uncompressed NDJSON
-	stored    int64
+	testenv.Measured
+	rows   int64
+	bytes  int64 // uncompressed NDJSON
+	stored int64
 }
 
 func (u benchUsage) report(b *testing.B) {
-	b.ReportMetric(float64(u.rows)/u.wall.Seconds(), "rows/s")
-	b.ReportMetric(float64(u.bytes)/1e6/u.wall.Seconds(), "MB/s")
-	b.ReportMetric(u.cpu.Seconds()/(float64(u.rows)/1e6), "cpu-s/Mrows")
-	b.ReportMetric(float64(u.maxRSSKiB)/1024, "peak-RSS-MiB")
+	rss := float64(u.PeakRSS) / (1 << 20)
+	b.ReportMetric(float64(u.rows)/u.Wall.Seconds(), "rows/s")
+	b.ReportMetric(float64(u.bytes)/1e6/u.Wall.Seconds(), "MB/s")
+	b.ReportMetric(u.CPU.Seconds()/(float64(u.rows)/1e6), "cpu-s/Mrows")
+	b.ReportMetric(rss, "peak-RSS-MiB")
 	b.Logf("%d rows, %.1f MB NDJSON (%.1f MB stored) in %s: %.0f rows/s, %.1f MB/s, %.2f CPU s per million rows, peak RSS %.0f MiB",
-		u.rows, float64(u.bytes)/1e6, float64(u.stored)/1e6, u.wall.Round(time.Millisecond), float64(u.rows)/u.wall.Seconds(),
-		float64(u.bytes)/1e6/u.wall.Seconds(), u.cpu.Seconds()/(float64(u.rows)/1e6), float64(u.maxRSSKiB)/1024)
+		u.rows, float64(u.bytes)/1e6, float64(u.stored)/1e6, u.Wall.Round(time.Millisecond), float64(u.rows)/u.Wall.Seconds(),
+		float64(u.bytes)/1e6/u.Wall.Seconds(), u.CPU.Seconds()/(float64(u.rows)/1e6), rss)
 }
 
-func usageOf(cmd *exec.Cmd, wall time.Duration) benchUsage {
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return benchUsage{
-		wall:      wall,
-		cpu:       time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
-		maxRSSKiB: ru.Maxrss,
+// measure runs one benchmarked process. The rusage of a child started
+// from this (large) test process counts the test's own memory in its
+// peak RSS, so the child's is read from /proc while it runs.
+func measure(b *testing.B, cmd *exec.Cmd, what string) benchUsage {
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	m, err := testenv.RunMeasured(cmd)
+	if err != nil {
+		b.Fatalf("%s: %v\n%s", what, err, out.String())
 	}
+	return benchUsage{Measured: m}
 }
 
 // BenchmarkExport exports a table of LADING_BENCH_ROWS rows (default 1M;
@@ -90,18 +94,11 @@ func BenchmarkExport(b *testing.B) {
 		for i := range b.N {
 			args := append(append([]string{}, extra...), "--source", cqltest.URL(b), "--table", ks+".bench", "--dest", dest,
 				"--batch", fmt.Sprintf("bench-%d", i), "--report", b.TempDir()+"/report.json", "--log-level", "warn")
-			cmd := exec.Command(bin, args...)
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			t0 := time.Now()
-			if err := cmd.Run(); err != nil {
-				b.Fatalf("exporter: %v\n%s", err, out.String())
-			}
-			u := usageOf(cmd, time.Since(t0))
+			u := measure(b, exec.Command(bin, args...), "exporter")
 			rep := readReport(b, args[len(args)-3])
 			u.rows, u.bytes, u.stored = rep.Counters["rows"], rep.Counters["bytes"], rep.Counters["stored_bytes"]
 			if u.rows != int64(n) {
-				b.Fatalf("exported %d rows, want %d\n%s", u.rows, n, out.String())
+				b.Fatalf("exported %d rows, want %d", u.rows, n)
 			}
 			u.report(b)
 		}
@@ -115,13 +112,8 @@ func BenchmarkExport(b *testing.B) {
 		for range b.N {
 			cmd := exec.Command(os.Args[0], "-test.run", "^TestBenchNullSinkChild$", "-test.v")
 			cmd.Env = append(os.Environ(), "LADING_BENCH_NULL_SINK="+ks+".bench")
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			t0 := time.Now()
-			if err := cmd.Run(); err != nil {
-				b.Fatalf("null sink: %v\n%s", err, out.String())
-			}
-			u := usageOf(cmd, time.Since(t0))
+			u := measure(b, cmd, "null sink")
+			out := cmd.Stdout.(*bytes.Buffer)
 			i := strings.Index(out.String(), "NULLSINK ")
 			if i < 0 {
 				b.Fatalf("null sink printed no result:\n%s", out.String())

@@ -33,6 +33,11 @@ type Config struct {
 	// Table is "keyspace.table" (Cassandra) or the table's name
 	// (DynamoDB).
 	Table string
+	// Tables, instead of Table, are patterns of the tables RunTables
+	// exports (tables.go); TableParallel is how many at once (default
+	// DefaultTableParallel).
+	Tables        []string
+	TableParallel int
 	// Dest is the store URL of the root that batches live under.
 	Dest string
 	// Batch names the run (default: the UTC date, YYYY-MM-DD); required
@@ -106,6 +111,13 @@ type Config struct {
 	// default DefaultKeysPerUnit. Only the first run (the plan) uses it.
 	KeysPerUnit int
 
+	// FromExport, when set, converts a native export of the table (a
+	// DynamoDB "Export to S3" directory) instead of scanning it; Source is
+	// then optional (the table whose key schema to read), and HashKey and
+	// RangeKey ("name:S") give the key schema without it.
+	FromExport        string
+	HashKey, RangeKey string
+
 	// TranslateAddress, if set, maps every node address the driver
 	// learns of to the one it dials (tests put a proxy in between).
 	TranslateAddress func(netip.AddrPort) netip.AddrPort
@@ -122,6 +134,10 @@ type Config struct {
 
 	// dumpTable is the table's name in dump paths (source.Check).
 	dumpTable string
+	// tableIndex is the table's place in the batch's table list (0 for
+	// a --table export): shards take the units of the tables in turn
+	// (see takes).
+	tableIndex int
 }
 
 // withDefaults fills zero fields and checks the rest; every error is a
@@ -130,11 +146,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Source == "" {
-		return c, fault.Usagef("--source is required (cassandra://host1,host2:9042)")
+	if c.Source == "" && c.FromExport == "" {
+		return c, fault.Usagef("--source is required (cassandra://host1,host2:9042, dynamodb://REGION), or --from-export URL")
 	}
-	if c.Table == "" {
-		return c, fault.Usagef("--table is required (keyspace.table)")
+	if err := c.checkTables(); err != nil {
+		return c, err
 	}
 	if c.Dest == "" {
 		return c, fault.Usagef("--dest is required (file:///dir, s3://bucket/prefix, gs://bucket/prefix)")

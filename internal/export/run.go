@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/lading-dev/lading/internal/fault"
@@ -48,7 +47,7 @@ type exporter struct {
 	src    source.Source
 	live   *manifest.Source // the source table as Describe read it
 	keys   [][]byte         // the stored key list (key-list plans)
-	gate   *throttle.Controller
+	budget *budget          // the run's source and protection, shared by its tables
 	logger *slog.Logger
 	run    *report.Run
 
@@ -69,11 +68,14 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if len(cfg.Tables) > 0 {
+		return Result{}, fault.Usagef("--tables: Run exports one --table; RunTables exports many")
+	}
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return Result{}, err
 	}
-	if cfg.dumpTable, err = source.Check(cfg.Source, cfg.Table); err != nil {
+	if cfg.dumpTable, err = cfg.checkSource(); err != nil {
 		return Result{}, err
 	}
 	root, err := objstore.Open(ctx, cfg.Dest)
@@ -81,12 +83,20 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 		return Result{}, fmt.Errorf("--dest: %w", err)
 	}
 	defer root.Close()
+	b := newBudget(cfg, logger, run)
+	defer b.close()
+	return runTable(ctx, cfg, root, b, logger, run)
+}
+
+// runTable exports one table (cfg.Table, checked) with the run's shared
+// source and budget.
+func runTable(ctx context.Context, cfg Config, root *objstore.Bucket, b *budget, logger *slog.Logger, run *report.Run) (Result, error) {
 	// A complete dump needs no source: look before connecting.
 	d, found, err := findDump(ctx, root, cfg)
 	if err != nil {
 		return Result{}, err
 	}
-	x := &exporter{cfg: cfg, root: root, d: d, logger: logger, run: run}
+	x := &exporter{cfg: cfg, root: root, d: d, budget: b, logger: logger, run: run}
 	if found {
 		x.logger = logger.With("dump", d.String())
 		if done, err := x.alreadyComplete(ctx); err != nil || done {
@@ -97,13 +107,10 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 		return Result{Dump: d.String()}, err
 	}
 
-	src, err := source.Open(ctx, cfg.Source, source.Options{
-		Logger: logger, Run: run, Env: cfg.Env, TranslateAddress: cfg.TranslateAddress, Protect: cfg.protection(),
-	})
+	src, err := b.source(ctx)
 	if err != nil {
 		return Result{Dump: d.String()}, err
 	}
-	defer src.Close()
 	x.src = src
 	// The table must exist before a dump of it is named.
 	if x.live, err = src.Describe(ctx, cfg.Table); err != nil {
@@ -165,6 +172,12 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, run *report.Run) 
 	return res, nil
 }
 
+// takes reports whether this shard reads unit i of the table's plan:
+// shards take a table's units in turn, starting from the table's place
+// in the batch's table list, so that the first units of many small
+// tables do not all fall to shard 0.
+func (c Config) takes(i int) bool { return (i+c.tableIndex)%c.Shards == c.Shard }
+
 // uncommitted counts the plan's units without a commit.
 func (x *exporter) uncommitted(ctx context.Context) (int, error) {
 	committed, err := x.committedUnits(ctx)
@@ -214,11 +227,11 @@ func (x *exporter) prepare(ctx context.Context) error {
 			return err
 		}
 	}
-	x.gate = throttle.NewController(x.cfg.throttleConfig(), x.run, x.logger)
+	gate, limiter := x.budget.limits()
 	x.scanner, err = x.src.Scanner(ctx, x.plan, source.ScanSpec{
 		PageSize: x.cfg.PageSize,
-		Gate:     x.gate,
-		Limiter:  throttle.NewLimiter(x.cfg.MaxRate, 0),
+		Gate:     gate,
+		Limiter:  limiter,
 		Protect:  x.cfg.protection(),
 		Logger:   x.logger,
 		Run:      x.run,
@@ -237,7 +250,7 @@ func (x *exporter) work(ctx context.Context, res *Result) error {
 	}
 	var todo []manifest.Unit
 	for i, u := range x.plan.Units {
-		if i%x.cfg.Shards != x.cfg.Shard {
+		if !x.cfg.takes(i) {
 			continue
 		}
 		if committed[u.ID] {
@@ -246,10 +259,7 @@ func (x *exporter) work(ctx context.Context, res *Result) error {
 		}
 		todo = append(todo, u)
 	}
-	x.run.Set("units_total", int64(len(x.plan.Units)))
-	var done atomic.Int64
-	done.Store(int64(len(committed)))
-	x.run.Set("units_done", done.Load())
+	x.budget.addUnits(len(x.plan.Units), len(committed))
 	x.logger.Info("exporting", "units", len(todo), "already_committed", len(committed), "of", len(x.plan.Units),
 		"parallel", x.cfg.Parallel, "shard", fmt.Sprintf("%d/%d", x.cfg.Shard, x.cfg.Shards))
 
@@ -301,7 +311,7 @@ func (x *exporter) work(ctx context.Context, res *Result) error {
 					res.Lost++
 				}
 				mu.Unlock()
-				x.run.Set("units_done", done.Add(1))
+				x.budget.unitDone()
 			}
 		}()
 	}

@@ -13,7 +13,9 @@ const TargetLatencyFloor = 100 * time.Millisecond
 
 // throttleConfig is the in-flight controller of the source's page
 // requests. The hard cap is --max-inflight, at most --parallel (each
-// reader has one page request in flight at a time). Adaptive, the limit
+// reader has one page request in flight at a time; with --tables, every
+// table's readers: --parallel times --table-parallel). The controller is
+// one for the whole run, whatever the number of tables. Adaptive, the limit
 // starts at a quarter of the cap, so that the latency the target is
 // derived from is the cluster's own, not the export's; it grows by one
 // per decision (one a second) while the p99 page latency stays under
@@ -21,7 +23,7 @@ const TargetLatencyFloor = 100 * time.Millisecond
 // it or a page times out or is refused as overloaded or unavailable.
 // Fixed (NoAdaptive), it is the cap.
 func (c Config) throttleConfig() throttle.Config {
-	ceiling := c.Parallel
+	ceiling := c.Parallel * max(1, c.TableParallel)
 	if c.MaxInflight > 0 {
 		ceiling = min(ceiling, c.MaxInflight)
 	}

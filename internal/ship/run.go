@@ -150,7 +150,7 @@ func (s *shipper) pass(ctx context.Context) ([]DumpResult, error) {
 	s.run.Add("dumps_due", int64(len(due)))
 	if len(due) == 0 && len(done) == 0 && len(clashes) == 0 {
 		s.log.Info("nothing to ship", "from", s.c.src.String(), "to", s.c.dst.String())
-		return nil, nil
+		return nil, s.shipBatchMarkers(ctx)
 	}
 	results := make([]DumpResult, len(due), len(due)+len(done)+len(clashes))
 	g, gctx := errgroup.WithContext(ctx)
@@ -183,6 +183,8 @@ func (s *shipper) pass(ctx context.Context) ([]DumpResult, error) {
 			errs = append(errs, r.Err)
 		}
 	}
+	// Batch markers last: after every dump of this pass.
+	errs = append(errs, s.shipBatchMarkers(ctx))
 	return results, errors.Join(errs...)
 }
 

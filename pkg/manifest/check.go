@@ -22,7 +22,7 @@ func (c checker) errf(field, format string, args ...any) *DecodeError {
 
 // knownFormats lists every document version this build reads, for the
 // error about an unknown one.
-var knownFormats = []string{FormatManifest, FormatPlan, FormatCommit, FormatDump, FormatDeleted, FormatProgress}
+var knownFormats = []string{FormatManifest, FormatPlan, FormatCommit, FormatDump, FormatDeleted, FormatProgress, FormatTableList, FormatBatchSuccess}
 
 func (c checker) format(got, want string) error {
 	if got == want {

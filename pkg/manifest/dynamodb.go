@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // KindDynamoDB is the source kind of a DynamoDB table.
@@ -48,6 +49,21 @@ type DynamoDBTable struct {
 	// (updated by DynamoDB about every six hours).
 	ItemCount int64 `json:"item_count"`
 	SizeBytes int64 `json:"size_bytes"`
+	// Export is set when the dump was converted from a native DynamoDB
+	// export (exporter --from-export) instead of a scan.
+	Export DynamoDBExport `json:"export,omitzero"`
+}
+
+// DynamoDBExport names the native export ("Export to S3") a dump was
+// converted from: the rows are the table as of Time.
+type DynamoDBExport struct {
+	// ARN is the export's exportArn.
+	ARN string `json:"arn"`
+	// Time is the export's exportTime: the point in time it holds.
+	Time time.Time `json:"time"`
+	// FilesSHA256 is the SHA-256 (hex) of its manifest-files.json, whose
+	// lines are the plan's units in order.
+	FilesSHA256 string `json:"files_sha256"`
 }
 
 // DynamoDBKey is one key attribute: its name and role (HASH or RANGE).
@@ -148,12 +164,28 @@ func (c checker) dynamoSource(path string, s *Source) error {
 			}
 		}
 	}
-	switch d.BillingMode {
-	case "PROVISIONED", "PAY_PER_REQUEST":
+	switch {
+	case d.BillingMode == "PROVISIONED", d.BillingMode == "PAY_PER_REQUEST":
+	case d.BillingMode == "" && d.Export.ARN != "":
+		// An export converted without the live table: unknown.
 	default:
 		return c.errf(joinField(dp, "billing_mode"), "%q is not PROVISIONED or PAY_PER_REQUEST", d.BillingMode)
 	}
-	return nil
+	return c.dynamoExport(joinField(dp, "export"), d.Export)
+}
+
+// dynamoExport checks the export a dump was converted from, if any.
+func (c checker) dynamoExport(path string, x DynamoDBExport) error {
+	if x == (DynamoDBExport{}) {
+		return nil
+	}
+	if x.ARN == "" {
+		return c.errf(joinField(path, "arn"), "empty")
+	}
+	if err := c.time(joinField(path, "time"), x.Time); err != nil {
+		return err
+	}
+	return c.hex(joinField(path, "files_sha256"), x.FilesSHA256, sha256Pattern, 64)
 }
 
 // dynamoKeys checks a key schema: HASH, then RANGE if any, both defined.

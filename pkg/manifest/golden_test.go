@@ -26,6 +26,8 @@ func goldens() []golden {
 		{"commit.golden.json", func(*testing.T) ([]byte, error) { return exampleCommits()[1].Marshal() }},
 		{"dump.golden.json", func(*testing.T) ([]byte, error) { return exampleMarker().Marshal() }},
 		{"deleted.golden.json", func(*testing.T) ([]byte, error) { return exampleDeleted().Marshal() }},
+		{"tables.golden.json", func(*testing.T) ([]byte, error) { return exampleTableList().Marshal() }},
+		{"batch.golden.json", func(*testing.T) ([]byte, error) { return exampleBatchSuccess().Marshal() }},
 	}
 }
 

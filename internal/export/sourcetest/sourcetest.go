@@ -58,6 +58,22 @@ type Harness interface {
 	Args() []string
 }
 
+// SourceArgser is implemented by a harness whose source is not named by
+// --source URL alone and is not cut by --splits (a native export
+// converted with --from-export, whose units are its data files): its
+// SourceArgs replace "--source URL --splits N" in every run.
+type SourceArgser interface {
+	SourceArgs(t testing.TB, table string) []string
+}
+
+// sourceArgs are the flags naming the table's source and its splits.
+func sourceArgs(t testing.TB, h Harness, table, splits string) []string {
+	if s, ok := h.(SourceArgser); ok {
+		return s.SourceArgs(t, table)
+	}
+	return []string{"--source", h.URL(t), "--splits", splits}
+}
+
 // RunConformance runs the suite.
 func RunConformance(t *testing.T, h Harness) {
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, h) })
@@ -69,7 +85,7 @@ func RunConformance(t *testing.T, h Harness) {
 func testRoundTrip(t *testing.T, h Harness) {
 	table, dumpTable := h.NewTable(t, 500)
 	dest := FileDest(t)
-	args := append([]string{"--source", h.URL(t), "--table", table, "--dest", dest, "--batch", "rt", "--splits", "6"}, h.Args()...)
+	args := append(append(sourceArgs(t, h, table, "6"), "--table", table, "--dest", dest, "--batch", "rt"), h.Args()...)
 	if code, out := Run(t, args...); code != 0 || !strings.Contains(out, "dump complete") {
 		t.Fatalf("exporter: exit %d\n%s", code, out)
 	}
@@ -83,7 +99,7 @@ func testRoundTrip(t *testing.T, h Harness) {
 func testKill9(t *testing.T, h Harness) {
 	table, dumpTable := h.NewTable(t, 3000)
 	dest := FileDest(t)
-	args := append([]string{"--source", h.URL(t), "--table", table, "--dest", dest, "--batch", "kill", "--splits", "8", "--parallel", "2"}, h.Args()...)
+	args := append(append(sourceArgs(t, h, table, "8"), "--table", table, "--dest", dest, "--batch", "kill", "--parallel", "2"), h.Args()...)
 	slow := append(slices.Clone(args), h.SlowArgs()...)
 	KillRepeatedly(t, 4, 700*time.Millisecond, time.Second, slow...)
 	root := OpenRoot(t, dest)
@@ -113,7 +129,7 @@ func testKill9(t *testing.T, h Harness) {
 func testShards(t *testing.T, h Harness) {
 	table, dumpTable := h.NewTable(t, 400)
 	dest := FileDest(t)
-	args := append([]string{"--source", h.URL(t), "--table", table, "--dest", dest, "--batch", "sh", "--splits", "6"}, h.Args()...)
+	args := append(append(sourceArgs(t, h, table, "6"), "--table", table, "--dest", dest, "--batch", "sh"), h.Args()...)
 	code, out := Run(t, append(slices.Clone(args), "--shard", "0/2")...)
 	if code != 0 || !strings.Contains(out, "shard 0/2 done") {
 		t.Fatalf("shard 0/2: exit %d\n%s", code, out)
@@ -128,7 +144,7 @@ func testShards(t *testing.T, h Harness) {
 func testSchemaChange(t *testing.T, h Harness) {
 	table, dumpTable := h.NewTable(t, 200)
 	dest := FileDest(t)
-	args := append([]string{"--source", h.URL(t), "--table", table, "--dest", dest, "--batch", "sc", "--splits", "6"}, h.Args()...)
+	args := append(append(sourceArgs(t, h, table, "6"), "--table", table, "--dest", dest, "--batch", "sc"), h.Args()...)
 	if code, out := Run(t, append(slices.Clone(args), "--shard", "0/2")...); code != 0 {
 		t.Fatalf("shard 0/2: exit %d\n%s", code, out)
 	}

@@ -114,6 +114,11 @@ func check(raw, table string) (string, error) {
 	if _, err := parseURL(raw); err != nil {
 		return "", err
 	}
+	return dumpTable(table)
+}
+
+// dumpTable checks --table and returns its name in dump paths.
+func dumpTable(table string) (string, error) {
 	if !tableNamePattern.MatchString(table) {
 		return "", fault.Usagef("--table %q: want a DynamoDB table name of 3 to 255 letters, digits and '_' (names with '-' or '.' are not supported yet: the dump's path names the table)", table)
 	}
@@ -227,6 +232,15 @@ func index(name string, ks []types.KeySchemaElement, p *types.Projection) manife
 // and the size estimates may change during an export: the items read
 // are the same.
 func (s *Source) Diff(planned, live *manifest.Source) string {
+	if arn := planned.DynamoDB.Export.ARN; arn != "" {
+		return fmt.Sprintf("the dump was planned as a conversion of export %s, not a scan (run it again with --from-export)", arn)
+	}
+	return diffTables(planned, live)
+}
+
+// diffTables describes the first difference of the tables that matters
+// to the rows, whatever read them.
+func diffTables(planned, live *manifest.Source) string {
 	p, l := &planned.DynamoDB, &live.DynamoDB
 	switch {
 	case planned.Kind != live.Kind:

@@ -72,6 +72,13 @@ type Proxy struct {
 	// answered ABORTED and refused as too large; MaxSeen the most
 	// mutations one forwarded commit held.
 	Commits, Aborted, Refused, MaxSeen atomic.Int64
+	// BatchWrites counts BatchWrite calls (batchwrite.go), Groups the
+	// mutation groups they held.
+	BatchWrites, Groups atomic.Int64
+	// NoBatchWrite answers BatchWrite UNIMPLEMENTED, as a server without
+	// it does. spannertest itself must never receive the call: it panics
+	// on every method it lacks, and the panic ends the server process.
+	NoBatchWrite atomic.Bool
 
 	mu       sync.Mutex
 	original map[string]string          // CREATE TABLE as sent, by lower-case table, when rewritten
@@ -139,6 +146,8 @@ func (p *Proxy) handle(_ any, ss grpc.ServerStream) error {
 	switch method {
 	case mCommit, mDDL, mGetDDL:
 		return p.unary(ctx, method, ss)
+	case mBatchWrite:
+		return p.batchWrite(ctx, ss)
 	}
 	cs, err := p.conn.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true, ClientStreams: true}, method, grpc.ForceCodec(rawCodec{}))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cloud.google.com/go/bigtable"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/lading-dev/lading/internal/load"
 	"github.com/lading-dev/lading/pkg/format"
@@ -29,6 +30,8 @@ type rowCells struct {
 	staticOnly bool
 	// expired: every cell the row had has expired; it is not written.
 	expired bool
+	// keyVals is scratch for the key columns' values.
+	keyVals [][]byte
 }
 
 // clock is what a part's conversion needs to date cells.
@@ -62,13 +65,17 @@ func toTimestamp(us int64) bigtable.Timestamp {
 	return bigtable.Timestamp(us).TruncateToMilliseconds()
 }
 
-// split turns one dump row into its cells.
-func (tb *Table) split(row *format.Row, ck clock) (*rowCells, error) {
-	keyVals := make([][]byte, len(tb.keys))
-	for i, idx := range tb.keyIdx {
-		keyVals[i] = row.Values[idx]
+// split turns one dump row into its cells, in rc, whose slices it
+// reuses: a converter passes the same rowCells for every row (nothing of
+// it outlives the row's encoding), others a new one. Cell values are the
+// row's own bytes where the encoding is the identity, so they live only
+// as long as the row does.
+func (tb *Table) split(row *format.Row, ck clock, rc *rowCells) error {
+	keyVals := rc.keyVals[:0]
+	for _, idx := range tb.keyIdx {
+		keyVals = append(keyVals, row.Values[idx])
 	}
-	rc := &rowCells{}
+	*rc = rowCells{key: rc.key[:0], staticKey: rc.staticKey[:0], cells: rc.cells[:0], statics: rc.statics[:0], keyVals: keyVals}
 	nkeys := len(tb.keys)
 	if nkeys > tb.npk && keyVals[tb.npk] == nil {
 		// A partition with statics and no rows reads back with null
@@ -77,13 +84,15 @@ func (tb *Table) split(row *format.Row, ck clock) (*rowCells, error) {
 		nkeys = tb.npk
 	}
 	var err error
-	if rc.key, err = encodeKey(nil, tb.keys[:nkeys], keyVals[:nkeys]); err != nil {
-		return nil, err
+	if rc.key, err = encodeKey(rc.key, tb.keys[:nkeys], keyVals[:nkeys]); err != nil {
+		return err
 	}
 	if tb.statics {
-		if rc.staticKey, err = encodeKey(nil, tb.keys[:tb.npk], keyVals[:tb.npk]); err != nil {
-			return nil, err
+		if rc.staticKey, err = encodeKey(rc.staticKey, tb.keys[:tb.npk], keyVals[:tb.npk]); err != nil {
+			return err
 		}
+	} else {
+		rc.staticKey = nil
 	}
 	timed, live := 0, 0
 	for i := range tb.cols {
@@ -112,7 +121,7 @@ func (tb *Table) split(row *format.Row, ck clock) (*rowCells, error) {
 		}
 		val, err := encodeValue(c, v)
 		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", c.name, err)
+			return fmt.Errorf("column %s: %w", c.name, err)
 		}
 		if c.static {
 			rc.statics = append(rc.statics, cell{col: c, ts: ts, value: val})
@@ -126,10 +135,10 @@ func (tb *Table) split(row *format.Row, ck clock) (*rowCells, error) {
 		if len(rc.statics) == 0 {
 			rc.expired = true
 		}
-		return rc, nil
+		return nil
 	}
 	rc.expired = timed > 0 && live == 0
-	return rc, nil
+	return nil
 }
 
 // maxOf returns the greatest of a cell's per-element numbers (a
@@ -148,11 +157,18 @@ func maxOf(v []int64) *int64 {
 	return best
 }
 
-// entry is one MutateRows entry: a row key and its cells.
+// entry is one MutateRows entry, already in its wire bytes (wire.go).
 type entry struct {
-	key   string
-	mut   *bigtable.Mutation
+	wire  []byte
+	key   []byte // the row key, within wire
 	cells int
+}
+
+// newEntry encodes a row key and its cells.
+func newEntry(key []byte, family string, cells []wireCell) *entry {
+	w := encodeEntry(key, family, cells)
+	off := protowire.SizeTag(fieldEntryKey) + protowire.SizeVarint(uint64(len(key)))
+	return &entry{wire: w, key: w[off : off+len(key) : off+len(key)], cells: len(cells)}
 }
 
 // converter converts the rows of one part.
@@ -163,6 +179,9 @@ type converter struct {
 	// of a partition follow each other in a part and carry the same
 	// static values, which need writing once.
 	lastStatic []byte
+	// rc and wc are scratch reused for every row.
+	rc rowCells
+	wc []wireCell
 }
 
 // Converter returns a converter of one part's rows.
@@ -176,35 +195,32 @@ func (tb *Table) Converter(p load.PartInfo) (load.Converter, error) {
 // Convert appends the entries of one row: its own row and, the first
 // time its partition is met, the partition's static row.
 func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) ([]load.Mutation, bool, error) {
-	rc, err := cv.tb.split(row, cv.ck)
-	if err != nil {
+	rc := &cv.rc
+	if err := cv.tb.split(row, cv.ck, rc); err != nil {
 		return dst, false, err
 	}
 	fam := cv.tb.t.cfg.Family
 	if len(rc.statics) > 0 && (rc.staticOnly || !bytes.Equal(rc.staticKey, cv.lastStatic)) {
-		e := &entry{key: string(rc.staticKey), mut: bigtable.NewMutation()}
-		size := len(e.key) + 64
+		wc := cv.wc[:0]
 		for _, c := range rc.statics {
-			e.mut.Set(fam, c.col.name, c.ts, c.value)
-			size += len(c.col.name) + len(c.value) + 24
+			wc = append(wc, wireCell{qualifier: c.col.name, ts: int64(c.ts), value: c.value})
 		}
-		e.cells = len(rc.statics)
 		if rc.staticOnly {
-			e.mut.Set(fam, markerQualifier, cv.ck.defTS, nil)
-			e.cells++
+			wc = append(wc, wireCell{qualifier: markerQualifier, ts: int64(cv.ck.defTS)})
 		}
-		cv.lastStatic = rc.staticKey
-		dst = append(dst, load.Mutation{Bytes: size, Line: line, Op: e})
+		cv.wc = wc
+		e := newEntry(rc.staticKey, fam, wc)
+		cv.lastStatic = append(cv.lastStatic[:0], rc.staticKey...)
+		dst = append(dst, load.Mutation{Bytes: len(e.wire), Line: line, Op: e})
 	}
 	if rc.expired || rc.staticOnly {
 		return dst, rc.expired, nil
 	}
-	e := &entry{key: string(rc.key), mut: bigtable.NewMutation(), cells: len(rc.cells) + 1}
-	size := len(e.key) + 64
-	e.mut.Set(fam, markerQualifier, cv.ck.defTS, nil)
+	wc := append(cv.wc[:0], wireCell{qualifier: markerQualifier, ts: int64(cv.ck.defTS)})
 	for _, c := range rc.cells {
-		e.mut.Set(fam, c.col.name, c.ts, c.value)
-		size += len(c.col.name) + len(c.value) + 24
+		wc = append(wc, wireCell{qualifier: c.col.name, ts: int64(c.ts), value: c.value})
 	}
-	return append(dst, load.Mutation{Bytes: size, Line: line, Op: e}), false, nil
+	cv.wc = wc
+	e := newEntry(rc.key, fam, wc)
+	return append(dst, load.Mutation{Bytes: len(e.wire), Line: line, Op: e}), false, nil
 }

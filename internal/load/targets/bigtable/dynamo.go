@@ -120,6 +120,7 @@ func (tb *Table) dynamoRowKey(item format.DynamoItem) ([]byte, error) {
 type dynamoConverter struct {
 	tb *Table
 	ts bigtable.Timestamp
+	wc []wireCell // scratch reused for every item
 }
 
 // Convert appends one item's entry: the row marker and a cell per
@@ -129,10 +130,7 @@ func (cv *dynamoConverter) Convert(row *format.Row, line int64, dst []load.Mutat
 	if err != nil {
 		return dst, false, err
 	}
-	fam := cv.tb.t.cfg.Family
-	e := &entry{key: string(key), mut: bigtable.NewMutation(), cells: len(row.Item) + 1}
-	e.mut.Set(fam, markerQualifier, cv.ts, nil)
-	size := len(key) + 64 + dynamoCellBytes
+	wc := append(cv.wc[:0], wireCell{qualifier: markerQualifier, ts: int64(cv.ts)})
 	for name, v := range row.Item {
 		if name == markerQualifier {
 			return dst, false, fmt.Errorf("an attribute with an empty name has no Bigtable qualifier of its own")
@@ -141,10 +139,11 @@ func (cv *dynamoConverter) Convert(row *format.Row, line int64, dst []load.Mutat
 		if err != nil {
 			return dst, false, fmt.Errorf("attribute %s: %w", name, err)
 		}
-		e.mut.Set(fam, name, cv.ts, val)
-		size += max(dynamoCellBytes, len(name)+len(val)+24)
+		wc = append(wc, wireCell{qualifier: name, ts: int64(cv.ts), value: val})
 	}
-	return append(dst, load.Mutation{Bytes: size, Line: line, Op: e}), false, nil
+	cv.wc = wc
+	e := newEntry(key, cv.tb.t.cfg.Family, wc)
+	return append(dst, load.Mutation{Bytes: max(len(e.wire), len(wc)*dynamoCellBytes), Line: line, Op: e}), false, nil
 }
 
 // dynamoLimits: rows have as many cells as their items have attributes,

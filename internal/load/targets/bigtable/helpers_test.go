@@ -148,7 +148,7 @@ func dataKeys(all map[string]map[string][]btCell) []string {
 
 // buildLoader builds cmd/loader (and the exporter) into a temporary
 // directory.
-func buildCommands(t *testing.T, cmds ...string) string {
+func buildCommands(t testing.TB, cmds ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, c := range cmds {

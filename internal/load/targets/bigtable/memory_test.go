@@ -3,15 +3,13 @@ package bigtable
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/lading-dev/lading/internal/load/loadtest"
+	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/schema"
 )
@@ -54,47 +52,13 @@ func TestLoaderPeakRSS(t *testing.T) {
 	cmd := exec.Command(filepath.Join(bins, "loader"), "--from", e.storeURL, "--to", e.target(), "--create-table", "--verify", "count", "--spool-dir", t.TempDir())
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// The kernel's high-water mark of the loader's own memory, read while
-	// it runs: the rusage of a child also counts the memory of the test
-	// process it was started from (fork, then exec), which is large here.
-	var rss int64
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	for waiting := true; waiting; {
-		if hwm := vmHWM(cmd.Process.Pid); hwm > rss {
-			rss = hwm
-		}
-		select {
-		case err = <-done:
-			waiting = false
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+	m, err := testenv.RunMeasured(cmd)
 	if err != nil || !strings.Contains(out.String(), "verify count: passed") {
 		t.Fatalf("loader: %v\n%s", err, out.String())
 	}
+	rss := m.PeakRSS
 	t.Logf("peak RSS %d MB loading %d rows", rss>>20, memoryRows)
 	if rss > maxLoaderRSS {
 		t.Errorf("peak RSS %d MB, want under %d MB", rss>>20, maxLoaderRSS>>20)
 	}
-}
-
-// vmHWM returns a running process's peak resident memory in bytes
-// (VmHWM in /proc/PID/status), or 0 once it has ended.
-func vmHWM(pid int) int64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }

@@ -58,6 +58,7 @@ type valCol struct {
 type Table struct {
 	t      *Target
 	tbl    *bigtable.Table
+	w      *writer
 	name   string
 	m      *manifest.Manifest
 	exists bool
@@ -93,7 +94,7 @@ func newTable(t *Target, m *manifest.Manifest, name string) (*Table, error) {
 	pk := make([]*schema.Column, len(src.KeyColumns()))
 	ck := make([]*schema.Column, len(src.ClusteringColumns()))
 	pkIdx, ckIdx := make([]int, len(pk)), make([]int, len(ck))
-	tb := &Table{t: t, tbl: t.client.Open(name), name: name, m: m}
+	tb := &Table{t: t, tbl: t.client.Open(name), w: newWriter(t.data, t.cfg.Project, t.cfg.Instance, name, t.cfg.AppProfile), name: name, m: m}
 	for i, n := range names {
 		c := src.Column(n)
 		if c == nil {

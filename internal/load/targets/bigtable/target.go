@@ -8,9 +8,10 @@
 // start time: a row key, qualifier and timestamp name a cell, so writing
 // it twice leaves one cell. Static columns live in the partition's own
 // row, keyed by the partition key alone. Writes go out in MutateRows
-// requests (ApplyBulk) under Bigtable's 100,000-mutation limit; entries
-// that fail are retried alone (write.go). docs/loader.md and
-// docs/format.md describe all of this for users.
+// requests the loader encodes itself (wire.go) under Bigtable's
+// 100,000-mutation limit; entries that fail are retried alone
+// (write.go). docs/loader.md and docs/format.md describe all of this for
+// users.
 package bigtable
 
 import (
@@ -24,6 +25,7 @@ import (
 
 	"cloud.google.com/go/bigtable"
 	"google.golang.org/api/option"
+	gtransport "google.golang.org/api/transport/grpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -44,6 +46,10 @@ func init() { load.Register(Scheme, Open) }
 // that fails; Open dials the emulator itself with this limit.
 const MaxMessageBytes = 256 << 20
 
+// Endpoint is Bigtable's data API, where the loader's own MutateRows
+// connection goes (the client library's default endpoint).
+const Endpoint = "bigtable.googleapis.com:443"
+
 // Target is an open Bigtable instance.
 type Target struct {
 	cfg    *Config
@@ -51,6 +57,11 @@ type Target struct {
 	admin  *bigtable.AdminClient
 	// emulator is the connection dialled to BIGTABLE_EMULATOR_HOST.
 	emulator *grpc.ClientConn
+	// data carries the MutateRows requests the loader encodes itself
+	// (wire.go): the emulator connection, or one dialled to Bigtable
+	// with the client library's own endpoint, scope and credentials.
+	data     grpc.ClientConnInterface
+	dataConn *grpc.ClientConn
 	logger   *slog.Logger
 	run      *report.Run
 }
@@ -82,6 +93,16 @@ func Open(ctx context.Context, rawURL string, opts load.TargetOptions) (load.Tar
 			return nil, fmt.Errorf("connect to the emulator at %s: %w", addr, err)
 		}
 		copts = append(copts, option.WithGRPCConn(t.emulator))
+		t.data = t.emulator
+	} else {
+		t.dataConn, err = gtransport.Dial(ctx,
+			option.WithEndpoint(Endpoint),
+			option.WithScopes(bigtable.Scope),
+			option.WithGRPCDialOption(grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes))))
+		if err != nil {
+			return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), err)
+		}
+		t.data = t.dataConn
 	}
 	t.client, err = bigtable.NewClientWithConfig(ctx, cfg.Project, cfg.Instance, bigtable.ClientConfig{
 		AppProfile:      cfg.AppProfile,
@@ -109,6 +130,9 @@ func (t *Target) Close() error {
 	}
 	if t.emulator != nil {
 		errs = append(errs, t.emulator.Close())
+	}
+	if t.dataConn != nil {
+		errs = append(errs, t.dataConn.Close())
 	}
 	return errors.Join(errs...)
 }

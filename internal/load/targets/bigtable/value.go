@@ -27,10 +27,11 @@ func jsonValued(t *schema.Type) bool {
 	return false
 }
 
-// encodeValue returns a cell's value for a column's CQL wire bytes.
+// encodeValue returns a cell's value for a column's CQL wire bytes: the
+// same bytes (not a copy) where they are stored as they are.
 func encodeValue(c *valCol, wire []byte) ([]byte, error) {
 	if !c.json {
-		return append([]byte{}, wire...), nil
+		return wire, nil
 	}
 	return format.AppendValue(nil, c.t, wire)
 }

@@ -36,8 +36,8 @@ func (tb *Table) Compare(ctx context.Context, p load.PartInfo, rows []load.DumpR
 		}
 	}
 	for i := range rows {
-		rc, err := tb.split(&rows[i].Row, ck)
-		if err != nil {
+		rc := &rowCells{}
+		if err := tb.split(&rows[i].Row, ck, rc); err != nil {
 			return nil, fmt.Errorf("part %s line %d: %w", p.File.Name, rows[i].Line, err)
 		}
 		if rc.staticOnly {

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 
-	"cloud.google.com/go/bigtable"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -24,72 +22,40 @@ const entryRetries = 4
 // entryBackoff is the first wait before resending failed entries.
 var entryBackoff = 100 * time.Millisecond
 
-// entryError is a MutateRows entry that failed; it carries the entry's
-// status so Classify can judge it.
+// entryError is a MutateRows entry that failed; it names the entry's
+// row key and carries its status so Classify can judge it.
 type entryError struct {
-	key    string
-	failed int // entries still failed
-	err    error
+	key []byte
+	*load.ItemError
 }
 
 func (e *entryError) Error() string {
-	return fmt.Sprintf("%d entries failed, first row key %q: %v", e.failed, e.key, e.err)
+	return fmt.Sprintf("%d entries failed, first row key %q: %v", e.Failed, e.key, e.Err)
 }
 
-func (e *entryError) Unwrap() error { return e.err }
+func (e *entryError) Unwrap() error { return e.ItemError }
 
-// Write sends one batch as one ApplyBulk (MutateRows) call, then resends
-// only the entries that failed with a retryable code.
+// Write sends one batch as one MutateRows request, then resends only
+// the entries that failed with a retryable code.
 func (tb *Table) Write(ctx context.Context, b *load.Batch) error {
-	keys := make([]string, len(b.Mutations))
-	muts := make([]*bigtable.Mutation, len(b.Mutations))
+	entries := make([]*entry, len(b.Mutations))
 	for i := range b.Mutations {
-		e := b.Mutations[i].Op.(*entry)
-		keys[i], muts[i] = e.key, e.mut
+		entries[i] = b.Mutations[i].Op.(*entry)
 	}
-	for try := 0; ; try++ {
-		errs, err := tb.tbl.ApplyBulk(ctx, keys, muts)
-		if err != nil {
-			return err
+	r := load.Resend{Tries: entryRetries, Backoff: entryBackoff, Retryable: retryable, Name: "bigtable_entries", Run: tb.t.run, Logger: tb.t.logger}
+	sent := make([]*entry, 0, len(entries))
+	err := r.Do(ctx, len(entries), func(ctx context.Context, idx []int) ([]error, error) {
+		sent = sent[:0]
+		for _, i := range idx {
+			sent = append(sent, entries[i])
 		}
-		if errs == nil {
-			return nil
-		}
-		var fk []string
-		var fm []*bigtable.Mutation
-		var first *entryError
-		for i, e := range errs {
-			if e == nil {
-				continue
-			}
-			if !retryable(e) {
-				// The loader splits the batch down to this row and keeps
-				// it in the part's reject file.
-				return &entryError{key: keys[i], failed: 1, err: e}
-			}
-			if first == nil {
-				first = &entryError{key: keys[i], err: e}
-			}
-			fk, fm = append(fk, keys[i]), append(fm, muts[i])
-		}
-		first.failed = len(fk)
-		tb.t.run.Add("bigtable_entries_failed", int64(len(fk)))
-		if try >= entryRetries {
-			return first
-		}
-		tb.t.run.Add("bigtable_entries_retried", int64(len(fk)))
-		wait := entryBackoff << try
-		wait = wait/2 + time.Duration(rand.Int64N(int64(wait/2)+1))
-		tb.t.logger.Warn("resending failed entries", "entries", len(fk), "of", len(keys), "wait", wait, "err", first.err.Error())
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-		keys, muts = fk, fm
+		return tb.w.mutateRows(ctx, sent)
+	})
+	var ie *load.ItemError
+	if errors.As(err, &ie) {
+		return &entryError{key: entries[ie.Index].key, ItemError: ie}
 	}
+	return err
 }
 
 // retryable reports codes that say nothing was wrong with the entry.

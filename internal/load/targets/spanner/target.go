@@ -34,6 +34,7 @@ import (
 	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/internal/load"
 	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/internal/urlquery"
 	"github.com/lading-dev/lading/pkg/manifest"
 )
 
@@ -51,6 +52,9 @@ type Target struct {
 	admin  *database.DatabaseAdminClient
 	logger *slog.Logger
 	run    *report.Run
+	// batchWrite sends batches with BatchWrite, a mutation group per
+	// row (write.go), instead of one transaction a batch.
+	batchWrite bool
 }
 
 var _ load.Target = (*Target)(nil)
@@ -61,28 +65,56 @@ var (
 )
 
 // ParseURL returns the database path of a spanner:// URL:
-// spanner://projects/P/instances/I/databases/D. It takes no query
-// parameters: credentials come from Application Default Credentials, and
+// spanner://projects/P/instances/I/databases/D[?write=commit|batch].
+// Credentials come from Application Default Credentials, and
 // SPANNER_EMULATOR_HOST points the client at an emulator.
 func ParseURL(rawURL string) (string, error) {
+	db, _, err := parseURL(rawURL)
+	return db, err
+}
+
+// Write modes (?write=): a transaction per batch, or BatchWrite.
+const (
+	writeCommit = "commit"
+	writeBatch  = "batch"
+)
+
+func parseURL(rawURL string) (db, write string, err error) {
+	const want = "want spanner://projects/P/instances/I/databases/D[?write=commit|batch]"
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Scheme != Scheme {
-		return "", fault.Usagef("--to %q: want spanner://projects/P/instances/I/databases/D", rawURL)
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fault.Usagef("--to %s: a spanner URL takes no user, query parameters or fragment (want spanner://projects/P/instances/I/databases/D)", Scheme+"://"+u.Host+u.Path)
+		return "", "", fault.Usagef("--to %q: %s", rawURL, want)
 	}
 	path := u.Host + u.Path
-	if !dbPath.MatchString(path) {
-		return "", fault.Usagef("--to %s: want spanner://projects/P/instances/I/databases/D", Scheme+"://"+path)
+	if u.User != nil || u.Fragment != "" {
+		return "", "", fault.Usagef("--to %s: a spanner URL takes no user or fragment (%s)", Scheme+"://"+path, want)
 	}
-	return path, nil
+	if !dbPath.MatchString(path) {
+		return "", "", fault.Usagef("--to %s: %s", Scheme+"://"+path, want)
+	}
+	names, params, err := urlquery.Params(u.RawQuery)
+	if err != nil {
+		return "", "", fault.Usagef("--to %s: %v", Scheme+"://"+path, err)
+	}
+	write = writeCommit
+	for _, k := range names {
+		v := params[k]
+		switch {
+		case k == "write" && (v == writeCommit || v == writeBatch):
+			write = v
+		case k == "write":
+			return "", "", fault.Usagef("--to %s: write=%q: want commit (a transaction per batch, the default) or batch (BatchWrite, a mutation group per row)", Scheme+"://"+path, v)
+		default:
+			return "", "", fault.Usagef("--to %s: unknown parameter %q (a spanner URL takes only write=commit|batch)", Scheme+"://"+path, k)
+		}
+	}
+	return path, write, nil
 }
 
 // Open connects to the database a spanner:// URL names. The database
 // must exist (lading does not create Spanner databases).
 func Open(ctx context.Context, rawURL string, opts load.TargetOptions) (load.Target, error) {
-	db, err := ParseURL(rawURL)
+	db, write, err := parseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +138,7 @@ func Open(ctx context.Context, rawURL string, opts load.TargetOptions) (load.Tar
 		return nil, fmt.Errorf("spanner admin: %w", err)
 	}
 	i := strings.Index(db, "/databases/")
-	t := &Target{db: db, inst: db[:i], name: db[i+len("/databases/"):], client: client, admin: admin, logger: logger, run: opts.Run}
+	t := &Target{db: db, inst: db[:i], name: db[i+len("/databases/"):], client: client, admin: admin, logger: logger, run: opts.Run, batchWrite: write == writeBatch}
 	if _, err := t.ddl(ctx); err != nil {
 		t.Close()
 		return nil, err

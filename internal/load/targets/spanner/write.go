@@ -10,7 +10,9 @@ import (
 	"cloud.google.com/go/spanner"
 	sppb "cloud.google.com/go/spanner/apiv1/spannerpb"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
+	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/internal/load"
 )
 
@@ -70,6 +72,9 @@ func (tb *Table) Write(ctx context.Context, b *load.Batch) error {
 	if len(ms) == 0 {
 		return nil
 	}
+	if tb.t.batchWrite {
+		return tb.batchWrite(ctx, ms)
+	}
 	// The client retries some answers (ABORTED, RESOURCE_EXHAUSTED) on
 	// its own, without end: the deadline hands a commit that never
 	// succeeds back to the loader's backoff and batch sizing.
@@ -81,6 +86,71 @@ func (tb *Table) Write(ctx context.Context, b *load.Batch) error {
 
 // CommitTimeout bounds one commit, the client's own retries included.
 var CommitTimeout = 2 * time.Minute
+
+// groupRetries is how many times batchWrite sends again the mutation
+// groups that failed with a retryable code, alone, before handing the
+// batch back to the loader as overloaded; groupBackoff is the first wait.
+const groupRetries = 4
+
+var groupBackoff = 100 * time.Millisecond
+
+// batchWrite sends a batch with BatchWrite, each row a mutation group of
+// its own: Spanner applies groups independently (each atomically, not
+// all together) and answers for each, and only the groups that failed
+// are sent again. The idempotence argument is the commit's: a group is
+// an InsertOrUpdate of a full row, so a group applied twice, or applied
+// although its answer was lost, leaves the same row; the ledger records
+// the part only once every group of every batch is answered applied.
+func (tb *Table) batchWrite(ctx context.Context, ms []*spanner.Mutation) error {
+	ctx, cancel := context.WithTimeout(ctx, CommitTimeout)
+	defer cancel()
+	r := load.Resend{Tries: groupRetries, Backoff: groupBackoff, Retryable: retryableGroup, Name: "spanner_groups", Run: tb.t.run, Logger: tb.t.logger}
+	err := r.Do(ctx, len(ms), func(ctx context.Context, idx []int) ([]error, error) {
+		groups := make([]*spanner.MutationGroup, len(idx))
+		for j, i := range idx {
+			groups[j] = &spanner.MutationGroup{Mutations: []*spanner.Mutation{ms[i]}}
+		}
+		errs := make([]error, len(idx))
+		answered := make([]bool, len(idx))
+		err := tb.t.client.BatchWrite(ctx, groups).Do(func(resp *sppb.BatchWriteResponse) error {
+			var gerr error
+			if st := resp.GetStatus(); st != nil && codes.Code(st.Code) != codes.OK {
+				gerr = status.ErrorProto(st)
+			}
+			for _, g := range resp.Indexes {
+				if g < 0 || int(g) >= len(idx) {
+					return fmt.Errorf("BatchWrite answered for group %d of %d", g, len(idx))
+				}
+				answered[g], errs[g] = true, gerr
+			}
+			return nil
+		})
+		if spanner.ErrCode(err) == codes.Unimplemented {
+			return nil, fault.Usagef("spanner %s does not implement BatchWrite: load with write=commit (the default)", tb.t.db)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for j, ok := range answered {
+			if !ok {
+				// Not answered: it may or may not be applied; sent again.
+				errs[j] = status.Error(codes.Unavailable, "BatchWrite ended without this group's status")
+			}
+		}
+		return errs, nil
+	})
+	return err
+}
+
+// retryableGroup reports a group's answer that says nothing was wrong
+// with the row.
+func retryableGroup(err error) bool {
+	switch spanner.ErrCode(err) {
+	case codes.Aborted, codes.Unavailable, codes.DeadlineExceeded, codes.Internal, codes.ResourceExhausted:
+		return true
+	}
+	return false
+}
 
 // Classify maps Spanner's answers to what the loader does about them.
 // Every write is an InsertOrUpdate of full rows, so a commit whose

@@ -65,7 +65,7 @@ func newDynamoTable(t *Target, m *manifest.Manifest, name string) (*Table, error
 	if err != nil {
 		return nil, err
 	}
-	return &Table{t: t, tbl: t.client.Open(name), name: name, m: m, dyn: dk}, nil
+	return &Table{t: t, tbl: t.client.Open(name), w: newWriter(t.data, t.cfg.Project, t.cfg.Instance, name, t.cfg.AppProfile), name: name, m: m, dyn: dk}, nil
 }
 
 // dynamoKeyOf is the key a DynamoDB table's items are keyed by.

@@ -34,11 +34,6 @@ func (l *Loader) readManifest(ctx context.Context, d discover.Dump) (*manifest.M
 	if m.Batch != d.Batch || m.Table != d.Table || m.Timestamp != d.Timestamp {
 		return nil, fault.Usagef("%s names dump %s/%s/%s, not the one it sits in", d.ManifestKey(), m.Batch, m.Table, m.Timestamp)
 	}
-	// Targets map CQL rows; a DynamoDB dump's items are another shape,
-	// refused before a table or a ledger record is made for it.
-	if m.Source.Kind != manifest.KindCassandra {
-		return nil, fault.Usagef("%s is a dump of a %s table: the loader loads dumps of Cassandra tables only, for now", d, m.Source.Kind)
-	}
 	return m, nil
 }
 
@@ -47,6 +42,11 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 	o := &l.opts
 	m, err := l.readManifest(ctx, d)
 	if err != nil {
+		return err
+	}
+	// A dump of a kind the target does not map is refused before a
+	// table or a ledger record is made for it.
+	if err := l.checkSourceKind(d, m); err != nil {
 		return err
 	}
 	tbl, err := l.target.Table(ctx, m, TableOptions{Name: l.targetTableName(d.Table), Create: o.CreateTable, CreateIndexes: o.CreateIndexes, DryRun: o.DryRun, Versions: o.Versions})

@@ -59,7 +59,10 @@ func readLines(ctx context.Context, part *Part, f *manifest.File, fn func(line i
 
 // rowDecoder returns a decoder of the dump's rows; the part is named in
 // its errors.
-func rowDecoder(m *manifest.Manifest, part string) (*format.Decoder, error) {
+func rowDecoder(m *manifest.Manifest, part string) (rowDecoding, error) {
+	if m.Source.Kind == manifest.KindDynamoDB {
+		return dynamoDecoder{}, nil
+	}
 	dec, err := format.NewDecoder(&m.Source.Table, columns(m), decoderOptions(m))
 	if err != nil {
 		return nil, fault.Usage(fmt.Errorf("part %s: %w", part, err))

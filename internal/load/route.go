@@ -57,7 +57,8 @@ func ParseRoutes(r io.Reader, name string) (map[string]string, error) {
 
 // SchemaRoute is --route: each table goes to Indexed when its source
 // has secondary indexes or materialized views (the manifest's
-// source.table.indexes), to Plain otherwise; "" sends such tables
+// source.table.indexes; for a DynamoDB table, its global and local
+// secondary indexes), to Plain otherwise; "" sends such tables
 // nowhere (skipped with a log line). Tables --route-file names go where
 // it says.
 type SchemaRoute struct {
@@ -176,11 +177,11 @@ func (l *Loader) schemaRoute(ctx context.Context, d discover.Dump) string {
 		return fallback
 	}
 	to := r.Plain
-	if len(m.Source.Table.Indexes) > 0 {
+	if sourceIndexes(m) > 0 {
 		to = r.Indexed
 	}
 	if to == "" && l.first {
-		l.opts.Logger.Info("skipped: --route names no target for this kind of table", "dump", d.String(), "indexes", len(m.Source.Table.Indexes))
+		l.opts.Logger.Info("skipped: --route names no target for this kind of table", "dump", d.String(), "indexes", sourceIndexes(m))
 	}
 	l.routeOf[key] = to
 	return to

@@ -307,5 +307,6 @@ func cloneRow(r *format.Row) format.Row {
 	}
 	c.Writetime = clone(r.Writetime)
 	c.TTL = clone(r.TTL)
+	c.Item = r.Item // decoded afresh for every line, never reused
 	return c
 }

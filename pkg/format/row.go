@@ -25,6 +25,9 @@ type Row struct {
 	Values    [][]byte
 	Writetime [][]int64
 	TTL       [][]int64
+	// Item is the row of a DynamoDB dump (source kind dynamodb), which
+	// has no columns: Values, Writetime and TTL are then empty.
+	Item DynamoItem
 
 	buf  []byte  // backing array of Values after DecodeRow
 	nums []int64 // backing array of Writetime and TTL after DecodeRow

@@ -97,3 +97,30 @@ func BenchmarkDynamoExport(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkDynamoLoad loads dumps of two tables of half
+// LADING_BENCH_DYNAMO_ITEMS items each (every attribute type) with the
+// loader binary: one into Spanner (spannertest behind the test proxy,
+// which holds its JSON column), one into the Bigtable emulator, each
+// with --verify count. It reports items/s and MB/s of dump JSON per
+// target.
+func BenchmarkDynamoLoad(b *testing.B) {
+	e := newDynamoLoad(b, benchItems(b)/2)
+	for _, c := range []struct {
+		name, table, to string
+	}{
+		{"spanner", e.indexed, "spanner://" + spannerDB},
+		{"bigtable", e.plain, e.btURL},
+	} {
+		m, _ := dynamotest.ReadDump(b, e.root, onlyDump(b, e.root, "b1", c.table))
+		start := time.Now()
+		code, out := runBinary(b, e.loader, "--from", e.dest, "--to", c.to, "--table", "dynamodb."+c.table, "--create-table", "--spool-dir", b.TempDir(), "--log-level", "warn")
+		secs := time.Since(start).Seconds()
+		if code != 0 || !strings.Contains(out, "verify count: passed") {
+			b.Fatalf("loader into %s: exit %d\n%s", c.name, code, out)
+		}
+		b.ReportMetric(float64(m.Totals.Rows)/secs, c.name+"_items/s")
+		b.ReportMetric(float64(m.Totals.Bytes)/secs/1e6, c.name+"_MB/s")
+		fmt.Fprintf(os.Stderr, "%s: %d items, %d bytes of JSON in %.1fs\n", c.name, m.Totals.Rows, m.Totals.Bytes, secs)
+	}
+}

@@ -1,48 +1,58 @@
 package dynamodb_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"os/exec"
+	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/lading-dev/lading/internal/load/targettest"
 	"github.com/lading-dev/lading/internal/source/dynamodb/dynamotest"
 	"github.com/lading-dev/lading/internal/testenv"
+	"github.com/lading-dev/lading/internal/testenv/spannerproxy"
 )
 
-// TestLoaderRefusesDynamoDump: no loader target maps DynamoDB items yet,
-// so a DynamoDB dump is refused by name (exit 2) before any table is
-// created or any ledger record written, not loaded as if its items were
-// CQL rows.
+// TestLoaderRefusesDynamoDump: the Cassandra target does not map
+// DynamoDB items (Bigtable and Spanner do), so a DynamoDB dump is refused
+// for it by name (exit 2) before any table is created or any ledger
+// record written, not loaded as if its items were CQL rows. A DynamoDB
+// table name Spanner does not accept is refused too, naming it, never
+// rewritten.
 func TestLoaderRefusesDynamoDump(t *testing.T) {
-	host := testenv.Bigtable(t)
+	hosts := testenv.CassandraHosts(t)
 	c := dynamotest.Client(t)
-	table := dynamotest.CreateTable(t, c, dynamotest.Key{SortKey: true}, 10000)
+	// A name DynamoDB allows and Spanner does not (a leading digit).
+	table := fmt.Sprintf("9t_%08x", rand.Uint32())
+	dynamotest.CreateNamed(t, c, table, dynamotest.Key{SortKey: true}, 10000)
+	t.Cleanup(func() {
+		_, _ = c.DeleteTable(context.Background(), &ddb.DeleteTableInput{TableName: aws.String(table)})
+	})
 	dynamotest.Put(t, c, table, allTypes(40, 7))
 	dest := fileDest(t)
 	if code, out := runExporter(t, "--source", dynamotest.URL(t, ""), "--table", table, "--dest", dest, "--batch", "b1", "--log-level", "warn"); code != 0 {
 		t.Fatalf("exporter: exit %d\n%s", code, out)
 	}
-	loader := filepath.Join(t.TempDir(), "loader")
-	if out, err := exec.Command("go", "build", "-o", loader, "github.com/lading-dev/lading/cmd/loader").CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/loader: %v\n%s", err, out)
+	loader := filepath.Join(targettest.BuildCommands(t, "loader"), "loader")
+	// system_traces exists in every cluster; nothing may be created in it.
+	code, out := runBinary(t, loader, "--from", dest, "--to", "cassandra://"+hosts+"/system_traces", "--create-table")
+	if code != 2 || !strings.Contains(out, "dynamodb table, which the cassandra target does not load") {
+		t.Fatalf("loading a DynamoDB dump into Cassandra: exit %d, want 2 naming the dump's source kind:\n%s", code, out)
 	}
-	t.Setenv("BIGTABLE_EMULATOR_HOST", host)
-	cmd := exec.Command(loader, "--from", dest, "--to", "bigtable://lading-test/refusal?family=cf", "--create-table", "--target-table", "t_"+table)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(out.String(), "dynamodb") {
-		t.Fatalf("loading a DynamoDB dump: %v, want exit 2 naming the dump's source kind:\n%s", err, out.String())
+	// Spanner loads DynamoDB dumps, but not into a table of that name:
+	// refused naming it and --target-table, nothing created.
+	t.Setenv("SPANNER_EMULATOR_HOST", spannerproxy.Start(t, testenv.Spanner(t)).Addr)
+	code, out = runBinary(t, loader, "--from", dest, "--to", "spanner://"+spannerDB, "--create-table")
+	if code != 2 || !strings.Contains(out, `target table name "`+table+`"`) || !strings.Contains(out, "--target-table") {
+		t.Fatalf("loading DynamoDB table %s into Spanner: exit %d, want 2 naming the table and --target-table:\n%s", table, code, out)
 	}
-	root := openRoot(t, dest)
-	ledger, _, lerr := root.ListAll(context.Background(), "_state/", "")
-	if lerr != nil {
-		t.Fatal(lerr)
+	ledger, _, err := openRoot(t, dest).ListAll(context.Background(), "_state/", "")
+	if err != nil {
+		t.Fatal(err)
 	}
 	if len(ledger) != 0 {
 		t.Errorf("the refused load wrote %v", ledger)

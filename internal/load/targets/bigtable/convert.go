@@ -186,6 +186,9 @@ type converter struct {
 
 // Converter returns a converter of one part's rows.
 func (tb *Table) Converter(p load.PartInfo) (load.Converter, error) {
+	if tb.dyn != nil {
+		return &dynamoConverter{tb: tb, ts: tb.clock(p).defTS}, nil
+	}
 	return &converter{tb: tb, ck: tb.clock(p)}, nil
 }
 

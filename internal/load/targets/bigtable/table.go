@@ -69,11 +69,16 @@ type Table struct {
 	npk     int
 	cols    []valCol
 	statics bool
+	// dyn is the key of a DynamoDB table (dynamo.go); nil for a CQL one.
+	dyn *dynamoKey
 }
 
 var _ load.Table = (*Table)(nil)
 
 func newTable(t *Target, m *manifest.Manifest, name string) (*Table, error) {
+	if m.Source.Kind == manifest.KindDynamoDB {
+		return newDynamoTable(t, m, name)
+	}
 	src := &m.Source.Table
 	if src.Counter {
 		// Counters load as their values; nothing in Bigtable adds them up
@@ -190,6 +195,9 @@ func (tb *Table) Idempotent() bool { return true }
 // column plus the row marker, so that no request passes Bigtable's
 // mutation limit.
 func (tb *Table) Limits() load.Limits {
+	if tb.dyn != nil {
+		return tb.dynamoLimits()
+	}
 	perRow := len(tb.cols) + 1
 	return load.Limits{
 		MaxBytes: HardBatchBytes, InitialBytes: initialBatchBytes, MinBytes: MinBatchBytes,

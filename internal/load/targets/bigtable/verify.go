@@ -21,6 +21,9 @@ import (
 // column absent. A cell whose TTL ran out may be present or not (it was
 // live when loaded; Bigtable does not expire cells by TTL).
 func (tb *Table) Compare(ctx context.Context, p load.PartInfo, rows []load.DumpRow) ([]load.Mismatch, error) {
+	if tb.dyn != nil {
+		return tb.dynamoCompare(ctx, p, rows)
+	}
 	ck := tb.clock(p)
 	type keys struct{ row, static []byte }
 	ks := make([]keys, len(rows))

@@ -235,6 +235,12 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 			keyBytes += n
 		}
 	}
+	return appendRow(dst, tb, o, rowBytes, keyBytes, line), false, nil
+}
+
+// appendRow appends a converted row's mutation, refused when the row
+// breaks Spanner's key or row size limit.
+func appendRow(dst []load.Mutation, tb *Table, o *op, rowBytes, keyBytes int, line int64) []load.Mutation {
 	switch {
 	case o.refused != nil:
 	case keyBytes > MaxKeyBytes:
@@ -245,7 +251,7 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 	if o.refused != nil {
 		o.values = nil
 	}
-	return append(dst, load.Mutation{Bytes: rowBytes + rowOverhead*len(tb.cols), Line: line, Op: o}), false, nil
+	return append(dst, load.Mutation{Bytes: rowBytes + rowOverhead*len(tb.cols), Line: line, Op: o})
 }
 
 // rowOverhead is added per column to a row's bytes in a commit size

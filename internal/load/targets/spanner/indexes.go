@@ -147,7 +147,7 @@ func (t *Target) createIndexes(ctx context.Context, tb *Table, dryRun bool) erro
 	}
 	owners := indexOwners(stmts)
 	var ddl []string
-	for _, p := range tb.planIndexes(tb.m.Source.Table.Indexes) {
+	for _, p := range tb.indexPlans() {
 		if p.skip != "" {
 			t.logger.Warn("index not created", "index", p.name, "table", tb.name, "reason", p.skip)
 			t.run.Event("index_skipped", "index", p.name, "table", tb.name, "reason", p.skip)

@@ -51,11 +51,16 @@ type Table struct {
 	exists  bool
 	have    *ddlTable
 	indexes int
+	// dyn is set for the table of a DynamoDB dump (dynamo.go).
+	dyn *dynamoTable
 }
 
 var _ load.Table = (*Table)(nil)
 
 func newTable(t *Target, m *manifest.Manifest, name string) (*Table, error) {
+	if m.Source.Kind == manifest.KindDynamoDB {
+		return newDynamoTable(t, m, name)
+	}
 	src := &m.Source.Table
 	names := m.Options.Columns
 	if len(names) == 0 {
@@ -251,5 +256,8 @@ func (tb *Table) Limits() load.Limits {
 
 // Converter converts the rows of a part.
 func (tb *Table) Converter(load.PartInfo) (load.Converter, error) {
+	if tb.dyn != nil {
+		return &dynamoConverter{tb: tb}, nil
+	}
 	return &converter{tb: tb}, nil
 }

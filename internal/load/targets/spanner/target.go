@@ -181,7 +181,7 @@ func (t *Target) Table(ctx context.Context, m *manifest.Manifest, opts load.Tabl
 		name = src.Name
 	}
 	if !validName.MatchString(name) {
-		return nil, fault.Usagef("target table name %q: Spanner wants a letter, then letters, digits and '_' (at most 128)", name)
+		return nil, fault.Usagef("target table name %q: Spanner wants a letter, then letters, digits and '_' (at most 128); name another with --target-table or --map", name)
 	}
 	if strings.EqualFold(name, IncarnationTable) {
 		return nil, fault.Usagef("target table name %q is the table lading keeps incarnations in: give the table another name (--target-table or --map)", name)

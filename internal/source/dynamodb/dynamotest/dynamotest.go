@@ -44,9 +44,14 @@ func URL(t testing.TB, endpoint string) string {
 	return "dynamodb://local?endpoint=" + url.QueryEscape(endpoint)
 }
 
-// Key is a table's key: partition key pk (S) and, if sortKey, sort key
-// sk (N).
-type Key struct{ SortKey bool }
+// Key is a table's key: partition key pk (S) and, if SortKey, sort key
+// sk (N). With Index the table also has a global secondary index
+// IndexName on g (S) and gn (N).
+type Key struct{ SortKey, Index bool }
+
+// IndexName is the global secondary index a table made with Key.Index
+// has.
+const IndexName = "by_g"
 
 // CreateTable creates a fresh provisioned table with the given read
 // capacity and deletes it at the end of the test.
@@ -73,6 +78,20 @@ func CreateNamed(t testing.TB, c *ddb.Client, name string, k Key, rcu int64) {
 	if k.SortKey {
 		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN})
 		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange})
+	}
+	if k.Index {
+		in.AttributeDefinitions = append(in.AttributeDefinitions,
+			types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS},
+			types.AttributeDefinition{AttributeName: aws.String("gn"), AttributeType: types.ScalarAttributeTypeN})
+		in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{
+			IndexName: aws.String(IndexName),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String("gn"), KeyType: types.KeyTypeRange},
+			},
+			Projection:            &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(rcu), WriteCapacityUnits: aws.Int64(10000)},
+		}}
 	}
 	if _, err := c.CreateTable(ctx, in); err != nil {
 		t.Fatalf("create table %s: %v", name, err)

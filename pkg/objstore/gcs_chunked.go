@@ -30,6 +30,9 @@ import (
 // gcsQuantum is the multiple every resumable chunk but the last must be.
 const gcsQuantum = 256 << 10
 
+// uploadWriteBuffer is the write buffer of the upload client's connections.
+const uploadWriteBuffer = 256 << 10
+
 var _ ChunkedUploader = (*gcsDriver)(nil)
 
 // uploadClient returns the HTTP client and base URL of the upload
@@ -37,19 +40,23 @@ var _ ChunkedUploader = (*gcsDriver)(nil)
 // (as the SDK does), else an authorised client to the service.
 func (d *gcsDriver) uploadClient(ctx context.Context) (*http.Client, string, error) {
 	d.upOnce.Do(func() {
+		// Chunk bodies are copied into the connection through the
+		// transport's write buffer: 4 KiB by default, a system call each.
+		base := http.DefaultTransport.(*http.Transport).Clone()
+		base.WriteBufferSize = uploadWriteBuffer
 		if host := os.Getenv("STORAGE_EMULATOR_HOST"); host != "" {
 			if !strings.Contains(host, "://") {
 				host = "http://" + host
 			}
-			d.upClient, d.upBase = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}, strings.TrimSuffix(host, "/")
+			d.upClient, d.upBase = &http.Client{Transport: base}, strings.TrimSuffix(host, "/")
 			return
 		}
-		c, _, err := htransport.NewClient(context.WithoutCancel(ctx), option.WithScopes(storage.ScopeReadWrite))
+		rt, err := htransport.NewTransport(context.WithoutCancel(ctx), base, option.WithScopes(storage.ScopeReadWrite))
 		if err != nil {
 			d.upErr = fmt.Errorf("gcs: upload client: %w", err)
 			return
 		}
-		d.upClient, d.upBase = c, "https://storage.googleapis.com"
+		d.upClient, d.upBase = &http.Client{Transport: rt}, "https://storage.googleapis.com"
 	})
 	return d.upClient, d.upBase, d.upErr
 }

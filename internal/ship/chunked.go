@@ -172,14 +172,16 @@ func (c *copier) putChunk(ctx context.Context, w *objstore.BucketChunkedUpload, 
 	sn, scrc, ssha := sum.save()
 	op := fmt.Sprintf("copy %s bytes %d-%d", key, off, off+n-1)
 	attempt := 0
-	return throttle.Retry(ctx, c.cfg.Retry, isRetryable, c.log, c.run, op, func(ctx context.Context) error {
+	// An incomplete chunk ends the session: copyFile's retry starts anew.
+	retryChunk := func(err error) bool { return isRetryable(err) && !errors.Is(err, objstore.ErrIncompleteChunk) }
+	return throttle.Retry(ctx, c.cfg.Retry, retryChunk, c.log, c.run, op, func(ctx context.Context) error {
 		if attempt++; attempt > 1 {
 			sum.restore(sn, scrc, ssha)
 			c.run.Add("chunk_rereads", 1)
 		}
 		r, err := c.src.NewRangeReader(ctx, key, off, n)
 		if err != nil {
-			return fmt.Errorf("read source: %w", err)
+			return sourceReadErr(key, err)
 		}
 		defer r.Close()
 		body := &chunkBody{m: newMeter(ctx, r, c.limit, c.run), sum: sum, n: n}
@@ -218,7 +220,7 @@ func (c *copier) readTail(ctx context.Context, key string, off, n int64) ([]byte
 	err := throttle.Retry(ctx, c.cfg.Retry, isRetryable, c.log, c.run, "read "+key+" tail", func(ctx context.Context) error {
 		r, err := c.src.NewRangeReader(ctx, key, off, n)
 		if err != nil {
-			return fmt.Errorf("read source: %w", err)
+			return sourceReadErr(key, err)
 		}
 		defer r.Close()
 		if _, err := io.ReadFull(r, buf); err != nil {
@@ -233,3 +235,12 @@ func (c *copier) readTail(ctx context.Context, key string, off, n int64) ([]byte
 }
 
 func crcUpdate(crc uint32, p []byte) uint32 { return crc32.Update(crc, objstore.Castagnoli, p) }
+
+// sourceReadErr names a failed source read; a file that vanished from the
+// source after its manifest listed it fails verification, as in stream.
+func sourceReadErr(key string, err error) error {
+	if errors.Is(err, objstore.ErrNotFound) {
+		return fault.Verify(fmt.Errorf("%s: listed in the manifest but missing at the source: %w", key, err))
+	}
+	return fmt.Errorf("read source: %w", err)
+}

@@ -7,6 +7,10 @@ import (
 	"io"
 )
 
+// ErrIncompleteChunk: the store accepted a chunk but kept only part of
+// it. The session cannot go on from the chunk's end; a new upload may.
+var ErrIncompleteChunk = errors.New("the store kept only part of the chunk")
+
 // ChunkedUploader is implemented by drivers that can take an object as a
 // session of chunks whose bodies the caller streams, so that the caller,
 // not the driver, holds (or re-reads) a chunk for its retry. Memory is
@@ -22,7 +26,8 @@ type ChunkedUpload interface {
 	Quantum() int64
 	// PutChunk sends the n bytes read from body as the object's bytes at
 	// off, without completing the object. A failed PutChunk may be sent
-	// again with the same off and a fresh body.
+	// again with the same off and a fresh body, unless it failed with
+	// ErrIncompleteChunk (then the whole upload must start again).
 	PutChunk(ctx context.Context, off, n int64, body io.Reader) error
 	// Finish sends tail (possibly empty) as the bytes at off and completes
 	// the object, of off+len(tail) bytes.

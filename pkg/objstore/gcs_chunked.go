@@ -132,6 +132,12 @@ func (u *gcsChunked) PutChunk(ctx context.Context, off, n int64, body io.Reader)
 	if resp.StatusCode != http.StatusPermanentRedirect && resp.Header.Get("X-Http-Status-Code-Override") != "308" {
 		return fmt.Errorf("write %s: the service completed the object at a chunk (status %d)", u.key, resp.StatusCode)
 	}
+	// The service may keep less than it was sent ("bytes=0-X"); going on
+	// from there would need the session's state at X, so the upload
+	// starts again instead (a rare case).
+	if kept, ok := strings.CutPrefix(resp.Header.Get("Range"), "bytes=0-"); !ok || kept != strconv.FormatInt(off+n-1, 10) {
+		return Retryable(fmt.Errorf("write %s: sent bytes %d-%d, the service reports range %q: %w", u.key, off, off+n-1, resp.Header.Get("Range"), ErrIncompleteChunk))
+	}
 	return nil
 }
 

@@ -48,10 +48,11 @@ func BenchmarkShipS3ToGCS(b *testing.B) {
 	srcPrefix := src.b.Location().Prefix
 	dstPrefix := dst.b.Location().Prefix
 
-	// The shipper at its defaults (64 MiB budget: 7 MiB chunks), the
-	// shipper with the 16 MiB resumable chunks rclone uses by default, and
-	// rclone. fake-gcs-server's cost per chunk grows with the object's
-	// size, so on it chunk size dominates throughput (real GCS does not).
+	// The shipper at its defaults (chunks of 256 MiB streamed from the
+	// source, so one per 128 MiB file), the shipper with the 16 MiB
+	// resumable chunks rclone uses by default, and rclone.
+	// fake-gcs-server's cost per chunk grows with the object's size, so on
+	// it chunk size dominates throughput (real GCS does not).
 	type run struct {
 		name string
 		res  result

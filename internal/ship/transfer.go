@@ -210,8 +210,12 @@ func (c *copier) deleteBad(key string) string {
 // committed; the destination is told the CRC32C so it verifies too; the
 // SHA-256 of the bytes written is compared after. srcChecked says the
 // source store's own CRC32C matched the manifest, so bytes read that do
-// not were damaged on the way and are worth reading again.
+// not were damaged on the way and are worth reading again. A destination
+// that takes chunked uploads gets one (chunked.go), which holds no chunk.
 func (c *copier) stream(ctx context.Context, key string, f manifest.File, want uint32, srcChecked bool) error {
+	if _, ok := c.dst.Driver().(objstore.ChunkedUploader); ok {
+		return c.streamChunked(ctx, key, f, want, srcChecked)
+	}
 	up := uploadFor(c.cfg, f.StoredBytes)
 	release, err := c.mem.reserve(ctx, up.memory())
 	if err != nil {

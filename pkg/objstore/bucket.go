@@ -281,28 +281,35 @@ func (w *Writer) Close() error {
 	if err := w.w.Close(); err != nil {
 		return w.b.wrap("write", w.key, err)
 	}
+	return w.b.checkStored(w.ctx, w.key, w.sum)
+}
+
+// checkStored checks a just committed object against what was written:
+// the store-computed CRC32C and size must be sum's, else the object is
+// deleted and a *ChecksumError returned.
+func (b *Bucket) checkStored(ctx context.Context, key string, sum Sum) error {
 	// Not cancelled with the caller's ctx: the write is committed, and the
 	// check (and the delete on failure) must happen even if ctx is done.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), verifyTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), verifyTimeout)
 	defer cancel()
-	a, err := w.b.d.Attributes(ctx, w.key)
+	a, err := b.d.Attributes(ctx, key)
 	if err != nil {
-		return w.b.wrap("verify", w.key, err)
+		return b.wrap("verify", key, err)
 	}
-	if !a.HasCRC32C || a.CRC32C != w.sum.CRC32C || a.Size != w.sum.Size {
+	if !a.HasCRC32C || a.CRC32C != sum.CRC32C || a.Size != sum.Size {
 		got := "none"
 		if a.HasCRC32C {
 			got = fmt.Sprintf("%08x", a.CRC32C)
 		}
-		if a.Size != w.sum.Size {
-			got += fmt.Sprintf(" (size %d, wrote %d)", a.Size, w.sum.Size)
+		if a.Size != sum.Size {
+			got += fmt.Sprintf(" (size %d, wrote %d)", a.Size, sum.Size)
 		}
-		delErr := w.b.d.Delete(ctx, w.key)
+		delErr := b.d.Delete(ctx, key)
 		detail := "store-computed checksum differs; object deleted"
 		if delErr != nil && !errors.Is(delErr, ErrNotFound) {
 			detail = "store-computed checksum differs; delete failed: " + delErr.Error()
 		}
-		return &ChecksumError{Key: w.key, Algorithm: "crc32c", Want: w.sum.CRC32CHex(), Got: got, Detail: detail}
+		return &ChecksumError{Key: key, Algorithm: "crc32c", Want: sum.CRC32CHex(), Got: got, Detail: detail}
 	}
 	return nil
 }

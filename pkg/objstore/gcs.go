@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/googleapi"
@@ -30,6 +31,13 @@ type gcsDriver struct {
 	client *storage.Client
 	bucket *storage.BucketHandle
 	prefix string // "" or ending in "/"
+	name   string // the bucket's
+
+	// The resumable-upload client of chunked uploads, made on first use.
+	upOnce   sync.Once
+	upClient *http.Client
+	upBase   string
+	upErr    error
 }
 
 var (
@@ -51,7 +59,7 @@ func openGCS(ctx context.Context, loc *Location) (Driver, error) {
 	if prefix != "" {
 		prefix += "/"
 	}
-	return &gcsDriver{client: client, bucket: client.Bucket(loc.Bucket), prefix: prefix}, nil
+	return &gcsDriver{client: client, bucket: client.Bucket(loc.Bucket), prefix: prefix, name: loc.Bucket}, nil
 }
 
 func (d *gcsDriver) obj(key string) *storage.ObjectHandle { return d.bucket.Object(d.prefix + key) }

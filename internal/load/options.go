@@ -166,7 +166,7 @@ func (o *Options) check() error {
 // DefaultMemoryBytes is the default memory budget (--memory), and
 // MinMemoryBytes the least accepted.
 const (
-	DefaultMemoryBytes = 192 << 20
+	DefaultMemoryBytes = 160 << 20
 	MinMemoryBytes     = 32 << 20
 )
 

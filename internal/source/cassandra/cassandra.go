@@ -11,6 +11,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/fault"
@@ -33,9 +34,12 @@ var (
 type Source struct {
 	s    *cql.Session
 	opts source.Options
-	// untimed are the table's multi-cell columns whose WRITETIME the
-	// server refuses (Describe probes them).
-	untimed []string
+	// untimed are each described table's multi-cell columns whose
+	// WRITETIME the server refuses (Describe probes them), by
+	// keyspace.table: one Source serves every table of a --tables run,
+	// some at once.
+	mu      sync.Mutex
+	untimed map[string][]string
 }
 
 // check parses the URL and checks that table is keyspace.table; the
@@ -85,9 +89,16 @@ func (c *Source) Describe(ctx context.Context, table string) (*manifest.Source, 
 	if _, err := cql.PartitionerByName(info.Partitioner); err != nil {
 		return nil, fault.Usage(err)
 	}
-	if c.untimed, err = probeUntimed(ctx, c.s, t); err != nil {
+	untimed, err := probeUntimed(ctx, c.s, t)
+	if err != nil {
 		return nil, err
 	}
+	c.mu.Lock()
+	if c.untimed == nil {
+		c.untimed = map[string][]string{}
+	}
+	c.untimed[t.QualifiedName()] = untimed
+	c.mu.Unlock()
 	return &manifest.Source{Kind: manifest.KindCassandra, Cluster: info.Name, Partitioner: info.Partitioner, Table: *t}, nil
 }
 
@@ -172,7 +183,7 @@ func (c *Source) Options(live *manifest.Source, req source.Request) (manifest.Op
 		Compression:    req.Compression,
 		Writetime:      req.Writetime,
 		TTL:            req.TTL,
-		Untimed:        c.untimedOf(cols, req.Writetime || req.TTL),
+		Untimed:        c.untimedOf(live.Table.QualifiedName(), cols, req.Writetime || req.TTL),
 		Consistency:    cons,
 		Columns:        cols,
 		Where:          strings.TrimSpace(req.Where),

@@ -41,15 +41,18 @@ func probeUntimed(ctx context.Context, s *cql.Session, t *schema.Table) ([]strin
 	return out, nil
 }
 
-// untimedOf returns the exported columns among the refused ones, when
-// times are exported at all.
-func (c *Source) untimedOf(cols []string, timed bool) []string {
+// untimedOf returns the exported columns of table among the refused
+// ones, when times are exported at all.
+func (c *Source) untimedOf(table string, cols []string, timed bool) []string {
 	if !timed {
 		return nil
 	}
+	c.mu.Lock()
+	refused := c.untimed[table]
+	c.mu.Unlock()
 	var out []string
 	for _, n := range cols {
-		if slices.Contains(c.untimed, n) {
+		if slices.Contains(refused, n) {
 			out = append(out, n)
 		}
 	}

@@ -69,6 +69,9 @@ type CompressOptions struct {
 
 const maxWindow = 128 << 20
 
+// encoderWindow is the window of the zstd parts lading writes.
+const encoderWindow = 1 << 20
+
 type zstdKey struct{ level, concurrency int }
 
 var (
@@ -104,7 +107,12 @@ func zstdEncoder(o CompressOptions) (*zstd.Encoder, *sync.Pool, error) {
 	if key.level != 0 {
 		level = zstd.EncoderLevelFromZstd(key.level)
 	}
-	opts := []zstd.EOption{zstd.WithEncoderLevel(level), zstd.WithEncoderConcurrency(key.concurrency)}
+	// A 1 MiB window: rows repeat their neighbours' keys and values, not
+	// text from megabytes back, so a longer window buys nothing measurable
+	// on dumps (a 50,000-row mixed table stored 39,239,727 bytes with it,
+	// 39,241,819 with the level's default of 8 MiB) and costs the encoder
+	// its history: each default encoder held about 19 MiB, one per reader.
+	opts := []zstd.EOption{zstd.WithEncoderLevel(level), zstd.WithEncoderConcurrency(key.concurrency), zstd.WithWindowSize(encoderWindow)}
 	if key.concurrency > 1 {
 		opts = append(opts, zstd.WithConcurrentBlocks(true))
 	}

@@ -35,6 +35,7 @@ func main() {
 	defer out.Flush()
 
 	var passed, failed, skipped int
+	var skips []string                 // "package TestName: reason", in the order they ended
 	bufs := map[string][]string{}      // package + "\x00" + test -> output so far
 	running := map[string]bool{}       // tests started and not finished
 	pkgFailedTests := map[string]int{} // package -> failed tests
@@ -83,6 +84,7 @@ func main() {
 				delete(running, key)
 			case "skip":
 				skipped++
+				skips = append(skips, e.Package+" "+e.Test+": "+skipReason(bufs[key]))
 				delete(bufs, key)
 				delete(running, key)
 			case "fail":
@@ -116,6 +118,11 @@ func main() {
 		fmt.Fprintln(out, "testfmt:", err)
 		failed++
 	}
+	// A skipped test never passes silently: each is listed with its
+	// reason before the closing line.
+	for _, sk := range skips {
+		fmt.Fprintln(out, "skipped:", sk)
+	}
 	closing := fmt.Sprintf("tests: %d passed, %d failed, %d skipped", passed, failed, skipped)
 	fmt.Fprintln(out, closing)
 	if *summary != "" {
@@ -125,4 +132,21 @@ func main() {
 		out.Flush()
 		os.Exit(1)
 	}
+}
+
+// skipReason returns what a skipped test said before its "--- SKIP" line
+// (the argument of t.Skip), or "no reason given".
+func skipReason(output []string) string {
+	var reason string
+	for _, o := range output {
+		t := strings.TrimSpace(o)
+		if t == "" || strings.HasPrefix(t, "--- SKIP") {
+			continue
+		}
+		reason = t
+	}
+	if reason == "" {
+		return "no reason given"
+	}
+	return reason
 }

@@ -1,14 +1,10 @@
 package export_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"github.com/lading-dev/lading/internal/export/sourcetest"
-	"io"
 	"math/rand/v2"
 	"net/url"
 	"path/filepath"
@@ -19,6 +15,7 @@ import (
 	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/cql/cqltest"
 	"github.com/lading-dev/lading/internal/export"
+	"github.com/lading-dev/lading/internal/export/sourcetest"
 	"github.com/lading-dev/lading/internal/report"
 	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
@@ -86,20 +83,7 @@ type dumpRows struct {
 // every row.
 func readDump(t testing.TB, root *objstore.Bucket, prefix string) *dumpRows {
 	t.Helper()
-	ctx := context.Background()
-	for _, name := range []string{manifest.SuccessName, manifest.ManifestName} {
-		if ok, err := root.Exists(ctx, prefix+"/"+name); err != nil || !ok {
-			t.Fatalf("%s/%s missing (%v)", prefix, name, err)
-		}
-	}
-	data, err := root.ReadAll(ctx, prefix+"/"+manifest.ManifestName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := manifest.DecodeManifest(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, lines := sourcetest.ReadDump(t, root, prefix)
 	dec, err := format.NewDecoder(&m.Source.Table, m.Options.Columns, format.Options{Writetime: m.Options.Writetime, TTL: m.Options.TTL})
 	if err != nil {
 		t.Fatal(err)
@@ -112,53 +96,23 @@ func readDump(t testing.TB, root *objstore.Bucket, prefix string) *dumpRows {
 		}
 	}
 	d := &dumpRows{m: m, keys: map[string]int{}}
+	for i, line := range lines {
+		var r format.Row
+		if err := dec.DecodeRow(line, &r); err != nil {
+			t.Fatalf("row %d of the dump: %v", i, err)
+		}
+		d.rows = append(d.rows, copyRow(r))
+		var k strings.Builder
+		for i := 0; i < nkey; i++ {
+			fmt.Fprintf(&k, "%x/", r.Values[i])
+		}
+		d.keys[k.String()]++
+	}
 	listed := map[string]bool{}
-	var total int64
 	for _, f := range m.Files {
 		listed[f.Name] = true
-		raw, err := root.ReadAll(ctx, prefix+"/"+f.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(raw)
-		if int64(len(raw)) != f.StoredBytes || hex.EncodeToString(sum[:]) != f.SHA256 {
-			t.Fatalf("part %s: %d bytes sha256 %x, manifest says %d bytes %s", f.Name, len(raw), sum, f.StoredBytes, f.SHA256)
-		}
-		pr, err := format.NewPartReader(bytes.NewReader(raw), f.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int64
-		for {
-			line, err := pr.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("part %s: %v", f.Name, err)
-			}
-			var r format.Row
-			if err := dec.DecodeRow(line, &r); err != nil {
-				t.Fatalf("part %s line %d: %v", f.Name, n, err)
-			}
-			d.rows = append(d.rows, copyRow(r))
-			var k strings.Builder
-			for i := 0; i < nkey; i++ {
-				fmt.Fprintf(&k, "%x/", r.Values[i])
-			}
-			d.keys[k.String()]++
-			n++
-		}
-		_ = pr.Close()
-		if n != f.Rows {
-			t.Fatalf("part %s has %d rows, manifest says %d", f.Name, n, f.Rows)
-		}
-		total += n
 	}
-	if total != m.Totals.Rows {
-		t.Fatalf("parts hold %d rows, manifest totals say %d", total, m.Totals.Rows)
-	}
-	objs, _, err := root.ListAll(ctx, prefix+"/", "/")
+	objs, _, err := root.ListAll(context.Background(), prefix+"/", "/")
 	if err != nil {
 		t.Fatal(err)
 	}

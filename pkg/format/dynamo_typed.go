@@ -82,26 +82,7 @@ func AppendDynamoTypedMap(dst []byte, m map[string]DynamoValue) ([]byte, error) 
 }
 
 func appendTypedMap(dst []byte, m map[string]DynamoValue, depth int) ([]byte, error) {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	dst = append(dst, '{')
-	for i, k := range names {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		var err error
-		if dst, err = appendDynamoString(dst, k); err != nil {
-			return dst, fmt.Errorf("attribute name: %w", err)
-		}
-		dst = append(dst, ':')
-		if dst, err = appendTyped(dst, m[k], depth+1); err != nil {
-			return dst, fmt.Errorf("%s: %w", k, err)
-		}
-	}
-	return append(dst, '}'), nil
+	return appendSortedMap(dst, m, depth, appendTyped)
 }
 
 func appendBase64(dst, b []byte) []byte {

@@ -85,6 +85,13 @@ func AppendDynamoItem(dst []byte, item DynamoItem) ([]byte, error) {
 }
 
 func appendDynamoMap(dst []byte, m map[string]DynamoValue, depth int) ([]byte, error) {
+	return appendSortedMap(dst, m, depth, appendDynamoValue)
+}
+
+// appendSortedMap writes m as a JSON object, names sorted, each value
+// with value at depth+1: the dump's item form and the targets' typed
+// form differ only in how they write a value.
+func appendSortedMap(dst []byte, m map[string]DynamoValue, depth int, value func([]byte, DynamoValue, int) ([]byte, error)) ([]byte, error) {
 	names := make([]string, 0, len(m))
 	for k := range m {
 		names = append(names, k)
@@ -100,7 +107,7 @@ func appendDynamoMap(dst []byte, m map[string]DynamoValue, depth int) ([]byte, e
 			return dst, fmt.Errorf("attribute name: %w", err)
 		}
 		dst = append(dst, ':')
-		if dst, err = appendDynamoValue(dst, m[k], depth+1); err != nil {
+		if dst, err = value(dst, m[k], depth+1); err != nil {
 			return dst, fmt.Errorf("%s: %w", k, err)
 		}
 	}

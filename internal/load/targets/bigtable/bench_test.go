@@ -66,15 +66,9 @@ func BenchmarkLoadBigtable(b *testing.B) {
 		{Name: "body", Type: "text", Role: schema.Regular},
 	}}
 	body := loadtest.Text(strings.Repeat("lorem ipsum ", 80)) // 960 bytes
-	const perPart = 50_000
-	var parts [][]format.Row
-	for p := 0; p*perPart < n; p++ {
-		var rows []format.Row
-		for i := p * perPart; i < min(n, (p+1)*perPart); i++ {
-			rows = append(rows, format.Row{Values: [][]byte{loadtest.Bigint(int64(i / 10)), loadtest.Int(int32(i % 10)), loadtest.Text(fmt.Sprintf("name %d", i)), loadtest.Int(int32(i)), body}})
-		}
-		parts = append(parts, rows)
-	}
+	parts := loadtest.Parts(n, 50_000, func(i int) format.Row {
+		return format.Row{Values: [][]byte{loadtest.Bigint(int64(i / 10)), loadtest.Int(int32(i % 10)), loadtest.Text(fmt.Sprintf("name %d", i)), loadtest.Int(int32(i)), body}}
+	})
 	_, prefix := loadtest.Write(b, e.store, loadtest.Dump{Table: tbl, Parts: parts})
 	parts = nil
 	loader := filepath.Join(buildCommands(b, "loader"), "loader")

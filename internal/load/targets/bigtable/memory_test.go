@@ -37,15 +37,9 @@ func TestLoaderPeakRSS(t *testing.T) {
 		{Name: "body", Type: "text", Role: schema.Regular},
 	}}
 	body := loadtest.Text(strings.Repeat("lorem ipsum ", 80)) // 960 bytes
-	const perPart = 50_000
-	var parts [][]format.Row
-	for p := 0; p*perPart < memoryRows; p++ {
-		var rows []format.Row
-		for i := p * perPart; i < (p+1)*perPart; i++ {
-			rows = append(rows, format.Row{Values: [][]byte{loadtest.Bigint(int64(i / 10)), loadtest.Int(int32(i % 10)), loadtest.Text(fmt.Sprintf("name %d", i)), body}})
-		}
-		parts = append(parts, rows)
-	}
+	parts := loadtest.Parts(memoryRows, 50_000, func(i int) format.Row {
+		return format.Row{Values: [][]byte{loadtest.Bigint(int64(i / 10)), loadtest.Int(int32(i % 10)), loadtest.Text(fmt.Sprintf("name %d", i)), body}}
+	})
 	loadtest.Write(t, e.store, loadtest.Dump{Table: tbl, Parts: parts})
 	parts = nil
 	bins := buildCommands(t, "loader")

@@ -37,18 +37,12 @@ func BenchmarkRestore(b *testing.B) {
 		{Name: "v", Type: "text", Role: schema.Regular},
 		{Name: "n", Type: "bigint", Role: schema.Regular},
 	}}
-	const perPart = 50_000
-	var parts [][]format.Row
-	for start := 0; start < n; start += perPart {
-		var rows []format.Row
-		for i := start; i < min(start+perPart, n); i++ {
-			rows = append(rows, format.Row{
-				Values:    [][]byte{loadtest.Int(int32(i / 10)), loadtest.Int(int32(i % 10)), loadtest.Text(fmt.Sprintf("value %032d", i)), loadtest.Bigint(int64(i))},
-				Writetime: [][]int64{nil, nil, {1_700_000_000_000_000 + int64(i)}, {1_700_000_000_000_000}},
-			})
+	parts := loadtest.Parts(n, 50_000, func(i int) format.Row {
+		return format.Row{
+			Values:    [][]byte{loadtest.Int(int32(i / 10)), loadtest.Int(int32(i % 10)), loadtest.Text(fmt.Sprintf("value %032d", i)), loadtest.Bigint(int64(i))},
+			Writetime: [][]int64{nil, nil, {1_700_000_000_000_000 + int64(i)}, {1_700_000_000_000_000}},
 		}
-		parts = append(parts, rows)
-	}
+	})
 	_, prefix := loadtest.Write(b, store, loadtest.Dump{Table: tbl, Writetime: true, Parts: parts})
 	parts = nil
 

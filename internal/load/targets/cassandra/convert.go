@@ -244,24 +244,36 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 		}
 		maxTTL, maxDumped = max(maxTTL, ct.ttl), max(maxDumped, ct.dumped)
 	}
-	for _, c := range tb.scalars {
-		v := valueOf(row, c.idx)
-		if v == nil {
-			continue
+	// cell reads a single-cell column's value and time, counts it, and
+	// says whether it is written: not when null or expired, nor a static
+	// cell its partition already had written by an earlier row.
+	cell := func(c *col) (v []byte, ct cellTime, static, write bool, err error) {
+		if v = valueOf(row, c.idx); v == nil {
+			return nil, ct, false, false, nil
 		}
-		static := c.c.Role == schema.Static
+		static = c.c.Role == schema.Static
 		if staticOnly && !static {
-			return dst, false, fmt.Errorf("column %s has a value in a row without clustering key", c.name)
+			return nil, ct, static, false, fmt.Errorf("column %s has a value in a row without clustering key", c.name)
 		}
 		ct, expired, err := cv.timeOf(row, c, 0, now)
 		if err != nil {
-			return dst, false, err
+			return nil, ct, static, false, err
 		}
 		count(static, expired)
 		if expired || static && !newPartition {
-			continue
+			return v, ct, static, false, nil
 		}
 		note(static, ct)
+		return v, ct, static, true, nil
+	}
+	for _, c := range tb.scalars {
+		v, ct, _, write, err := cell(c)
+		if err != nil {
+			return dst, false, err
+		}
+		if !write {
+			continue
+		}
 		g := groups[ct]
 		if g == nil {
 			if groups == nil {
@@ -295,23 +307,16 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 
 	// Tuple columns, each by a statement of its own (see bind.go).
 	for _, c := range tb.cols {
-		v := valueOf(row, c.idx)
-		if !c.tuple || v == nil {
+		if !c.tuple {
 			continue
 		}
-		static := c.c.Role == schema.Static
-		if staticOnly && !static {
-			return dst, false, fmt.Errorf("column %s has a value in a row without clustering key", c.name)
-		}
-		ct, expired, err := cv.timeOf(row, c, 0, now)
+		v, ct, static, write, err := cell(c)
 		if err != nil {
 			return dst, false, err
 		}
-		count(static, expired)
-		if expired || static && !newPartition {
+		if !write {
 			continue
 		}
-		note(static, ct)
 		w := rowKey
 		if static {
 			w = pkArgs

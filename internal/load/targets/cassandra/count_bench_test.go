@@ -51,29 +51,23 @@ func BenchmarkLoadVerifyCount(b *testing.B) {
 		{Name: "attrs", Type: "map<text, int>", Role: schema.Regular},
 		{Name: "placed", Type: "timestamp", Role: schema.Regular},
 	}}
-	const perPart = 50_000
 	base := time.Now().UnixMicro() - 3_600_000_000
-	var parts [][]format.Row
-	for start := 0; start < n; start += perPart {
-		var rows []format.Row
-		for i := start; i < min(start+perPart, n); i++ {
-			wt := base + int64(i)
-			w := []int64{wt}
-			r := format.Row{
-				Values: [][]byte{loadtest.Bigint(int64(i / 10)), loadtest.Int(int32(i % 10)), loadtest.Text(fmt.Sprintf("customer %d", i/10)),
-					loadtest.Text(fmt.Sprintf("item %d", i%97)), loadtest.Int(int32(i%5 + 1)), loadtest.Bigint(int64(i % 100000)),
-					loadtest.Coll(loadtest.Text("new"), loadtest.Text(fmt.Sprintf("t%d", i%3))), loadtest.Map(loadtest.Text("weight"), loadtest.Int(int32(i%50))),
-					loadtest.Bigint(base/1000 - int64(i)*60_000)},
-				Writetime: [][]int64{nil, nil, w, w, w, w, {wt, wt}, w, w},
-			}
-			if i%7 == 0 {
-				t := []int64{30 * 86400}
-				r.TTL = [][]int64{nil, nil, t, t, t, t, {30 * 86400, 30 * 86400}, t, t}
-			}
-			rows = append(rows, r)
+	parts := loadtest.Parts(n, 50_000, func(i int) format.Row {
+		wt := base + int64(i)
+		w := []int64{wt}
+		r := format.Row{
+			Values: [][]byte{loadtest.Bigint(int64(i / 10)), loadtest.Int(int32(i % 10)), loadtest.Text(fmt.Sprintf("customer %d", i/10)),
+				loadtest.Text(fmt.Sprintf("item %d", i%97)), loadtest.Int(int32(i%5 + 1)), loadtest.Bigint(int64(i % 100000)),
+				loadtest.Coll(loadtest.Text("new"), loadtest.Text(fmt.Sprintf("t%d", i%3))), loadtest.Map(loadtest.Text("weight"), loadtest.Int(int32(i%50))),
+				loadtest.Bigint(base/1000 - int64(i)*60_000)},
+			Writetime: [][]int64{nil, nil, w, w, w, w, {wt, wt}, w, w},
 		}
-		parts = append(parts, rows)
-	}
+		if i%7 == 0 {
+			t := []int64{30 * 86400}
+			r.TTL = [][]int64{nil, nil, t, t, t, t, {30 * 86400, 30 * 86400}, t, t}
+		}
+		return r
+	})
 	_, prefix := loadtest.Write(b, store, loadtest.Dump{Table: tbl, Writetime: true, TTL: true, Parts: parts})
 	parts = nil
 	// LADING_BENCH_LOADERS ("name=path,...") compares loader binaries

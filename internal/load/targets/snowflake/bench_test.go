@@ -33,15 +33,9 @@ func BenchmarkLoadSnowflake(b *testing.B) {
 		{Name: "body", Type: "text", Role: schema.Regular},
 	}}
 	body := loadtest.Text(strings.Repeat("lorem ipsum ", 13))
-	const perPart = 2_000
-	var parts [][]format.Row
-	for p := 0; p*perPart < n; p++ {
-		var rows []format.Row
-		for i := p * perPart; i < min(n, (p+1)*perPart); i++ {
-			rows = append(rows, format.Row{Values: [][]byte{loadtest.Bigint(int64(i / 10)), loadtest.Int(int32(i % 10)), loadtest.Text(fmt.Sprintf("name %d", i)), body}})
-		}
-		parts = append(parts, rows)
-	}
+	parts := loadtest.Parts(n, 2_000, func(i int) format.Row {
+		return format.Row{Values: [][]byte{loadtest.Bigint(int64(i / 10)), loadtest.Int(int32(i % 10)), loadtest.Text(fmt.Sprintf("name %d", i)), body}}
+	})
 	storeURL := "file://" + b.TempDir()
 	store, err := objstore.Open(context.Background(), storeURL)
 	if err != nil {

@@ -46,15 +46,9 @@ func BenchmarkLoad(b *testing.B) {
 		{Name: "v", Type: "text", Role: schema.Regular},
 		{Name: "n", Type: "bigint", Role: schema.Regular},
 	}}
-	const perPart = 50_000
-	var parts [][]format.Row
-	for start := 0; start < n; start += perPart {
-		var rows []format.Row
-		for i := start; i < min(start+perPart, n); i++ {
-			rows = append(rows, format.Row{Values: [][]byte{loadtest.Int(int32(i / 10)), loadtest.Int(int32(i % 10)), loadtest.Text(benchValue(i)), loadtest.Bigint(int64(i))}})
-		}
-		parts = append(parts, rows)
-	}
+	parts := loadtest.Parts(n, 50_000, func(i int) format.Row {
+		return format.Row{Values: [][]byte{loadtest.Int(int32(i / 10)), loadtest.Int(int32(i % 10)), loadtest.Text(benchValue(i)), loadtest.Bigint(int64(i))}}
+	})
 	_, prefix := loadtest.Write(b, store, loadtest.Dump{Table: tbl, Parts: parts})
 	dataBytes := float64(n) * (8 + 8 + 38 + 8)
 	workers, parallelParts := 8, 2

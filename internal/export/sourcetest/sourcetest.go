@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/manifest"
 	"github.com/lading-dev/lading/pkg/objstore"
@@ -268,19 +269,7 @@ func Binary(t testing.TB) string {
 // Run runs the exporter binary to its end: exit code and output.
 func Run(t testing.TB, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(Binary(t), args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out.String()
-	case errors.As(err, &ee):
-		return ee.ExitCode(), out.String()
-	}
-	t.Fatalf("run exporter: %v", err)
-	return -1, ""
+	return testenv.RunCommand(t, Binary(t), args...)
 }
 
 // FileDest returns a file:// store URL in a fresh temporary directory.

@@ -2,10 +2,8 @@ package dynamodb_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/big"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -309,17 +307,7 @@ func (e *dynamoLoad) changeSpanner(t *testing.T) {
 // runBinary runs a built command: its exit code and output.
 func runBinary(t testing.TB, bin string, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, string(out)
-	case errors.As(err, &ee):
-		return ee.ExitCode(), string(out)
-	}
-	t.Fatalf("%s: %v\n%s", bin, err, out)
-	return -1, ""
+	return testenv.RunCommand(t, bin, args...)
 }
 
 // ddlStatements is the test database's schema.

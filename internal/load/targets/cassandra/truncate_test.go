@@ -3,9 +3,7 @@ package cassandra_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/lading-dev/lading/internal/load"
 	"github.com/lading-dev/lading/internal/load/loadtest"
+	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/objstore"
 	"github.com/lading-dev/lading/pkg/schema"
@@ -23,18 +22,7 @@ import (
 // runLoader runs the loader binary and returns its exit code and output.
 func runLoader(t *testing.T, bin string, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = os.Environ()
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, string(out)
-	case errors.As(err, &ee):
-		return ee.ExitCode(), string(out)
-	}
-	t.Fatalf("run loader: %v\n%s", err, out)
-	return -1, ""
+	return testenv.RunCommand(t, bin, args...)
 }
 
 // simpleTable is k int, c int, v text, PRIMARY KEY (k, c).

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -201,18 +199,7 @@ func buildLoader(t *testing.T) string {
 // runLoader runs the loader binary and returns its exit code and output.
 func runLoader(t *testing.T, bin string, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = os.Environ()
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, string(out)
-	case errors.As(err, &ee):
-		return ee.ExitCode(), string(out)
-	}
-	t.Fatalf("run loader: %v\n%s", err, out)
-	return -1, ""
+	return testenv.RunCommand(t, bin, args...)
 }
 
 // render writes a wire value as JSON, NaN and the infinities as the

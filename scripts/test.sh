@@ -138,8 +138,9 @@ case $mode in
 lint) lint; exit ;;
 test | bench | chaos) ;;
 compat)
-	# The 5.0 server is the restore target; the older ones start in turn.
-	SERVICES=${SERVICES:-cassandra}
+	# The 5.0 server is the restore target and the S3 server holds the
+	# restore suite's kill test's dumps; the older ones start in turn.
+	SERVICES=${SERVICES:-cassandra s3}
 	# shellcheck source=scripts/test-compat.sh
 	source scripts/test-compat.sh
 	;;

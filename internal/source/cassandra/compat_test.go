@@ -2,6 +2,7 @@ package cassandra_test
 
 import (
 	"encoding/json"
+	"io/fs"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -69,6 +70,7 @@ func TestCompatNodePausedMidExport(t *testing.T) {
 	const rows = 3000
 	table := compatTable(t, rows)
 	dest := sourcetest.FileDest(t)
+	sourcetest.Binary(t) // built before the clock starts
 	type result struct {
 		code int
 		out  string
@@ -89,7 +91,21 @@ func TestCompatNodePausedMidExport(t *testing.T) {
 		}
 	}
 	t.Cleanup(resume) // never leave the node stopped
-	time.Sleep(3 * time.Second)
+	// Stop the node only once the export is reading (its plan is stored
+	// after it has connected and read the ring), however slowly the
+	// binary was built and started.
+	planned := time.Now().Add(90 * time.Second)
+	for !hasFile(strings.TrimPrefix(dest, "file://"), "plan.json") {
+		if time.Now().After(planned) {
+			t.Fatal("the export stored no plan within 90 s")
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("the export ended (exit %d) before it stored its plan\n%s", r.code, r.out)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	time.Sleep(time.Second)
 	select {
 	case r := <-done:
 		t.Fatalf("the export ended (exit %d) before the node was stopped: make it slower\n%s", r.code, r.out)
@@ -121,4 +137,17 @@ func TestCompatNodePausedMidExport(t *testing.T) {
 	if len(seen) != rows {
 		t.Errorf("exported %d distinct rows, want %d", len(seen), rows)
 	}
+}
+
+// hasFile reports whether a file called name exists anywhere under dir.
+func hasFile(dir, name string) bool {
+	found := false
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == name {
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
 }

@@ -118,8 +118,8 @@ func (c checker) dynamoSource(path string, s *Source) error {
 	if t.Keyspace != DynamoDBKeyspace {
 		return c.errf(joinField(tp, "keyspace"), "%q, want %q for a DynamoDB source", t.Keyspace, DynamoDBKeyspace)
 	}
-	if !tableNamePattern.MatchString(t.Name) || t.Name != d.Name {
-		return c.errf(joinField(tp, "table"), "%q: want the DynamoDB table's name %q (letters, digits, '_')", t.Name, d.Name)
+	if !ValidDynamoDBTableName(t.Name) || t.Name != d.Name {
+		return c.errf(joinField(tp, "table"), "%q: want the DynamoDB table's name %q (3 to 255 letters, digits, '_', '-', '.')", t.Name, d.Name)
 	}
 	if t.CQL != "" || len(t.Columns) > 0 || len(t.UserTypes) > 0 || t.Counter {
 		return c.errf(tp, "a DynamoDB table has no CQL, columns or user types")

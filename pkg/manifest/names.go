@@ -195,12 +195,25 @@ func ValidateBatch(name string) error {
 
 var tableNamePattern = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 
+// dynamoDBNamePattern is a DynamoDB table's name as DynamoDB allows it.
+var dynamoDBNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+
+// ValidDynamoDBTableName reports whether name is a DynamoDB table name:
+// 3 to 255 letters, digits, '_', '-' and '.'.
+func ValidDynamoDBTableName(name string) bool { return dynamoDBNamePattern.MatchString(name) }
+
 // ValidateTableName checks a qualified table name "keyspace.table" as
-// dumps use it in paths: Cassandra's names are letters, digits and '_'.
+// dumps use it in paths: Cassandra's names are letters, digits and '_';
+// a DynamoDB table is "dynamodb.<name>", its name as DynamoDB allows it
+// ('-' and '.' too). The keyspace never holds a '.', so the first '.'
+// always ends it: "dynamodb.my-table.v2" is table "my-table.v2".
 func ValidateTableName(name string) error {
 	ks, t, ok := strings.Cut(name, ".")
+	if ok && ks == DynamoDBKeyspace && ValidDynamoDBTableName(t) {
+		return nil
+	}
 	if !ok || !tableNamePattern.MatchString(ks) || !tableNamePattern.MatchString(t) || len(name) > 255 {
-		return fmt.Errorf("table %q is not keyspace.table (letters, digits, '_')", name)
+		return fmt.Errorf("table %q is not keyspace.table (letters, digits, '_'; or dynamodb.<DynamoDB table name>, which may also hold '-' and '.')", name)
 	}
 	return nil
 }

@@ -222,12 +222,13 @@ func TestBatchAndTableNames(t *testing.T) {
 			t.Errorf("ValidateBatch(%q) accepted", bad)
 		}
 	}
-	for _, ok := range []string{"shop.orders", "Shop_1.T2"} {
+	for _, ok := range []string{"shop.orders", "Shop_1.T2", "dynamodb.my-table.v2", "dynamodb.a.b", "dynamodb..-_", "dynamodb." + strings.Repeat("a", 255)} {
 		if err := ValidateTableName(ok); err != nil {
 			t.Errorf("ValidateTableName(%q): %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"", "shop", "shop.", ".orders", "shop.orders.x", "shop/orders", "shop.or-ders", "shop..orders"} {
+	for _, bad := range []string{"", "shop", "shop.", ".orders", "shop.orders.x", "shop/orders", "shop.or-ders", "shop..orders", "shop.orders.v2",
+		"dynamodb." + strings.Repeat("a", 256), "dynamodb.a/b", "dynamodb.a b", "dynamo-db.orders", "dynamodb"} {
 		if err := ValidateTableName(bad); err == nil {
 			t.Errorf("ValidateTableName(%q) accepted", bad)
 		}

@@ -51,6 +51,10 @@ func check(raw, table string) (string, error) {
 	if err := manifest.ValidateTableName(table); err != nil {
 		return "", fault.Usagef("--table: %w", err)
 	}
+	// Dump names allow a DynamoDB table's '-' and '.'; CQL names do not.
+	if _, name, _ := strings.Cut(table, "."); !cql.ValidName(name) {
+		return "", fault.Usagef("--table %q: a Cassandra table name is letters, digits and '_'", table)
+	}
 	return table, nil
 }
 

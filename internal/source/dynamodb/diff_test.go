@@ -64,10 +64,14 @@ func TestParseURL(t *testing.T) {
 			t.Errorf("%s: the error shows the secret: %v", tc.url, err)
 		}
 	}
-	if _, err := check("dynamodb://us-east-1", "orders-prod"); err == nil {
-		t.Errorf("a table name with '-' was accepted")
+	for table, want := range map[string]string{"orders": "dynamodb.orders", "orders-prod.v2": "dynamodb.orders-prod.v2"} {
+		if got, err := check("dynamodb://us-east-1", table); err != nil || got != want {
+			t.Errorf("check(%q): %q, %v", table, got, err)
+		}
 	}
-	if got, err := check("dynamodb://us-east-1", "orders"); err != nil || got != "dynamodb.orders" {
-		t.Errorf("check: %q, %v", got, err)
+	for _, bad := range []string{"ab", "a/b", "a b", "caf\u00e9s", strings.Repeat("a", 256)} {
+		if _, err := check("dynamodb://us-east-1", bad); err == nil || !strings.Contains(err.Error(), bad) {
+			t.Errorf("check(%q): %v, want an error naming it", bad, err)
+		}
 	}
 }

@@ -59,11 +59,6 @@ type location struct {
 
 var regionPattern = regexp.MustCompile(`^[a-z0-9-]+$`)
 
-// tableNamePattern is the DynamoDB table names lading exports: a dump's
-// path names the table as dynamodb.<name>, which allows letters, digits
-// and '_' (DynamoDB also allows '-' and '.').
-var tableNamePattern = regexp.MustCompile(`^[A-Za-z0-9_]{3,255}$`)
-
 // parseURL parses dynamodb://REGION[?endpoint=URL]. The only parameter
 // is endpoint; "local" needs one.
 func parseURL(raw string) (location, error) {
@@ -117,10 +112,12 @@ func check(raw, table string) (string, error) {
 	return dumpTable(table)
 }
 
-// dumpTable checks --table and returns its name in dump paths.
+// dumpTable checks --table and returns its name in dump paths,
+// "dynamodb.<name>": the keyspace holds no '.', so a '.' in the name
+// stays the table's.
 func dumpTable(table string) (string, error) {
-	if !tableNamePattern.MatchString(table) {
-		return "", fault.Usagef("--table %q: want a DynamoDB table name of 3 to 255 letters, digits and '_' (names with '-' or '.' are not supported yet: the dump's path names the table)", table)
+	if !manifest.ValidDynamoDBTableName(table) {
+		return "", fault.Usagef("--table %q: want a DynamoDB table name of 3 to 255 letters, digits, '_', '-' and '.'", table)
 	}
 	return manifest.DynamoDBKeyspace + "." + table, nil
 }

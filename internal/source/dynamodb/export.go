@@ -209,8 +209,8 @@ func parseTableArn(arn string) (region, name string, err error) {
 		return "", "", errors.New("want arn:aws:dynamodb:REGION:ACCOUNT:table/NAME")
 	}
 	name, ok := strings.CutPrefix(parts[5], "table/")
-	if !ok || !tableNamePattern.MatchString(name) {
-		return "", "", errors.New("want a table/NAME resource of letters, digits and '_'")
+	if !ok || !manifest.ValidDynamoDBTableName(name) {
+		return "", "", errors.New("want a table/NAME resource of 3 to 255 letters, digits, '_', '-' and '.'")
 	}
 	return parts[3], name, nil
 }

@@ -137,7 +137,15 @@ func newDynamoLoad(t testing.TB, n int) *dynamoLoad {
 	}
 	e.loader = filepath.Join(targettest.BuildCommands(t, "loader"), "loader")
 
-	instance := "dyn-" + e.plain[len(e.plain)-6:]
+	e.connect(t, btHost, "dyn-"+e.plain[len(e.plain)-6:])
+	return e
+}
+
+// connect opens clients of the Bigtable emulator (instance) and of
+// Spanner (through the proxy SPANNER_EMULATOR_HOST names), and sets the
+// targets' URLs.
+func (e *dynamoLoad) connect(t testing.TB, btHost, instance string) {
+	t.Helper()
 	e.btURL = "bigtable://lading-test/" + instance + "?family=cf"
 	e.route = "indexed=spanner://" + spannerDB + ",plain=" + e.btURL
 	ctx := context.Background()
@@ -154,7 +162,6 @@ func newDynamoLoad(t testing.TB, n int) *dynamoLoad {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.sp.Close)
-	return e
 }
 
 // bigtableItems reads the plain table's items back as docs/loader.md

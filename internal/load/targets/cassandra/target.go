@@ -169,7 +169,7 @@ func (t *Target) Table(ctx context.Context, m *manifest.Manifest, opts load.Tabl
 		name = src.Name
 	}
 	if !cql.ValidName(name) {
-		return nil, fault.Usagef("target table name %q: want letters, digits and '_'", name)
+		return nil, fault.Usagef("target table name %q: Cassandra wants letters, digits and '_'; name another with --target-table or --map", name)
 	}
 	id, err := t.tableID(ctx, name)
 	if err != nil {

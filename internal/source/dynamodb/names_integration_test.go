@@ -1,0 +1,85 @@
+package dynamodb_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/lading-dev/lading/internal/load/targettest"
+	"github.com/lading-dev/lading/internal/source/dynamodb/dynamotest"
+	"github.com/lading-dev/lading/internal/testenv"
+	"github.com/lading-dev/lading/internal/testenv/spannerproxy"
+)
+
+// A DynamoDB table whose name holds '-' and '.' (both legal in
+// DynamoDB) goes the whole way: the exporter dumps it under
+// dynamodb.<name>, the shipper copies the dump, status reports it, and
+// the loader loads the copy into Bigtable under the table's own name
+// (Bigtable ids allow '-' and '.'), every item exact. Spanner, whose
+// names are identifiers, refuses the name (exit 2, naming it and
+// --target-table), and takes the dump under --target-table.
+func TestDynamoDottedTableName(t *testing.T) {
+	btHost := testenv.Bigtable(t)
+	proxy := spannerproxy.Start(t, testenv.Spanner(t))
+	t.Setenv("SPANNER_EMULATOR_HOST", proxy.Addr)
+	t.Setenv("BIGTABLE_EMULATOR_HOST", btHost)
+	c := dynamotest.Client(t)
+	id := fmt.Sprintf("%08x", rand.Uint32())
+	name := "t-" + id + ".v2"
+	dynamotest.CreateNamed(t, c, name, dynamotest.Key{SortKey: true, Index: true}, 10000)
+	t.Cleanup(func() { _, _ = c.DeleteTable(context.Background(), &ddb.DeleteTableInput{TableName: aws.String(name)}) })
+	items := allTypes(60, 21)
+	for i, it := range items {
+		if i%3 == 0 {
+			it["g"] = &types.AttributeValueMemberS{Value: fmt.Sprintf("grp%d", i%4)}
+			it["gn"] = &types.AttributeValueMemberN{Value: gnValues[i%len(gnValues)]}
+		}
+	}
+	dynamotest.Put(t, c, name, items)
+
+	src := fileDest(t)
+	if code, out := runExporter(t, "--source", dynamotest.URL(t, ""), "--table", name, "--dest", src, "--batch", "b1",
+		"--splits", "2", "--part-size", "4KiB", "--log-level", "warn"); code != 0 {
+		t.Fatalf("exporter --table %s: exit %d\n%s", name, code, out)
+	}
+	e := &dynamoLoad{dest: fileDest(t), plain: name, indexed: "t_" + id}
+	_, want := dynamotest.ReadDump(t, openRoot(t, src), onlyDump(t, openRoot(t, src), "b1", name))
+	sameItems(t, want, tableItems(t, c, name))
+
+	bins := targettest.BuildCommands(t, "shipper", "loader", "status")
+	run := func(cmd string, args ...string) (int, string) { return runBinary(t, filepath.Join(bins, cmd), args...) }
+	if code, out := run("shipper", "--from", src, "--to", e.dest); code != 0 || !strings.Contains(out, "dynamodb."+name) {
+		t.Fatalf("shipper: exit %d, want dynamodb.%s shipped\n%s", code, name, out)
+	}
+	e.root = openRoot(t, e.dest)
+	_, shipped := dynamotest.ReadDump(t, e.root, onlyDump(t, e.root, "b1", name))
+	sameItems(t, shipped, want)
+	if code, out := run("status", "--root", src, "--root", e.dest, "--table", "dynamodb."+name); code != 0 || !strings.Contains(out, "dynamodb."+name) {
+		t.Fatalf("status: exit %d, want dynamodb.%s listed\n%s", code, name, out)
+	}
+
+	e.connect(t, btHost, "dn-"+id)
+	if code, out := run("loader", "--from", e.dest, "--to", e.btURL, "--create-table", "--verify", "full"); code != 0 || !strings.Contains(out, "verify full: passed") {
+		t.Fatalf("loader into Bigtable: exit %d\n%s", code, out)
+	}
+	sameItems(t, e.bigtableItems(t), want)
+
+	sp := "spanner://" + spannerDB
+	code, out := run("loader", "--from", e.dest, "--to", sp, "--create-table")
+	if code != 2 || !strings.Contains(out, fmt.Sprintf("%q", name)) || !strings.Contains(out, "--target-table") {
+		t.Fatalf("loader into Spanner without --target-table: exit %d, want 2 naming %q and --target-table\n%s", code, name, out)
+	}
+	e.wantIx = want
+	if code, out := run("loader", "--from", e.dest, "--to", sp, "--table", "dynamodb."+name, "--target-table", e.indexed,
+		"--create-table", "--verify", "full"); code != 0 || !strings.Contains(out, "verify full: passed") {
+		t.Fatalf("loader into Spanner --target-table %s: exit %d\n%s", e.indexed, code, out)
+	}
+	sameItems(t, e.spannerItems(t), want)
+}

@@ -10,11 +10,10 @@ import (
 	"time"
 
 	"github.com/lading-dev/lading/internal/cql/cqltest"
-	"github.com/lading-dev/lading/internal/export"
 	"github.com/lading-dev/lading/internal/load"
-	"github.com/lading-dev/lading/internal/ship"
 	"github.com/lading-dev/lading/internal/status"
 	"github.com/lading-dev/lading/internal/testenv"
+	"github.com/lading-dev/lading/pkg/manifest"
 	"github.com/lading-dev/lading/pkg/objstore"
 )
 
@@ -54,7 +53,7 @@ func newStatusPipeline(t *testing.T) *statusPipeline {
 	step("exporter", "--source", "cassandra://"+hosts, "--table", p.table, "--dest", p.s3Root, "--batch", "b2")
 	p.b1, p.b2 = p.dumpOf(t, "b1"), p.dumpOf(t, "b2")
 	// Let b2 wait more than the 1s --max-lag the tests use.
-	var exported export.Success
+	var exported manifest.ExportedNote
 	p.readJSON(t, p.s3Root, p.b2+"/_SUCCESS", &exported)
 	time.Sleep(time.Until(exported.FinishedAt.Add(1200 * time.Millisecond)))
 	return p
@@ -172,9 +171,9 @@ func TestStatus(t *testing.T) {
 		if code != 0 || len(rep.Behind) != 0 {
 			t.Fatalf("exit %d, behind %q, want 0 and none without --max-lag:\n%s", code, rep.Behind, out)
 		}
-		var exported export.Success
+		var exported manifest.ExportedNote
 		p.readJSON(t, p.s3Root, p.b1+"/_SUCCESS", &exported)
-		var shipped ship.Success
+		var shipped manifest.ShippedNote
 		p.readJSON(t, p.gcsRoot, p.b1+"/_SUCCESS", &shipped)
 		rec := p.loadedRecord(t, p.b1)
 

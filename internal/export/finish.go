@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,24 +16,6 @@ import (
 	"github.com/lading-dev/lading/pkg/manifest"
 	"github.com/lading-dev/lading/pkg/objstore"
 )
-
-// FormatSuccess is the format of the _SUCCESS note the exporter writes.
-const FormatSuccess = "lading/exported/v1"
-
-// Success is the exporter's _SUCCESS note: readers only need the object
-// to exist; the note is for humans and audits.
-type Success struct {
-	Format string        `json:"format"`
-	Tool   manifest.Tool `json:"tool"`
-	// Dump is <batch>/<table>/<timestamp>.
-	Dump        string `json:"dump"`
-	Files       int64  `json:"files"`
-	Rows        int64  `json:"rows"`
-	StoredBytes int64  `json:"stored_bytes"`
-	// ManifestSHA256 is the SHA-256 of manifest.json.
-	ManifestSHA256 string    `json:"manifest_sha256"`
-	FinishedAt     time.Time `json:"finished_at"`
-}
 
 // readConcurrency bounds the commits read at once by a finisher.
 const readConcurrency = 16
@@ -164,8 +145,8 @@ func (x *exporter) sweep(ctx context.Context, m *manifest.Manifest) error {
 // writeSuccess writes _SUCCESS, last; one already there is kept.
 func (x *exporter) writeSuccess(ctx context.Context, m *manifest.Manifest, manifestData []byte) error {
 	sum := sha256.Sum256(manifestData)
-	s := Success{
-		Format:         FormatSuccess,
+	s := manifest.ExportedNote{
+		Format:         manifest.FormatExported,
 		Tool:           tool(),
 		Dump:           x.d.String(),
 		Files:          m.Totals.Files,
@@ -174,11 +155,11 @@ func (x *exporter) writeSuccess(ctx context.Context, m *manifest.Manifest, manif
 		ManifestSHA256: hex.EncodeToString(sum[:]),
 		FinishedAt:     x.cfg.Now().UTC().Truncate(time.Millisecond),
 	}
-	data, err := json.MarshalIndent(s, "", "  ")
+	data, err := s.Marshal()
 	if err != nil {
 		return err
 	}
-	err = x.root.CreateIfAbsent(ctx, x.d.key(manifest.SuccessName), append(data, '\n'))
+	err = x.root.CreateIfAbsent(ctx, x.d.key(manifest.SuccessName), data)
 	if err != nil && !errors.Is(err, objstore.ErrExists) {
 		return fmt.Errorf("write _SUCCESS: %w", err)
 	}

@@ -13,8 +13,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lading-dev/lading/internal/discover"
-	"github.com/lading-dev/lading/internal/export"
-	"github.com/lading-dev/lading/internal/ship"
 	"github.com/lading-dev/lading/pkg/manifest"
 	"github.com/lading-dev/lading/pkg/objstore"
 )
@@ -24,8 +22,8 @@ type copyAt struct {
 	root     int
 	complete bool
 	// One of these is set for a complete copy whose note was readable.
-	exported *export.Success
-	shipped  *ship.Success
+	exported *manifest.ExportedNote
+	shipped  *manifest.ShippedNote
 	// noteTime is the _SUCCESS object's time when its note is neither.
 	noteTime time.Time
 	// plan and commits of an export still running here.
@@ -101,11 +99,11 @@ func (r *rootScan) readNote(ctx context.Context, d discover.Dump, c *copyAt) err
 	}
 	_ = json.Unmarshal(data, &head)
 	switch head.Format {
-	case export.FormatSuccess:
-		c.exported = new(export.Success)
+	case manifest.FormatExported:
+		c.exported = new(manifest.ExportedNote)
 		return decodeNote(data, c.exported, d)
-	case ship.FormatSuccess:
-		c.shipped = new(ship.Success)
+	case manifest.FormatShipped:
+		c.shipped = new(manifest.ShippedNote)
 		return decodeNote(data, c.shipped, d)
 	}
 	a, err := r.b.Attributes(ctx, d.SuccessKey())

@@ -11,9 +11,8 @@ import (
 	"time"
 
 	"github.com/lading-dev/lading/internal/discover"
-	"github.com/lading-dev/lading/internal/export"
 	"github.com/lading-dev/lading/internal/load"
-	"github.com/lading-dev/lading/internal/ship"
+	"github.com/lading-dev/lading/pkg/manifest"
 	"github.com/lading-dev/lading/pkg/objstore"
 )
 
@@ -49,7 +48,7 @@ func (r *ledgerRoot) exported(batch, table, ts string, at time.Time) discover.Du
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	note, _ := json.Marshal(export.Success{Format: export.FormatSuccess, Dump: d.String(), Rows: 10, StoredBytes: 100, Files: 1, FinishedAt: at})
+	note, _ := json.Marshal(manifest.ExportedNote{Format: manifest.FormatExported, Dump: d.String(), Rows: 10, StoredBytes: 100, Files: 1, FinishedAt: at})
 	if _, err := r.b.WriteAll(r.ctx, d.SuccessKey(), note, nil); err != nil {
 		r.t.Fatal(err)
 	}
@@ -175,7 +174,7 @@ func TestShipStates(t *testing.T) {
 	for _, b := range []string{"b1", "b2", "b3"} {
 		dumps = append(dumps, src.exported(b, "ks.users", "20261206T010000Z", t0))
 	}
-	note, _ := json.Marshal(ship.Success{Format: ship.FormatSuccess, Dump: dumps[0].String(), Rows: 10, ShippedAt: t0.Add(5 * time.Minute)})
+	note, _ := json.Marshal(manifest.ShippedNote{Format: manifest.FormatShipped, Dump: dumps[0].String(), Rows: 10, ShippedAt: t0.Add(5 * time.Minute)})
 	for key, data := range map[string][]byte{dumps[0].SuccessKey(): note, dumps[1].Key("part-00-a-0.ndjson.zst"): []byte("x")} {
 		if _, err := dst.b.WriteAll(dst.ctx, key, data, nil); err != nil {
 			t.Fatal(err)

@@ -54,6 +54,8 @@ BUCKETS=lading-test,lading-test2
 ALL_SERVICES=(cassandra s3 gcs bigtable spanner dynamodb snowflake)
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/services-cassandra.sh
+source "$SCRIPT_DIR/services-cassandra.sh"
 # shellcheck source=scripts/services-compat.sh
 source "$SCRIPT_DIR/services-compat.sh"
 CACHE=${LADING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lading}
@@ -90,6 +92,15 @@ port_of() {
 	case $1 in
 	cassandra) echo $CASSANDRA_PORT ;; s3) echo $S3_PORT ;; gcs) echo $GCS_PORT ;; bigtable) echo $BIGTABLE_PORT ;; spanner) echo $SPANNER_PORT ;; dynamodb) echo $DYNAMODB_PORT ;; snowflake) echo $SNOWFLAKE_PORT ;;
 	cassandra41 | cassandra40) compat_ports "$1" | cut -d' ' -f1 ;;
+	esac
+}
+
+# service_ports SERVICE: every port it listens on, the clients' first.
+service_ports() {
+	case $1 in
+	cassandra) echo "$CASSANDRA_PORT $CASSANDRA_STORAGE_PORT $CASSANDRA_JMX_PORT" ;;
+	cassandra41 | cassandra40) compat_ports "$1" ;;
+	*) port_of "$1" ;;
 	esac
 }
 
@@ -183,60 +194,33 @@ build_spannerd() {
 }
 
 fakesnow_hash() {
-	cat "$SCRIPT_DIR/fakesnow-requirements.txt" | sha256sum | cut -c1-12
+	sha256sum <"$SCRIPT_DIR/fakesnow-requirements.txt" | cut -c1-12
 }
 
 fakesnow_home() { echo "$CACHE/fakesnow-$FAKESNOW_VERSION-$(fakesnow_hash)"; }
 
-# fakesnow: a venv with the exact pins of scripts/fakesnow-requirements.txt
-# (fakesnow 0.12.1 needs duckdb 2.0.x and snowflake-connector-python < 4).
-install_fakesnow() {
-	local home tmp
-	home=$(fakesnow_home)
+# install_venv HOME MODULE PIP_ARGS...: a Python venv at HOME holding what
+# `pip install --no-deps PIP_ARGS` installs (exact pins: nothing is
+# resolved), checked by importing MODULE; built aside and moved in whole,
+# so HOME/.complete means a whole install.
+install_venv() {
+	local home=$1 module=$2 tmp
+	shift 2
 	[[ -f $home/.complete ]] && return 0
 	need python3 "install Python 3 (with the venv module)"
-	tmp=$(mktemp -d "$CACHE/tmp/fakesnow.XXXXXX")
+	tmp=$(mktemp -d "$CACHE/tmp/venv.XXXXXX")
 	python3 -m venv "$tmp/venv" || { rm -rf "$tmp"; return 1; }
-	"$tmp/venv/bin/pip" install -q --no-deps -r "$SCRIPT_DIR/fakesnow-requirements.txt" || { rm -rf "$tmp"; return 1; }
-	"$tmp/venv/bin/python" -c 'import fakesnow.server' || { rm -rf "$tmp"; return 1; }
+	"$tmp/venv/bin/pip" install -q --no-deps "$@" || { rm -rf "$tmp"; return 1; }
+	"$tmp/venv/bin/python" -c "import $module" || { rm -rf "$tmp"; return 1; }
 	touch "$tmp/venv/.complete"
 	rm -rf "$home"
 	mv -T "$tmp/venv" "$home" 2>/dev/null || true # another install may have won the race
 	rm -rf "$tmp"
 }
 
-# cassandra_home [VERSION]: where cassandra-all VERSION (default 5.0's) and its jars live.
-cassandra_home() { echo "$CACHE/cassandra-${1:-$CASSANDRA_VERSION}"; }
-
-install_cassandra() { install_cassandra_jars "$CASSANDRA_VERSION"; }
-
-# install_cassandra_jars VERSION: cassandra-all VERSION and its runtime
-# dependencies from Maven Central into cassandra_home VERSION.
-install_cassandra_jars() {
-	local home tmp CASSANDRA_VERSION=$1
-	home=$(cassandra_home "$1")
-	[[ -f $home/.complete ]] && return 0
-	need mvn "install Maven"
-	log "fetching org.apache.cassandra:cassandra-all:$CASSANDRA_VERSION and its dependencies with mvn (once)"
-	tmp=$(mktemp -d "$CACHE/tmp/mvn.XXXXXX")
-	cat >"$tmp/pom.xml" <<EOF
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>lading</groupId><artifactId>cassandra-fetch</artifactId><version>1</version><packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>org.apache.cassandra</groupId><artifactId>cassandra-all</artifactId><version>$CASSANDRA_VERSION</version></dependency>
-  </dependencies>
-</project>
-EOF
-	(cd "$tmp" && mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$CACHE/m2" \
-		"org.apache.maven.plugins:maven-dependency-plugin:$MVN_DEPENDENCY_PLUGIN:copy-dependencies" \
-		-DincludeScope=runtime -DoutputDirectory="$tmp/home/lib") || { rm -rf "$tmp"; return 1; }
-	[[ -f $tmp/home/lib/cassandra-all-$CASSANDRA_VERSION.jar ]] || { log "cassandra-all jar missing after mvn"; rm -rf "$tmp"; return 1; }
-	touch "$tmp/home/.complete"
-	rm -rf "$home"
-	mv -T "$tmp/home" "$home" 2>/dev/null || true # another install may have won the race
-	rm -rf "$tmp"
-}
+# fakesnow: a venv with the exact pins of scripts/fakesnow-requirements.txt
+# (fakesnow 0.12.1 needs duckdb 2.0.x and snowflake-connector-python < 4).
+install_fakesnow() { install_venv "$(fakesnow_home)" fakesnow.server -r "$SCRIPT_DIR/fakesnow-requirements.txt"; }
 
 dynalite_home() { echo "$CACHE/dynalite-$DYNALITE_VERSION"; }
 
@@ -358,111 +342,54 @@ jpms_opts() {
 EOF
 }
 
+# 5.0's JVM flags: the common ones (services-cassandra.sh), its heap and
+# the JDK 17 module flags.
 cassandra_jvm_opts() {
 	local lib=$1
 	cat <<EOF
 -Xms512m
 -Xmx1g
--Xss256k
--XX:+UseG1GC
 -XX:+ParallelRefProcEnabled
 -XX:MaxTenuringThreshold=1
 -XX:G1HeapRegionSize=16m
--XX:MaxGCPauseMillis=300
 -XX:MaxDirectMemorySize=512m
--XX:+ExitOnOutOfMemoryError
 -Djava.security.manager=allow
--Djava.net.preferIPv4Stack=true
--Djdk.attach.allowAttachSelf=true
 $(jpms_opts)
--Dio.netty.tryReflectionSetAccessible=true
 -Dio.netty.allocator.useCacheForAllThreads=true
 -Dio.netty.allocator.maxOrder=11
--javaagent:$lib/jamm-0.4.0.jar
--Dcassandra.jmx.local.port=$CASSANDRA_JMX_PORT
--Dcassandra-foreground=yes
--Dcassandra.skip_wait_for_gossip_to_settle=0
--Dcassandra.ring_delay_ms=0
--Dcassandra.superuser_setup_delay_ms=0
--Dcassandra.migration_task_wait_in_seconds=0
 EOF
+	cassandra_jvm_common "$lib/jamm-0.4.0.jar" "$CASSANDRA_JMX_PORT"
 }
 
+# 5.0's cassandra.yaml: the common settings and 5.0's names of the others.
 write_cassandra_conf() {
 	local d=$1
-	cat >"$d/cassandra.yaml" <<EOF
-# generated by scripts/services.sh
-cluster_name: lading-test
-num_tokens: 16
-allocate_tokens_for_local_replication_factor: 1
-partitioner: org.apache.cassandra.dht.Murmur3Partitioner
-endpoint_snitch: SimpleSnitch
-seed_provider:
-  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
-    parameters:
-      - seeds: "$HOST:$CASSANDRA_STORAGE_PORT"
-listen_address: $HOST
-rpc_address: $HOST
-storage_port: $CASSANDRA_STORAGE_PORT
-ssl_storage_port: $((CASSANDRA_STORAGE_PORT + 1))
-native_transport_port: $CASSANDRA_PORT
-start_native_transport: true
-authenticator: AllowAllAuthenticator
-authorizer: AllowAllAuthorizer
-data_file_directories:
-  - $d/data
-commitlog_directory: $d/commitlog
-saved_caches_directory: $d/saved_caches
-hints_directory: $d/hints
-cdc_raw_directory: $d/cdc_raw
-commitlog_sync: periodic
+	{
+		cassandra_yaml lading-test "$d" "$CASSANDRA_STORAGE_PORT" "$CASSANDRA_PORT"
+		cat <<EOF
 commitlog_sync_period: 10000ms
 commitlog_segment_size: 8MiB
 user_defined_functions_enabled: false
 materialized_views_enabled: true
 sasi_indexes_enabled: true
-disk_failure_policy: stop
-commit_failure_policy: stop
-concurrent_compactors: 1
 read_request_timeout: 10000ms
 range_request_timeout: 20000ms
 write_request_timeout: 10000ms
 counter_write_request_timeout: 10000ms
 request_timeout: 20000ms
 EOF
+	} >"$d/cassandra.yaml"
 	write_cassandra_logback "$d"
 }
 
-write_cassandra_logback() {
-	local d=$1
-	cat >"$d/logback.xml" <<EOF
-<configuration scan="false">
-  <appender name="FILE" class="ch.qos.logback.core.FileAppender">
-    <file>$d/system.log</file>
-    <encoder><pattern>%-5level [%thread] %date{ISO8601} %F:%L - %msg%n</pattern></encoder>
-  </appender>
-  <logger name="org.apache.cassandra.service.CassandraDaemon" level="INFO"/>
-  <root level="WARN"><appender-ref ref="FILE"/></root>
-</configuration>
-EOF
-}
-
 start_cassandra() {
-	local java home d opts=()
+	local java home opts=()
 	java=$(find_java) || die "no JDK 17 (or 11) found for Cassandra: install openjdk-17-jre-headless or set LADING_JAVA"
 	home=$(cassandra_home)
-	d=$RUN/cassandra
-	rm -rf "$d"
-	mkdir -p "$d"/{data,commitlog,saved_caches,hints,cdc_raw,triggers}
-	write_cassandra_conf "$d"
+	cassandra_dir cassandra
+	write_cassandra_conf "$RUN/cassandra"
 	mapfile -t opts < <(cassandra_jvm_opts "$home/lib")
-	spawn cassandra "$java" "${opts[@]}" \
-		-Dcassandra.config="file://$d/cassandra.yaml" \
-		-Dcassandra.storagedir="$d" \
-		-Dcassandra.logdir="$d" \
-		-Dcassandra.triggers_dir="$d/triggers" \
-		-Dlogback.configurationFile="file://$d/logback.xml" \
-		-cp "$home/lib/*" org.apache.cassandra.service.CassandraDaemon
+	run_cassandra cassandra "$java" "$home" "${opts[@]}"
 }
 
 start_cassandra41() { start_compat cassandra41; }
@@ -539,7 +466,7 @@ wait_ready() {
 }
 
 up() {
-	local s pid todo=() started=() failed=() pids=() i hpid t0=$SECONDS
+	local s p pid todo=() started=() failed=() pids=() i hpid t0=$SECONDS
 	need go "install Go"
 	mkdir -p "$CACHE/bin" "$CACHE/tmp"
 	# The helpers check health; build them first only if something runs already.
@@ -560,10 +487,10 @@ up() {
 	done
 	((${#todo[@]})) || return 0
 	for s in "${todo[@]}"; do
-		port_open "$(port_of "$s")" && die "port $HOST:$(port_of "$s") for $s is taken by another process (not started by this script)"
+		for p in $(service_ports "$s"); do
+			port_open "$p" && die "port $HOST:$p for $s is taken by another process (not started by this script)"
+		done
 	done
-	for s in "${todo[@]}"; do [[ $s != cassandra4? ]] || compat_ports_free "$s"; done
-	[[ " ${todo[*]} " == *" cassandra "* ]] && { port_open $CASSANDRA_STORAGE_PORT && die "port $HOST:$CASSANDRA_STORAGE_PORT (Cassandra storage) is taken"; port_open $CASSANDRA_JMX_PORT && die "port $HOST:$CASSANDRA_JMX_PORT (Cassandra JMX) is taken"; }
 	# Each server starts as soon as it is installed (on a cold cache, Cassandra
 	# boots while the Go servers still build).
 	install_service helpers &

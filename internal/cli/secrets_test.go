@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,32 +35,11 @@ const (
 	envURLPassword    = "envURLPW-6a2e0b93"
 )
 
-var (
-	cmdOnce sync.Once
-	cmdDir  string
-	cmdErr  error
-)
-
-// commandBinaries builds exporter, shipper and loader once per test
-// process, as the kill tests build them.
+// commandBinaries returns the directory holding exporter, shipper and
+// loader, built once per test process (testenv.Commands).
 func commandBinaries(t *testing.T) string {
 	t.Helper()
-	cmdOnce.Do(func() {
-		cmdDir, cmdErr = os.MkdirTemp("", "lading-cli-bin-")
-		if cmdErr != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", cmdDir+string(filepath.Separator),
-			"github.com/lading-dev/lading/cmd/exporter", "github.com/lading-dev/lading/cmd/shipper",
-			"github.com/lading-dev/lading/cmd/loader").CombinedOutput()
-		if err != nil {
-			cmdErr = fmt.Errorf("go build the three commands: %w\n%s", err, out)
-		}
-	})
-	if cmdErr != nil {
-		t.Fatal(cmdErr)
-	}
-	return cmdDir
+	return testenv.Commands(t, "exporter", "shipper", "loader")
 }
 
 // secretScan collects every text the commands produced and every object

@@ -14,14 +14,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lading-dev/lading/internal/testenv"
 )
 
 // buildBinaries builds exporter, shipper and loader into dir.
 func buildBinaries(dir string) (map[string]string, error) {
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator),
-		"github.com/lading-dev/lading/cmd/exporter", "github.com/lading-dev/lading/cmd/shipper", "github.com/lading-dev/lading/cmd/loader")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build the three commands: %w\n%s", err, out)
+	if err := testenv.BuildCommands(dir, "exporter", "shipper", "loader"); err != nil {
+		return nil, err
 	}
 	bins := map[string]string{}
 	for _, name := range []string{"exporter", "shipper", "loader"} {

@@ -11,40 +11,20 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/cql/cqltest"
+	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/manifest"
 	"github.com/lading-dev/lading/pkg/objstore"
-)
-
-var (
-	cmdsOnce sync.Once
-	cmdsDir  string
-	cmdsErr  error
 )
 
 // command returns the path of the real binary name ("exporter",
 // "shipper", "loader" or "status"), all built once per test process.
 func command(t *testing.T, name string) string {
 	t.Helper()
-	cmdsOnce.Do(func() {
-		if cmdsDir, cmdsErr = os.MkdirTemp("", "lading-e2e-bin-"); cmdsErr != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", cmdsDir+string(filepath.Separator),
-			"github.com/lading-dev/lading/cmd/exporter", "github.com/lading-dev/lading/cmd/shipper",
-			"github.com/lading-dev/lading/cmd/loader", "github.com/lading-dev/lading/cmd/status").CombinedOutput()
-		if err != nil {
-			cmdsErr = fmt.Errorf("go build the commands: %w\n%s", err, out)
-		}
-	})
-	if cmdsErr != nil {
-		t.Fatal(cmdsErr)
-	}
-	return filepath.Join(cmdsDir, name)
+	return filepath.Join(testenv.Commands(t, "exporter", "shipper", "loader", "status"), name)
 }
 
 // run runs a real binary to its exit and returns the exit code and its

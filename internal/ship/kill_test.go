@@ -9,39 +9,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/objstore"
 )
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
-// shipperBinary builds cmd/shipper once per test process.
+// shipperBinary returns the path of cmd/shipper, built once per test
+// process (testenv.Command).
 func shipperBinary(t testing.TB) string {
 	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "lading-shipper-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "shipper")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/lading-dev/lading/cmd/shipper").CombinedOutput()
-		if err != nil {
-			binErr = errors.New("go build ./cmd/shipper: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
+	return testenv.Command(t, "shipper")
 }
 
 // intactFiles counts the files of td that are at dst with the manifest's

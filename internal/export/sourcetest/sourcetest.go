@@ -18,12 +18,10 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -239,31 +237,11 @@ func ReadDump(t testing.TB, root *objstore.Bucket, prefix string) (*manifest.Man
 	return m, lines
 }
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
-// Binary builds cmd/exporter once per test process.
+// Binary returns the path of cmd/exporter, built once per test process
+// (testenv.Command).
 func Binary(t testing.TB) string {
 	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "lading-exporter-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "exporter")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/lading-dev/lading/cmd/exporter").CombinedOutput()
-		if err != nil {
-			binErr = errors.New("go build ./cmd/exporter: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
+	return testenv.Command(t, "exporter")
 }
 
 // Run runs the exporter binary to its end: exit code and output.

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/lading-dev/lading/internal/load"
+	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/manifest"
 	"github.com/lading-dev/lading/pkg/objstore"
@@ -49,19 +50,12 @@ func RunConformance(t *testing.T, h Harness) {
 	t.Run("WidePartitionsAndLargeValues", s.wideAndLarge)
 }
 
-// BuildCommands builds the named commands of cmd/ (exporter, shipper,
-// loader) into a temporary directory of t and returns it: tests run the
-// real binaries, as operators do.
+// BuildCommands returns the directory holding the named commands of
+// cmd/ (exporter, shipper, loader, status), built once per test process
+// by testenv.Commands: tests run the real binaries, as operators do.
 func BuildCommands(t testing.TB, names ...string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for _, c := range names {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, c), "github.com/lading-dev/lading/cmd/"+c)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", c, err, out)
-		}
-	}
-	return dir
+	return testenv.Commands(t, names...)
 }
 
 // run is one finished command.

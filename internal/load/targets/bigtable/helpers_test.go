@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -146,16 +144,9 @@ func dataKeys(all map[string]map[string][]btCell) []string {
 	return keys
 }
 
-// buildLoader builds cmd/loader (and the exporter) into a temporary
-// directory.
+// buildCommands returns the directory holding the named commands
+// (testenv.Commands: built once per test process).
 func buildCommands(t testing.TB, cmds ...string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for _, c := range cmds {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, c), "github.com/lading-dev/lading/cmd/"+c)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", c, err, out)
-		}
-	}
-	return dir
+	return testenv.Commands(t, cmds...)
 }

@@ -19,8 +19,8 @@ import (
 	"github.com/lading-dev/lading/internal/testenv"
 )
 
-// buildCommands builds cmd/exporter, cmd/shipper and cmd/loader into a
-// temporary directory.
+// buildCommands returns the directory holding cmd/exporter, cmd/shipper
+// and cmd/loader, built once per test process.
 func buildCommands(t *testing.T) string {
 	t.Helper()
 	return targettest.BuildCommands(t, "exporter", "shipper", "loader")

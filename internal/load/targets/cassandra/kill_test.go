@@ -20,7 +20,8 @@ import (
 	"github.com/lading-dev/lading/pkg/schema"
 )
 
-// buildLoader builds cmd/loader into a temporary directory.
+// buildLoader returns the path of cmd/loader, built once per test
+// process.
 func buildLoader(t *testing.T) string {
 	t.Helper()
 	return filepath.Join(targettest.BuildCommands(t, "loader"), "loader")

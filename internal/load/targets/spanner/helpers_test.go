@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"math"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -185,15 +183,11 @@ func (e *env) rowsByKey(table string, nkey int, cols ...string) map[string]strin
 	return out
 }
 
-// buildLoader builds cmd/loader into a temporary directory.
+// buildLoader returns the path of cmd/loader, built once per test
+// process (testenv.Command).
 func buildLoader(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "loader")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/lading-dev/lading/cmd/loader")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return testenv.Command(t, "loader")
 }
 
 // runLoader runs the loader binary and returns its exit code and output.

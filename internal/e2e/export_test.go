@@ -182,7 +182,7 @@ func (c *chaos) exportStage() *dump {
 					mu.Unlock()
 					return
 				}
-				rep, ok, err := readReport(report)
+				rep, ok, err := readReportIfAny(report)
 				if err != nil {
 					mu.Lock()
 					errs = append(errs, err.Error())

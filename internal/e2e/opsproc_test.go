@@ -204,10 +204,11 @@ next:
 
 // runReport is the part of a run report these tests read.
 type runReport struct {
-	Command  string           `json:"command"`
-	ExitCode *int             `json:"exit_code"`
-	Counters map[string]int64 `json:"counters"`
-	Gauges   map[string]int64 `json:"gauges"`
+	Command         string           `json:"command"`
+	ExitCode        *int             `json:"exit_code"`
+	DurationSeconds float64          `json:"duration_seconds"`
+	Counters        map[string]int64 `json:"counters"`
+	Gauges          map[string]int64 `json:"gauges"`
 	Tables   map[string]struct {
 		Counters map[string]int64 `json:"counters"`
 		Gauges   map[string]int64 `json:"gauges"`

@@ -138,13 +138,6 @@ wait:
 	return o, nil
 }
 
-// runReport is the part of a --report file the test reads.
-type runReport struct {
-	ExitCode        *int             `json:"exit_code"`
-	DurationSeconds float64          `json:"duration_seconds"`
-	Counters        map[string]int64 `json:"counters"`
-}
-
 // run runs one command with runOnce, counts the run and its retries in
 // f, and returns its outcome and --report (ok false when it left none).
 func (f *stageFigures) run(t *testing.T, bin string, args []string, kp killPlan, limit time.Duration, report string) (outcome, runReport, bool) {
@@ -154,7 +147,7 @@ func (f *stageFigures) run(t *testing.T, bin string, args []string, kp killPlan,
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, ok, err := readReport(report)
+	rep, ok, err := readReportIfAny(report)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,9 +157,9 @@ func (f *stageFigures) run(t *testing.T, bin string, args []string, kp killPlan,
 	return o, rep, ok
 }
 
-// readReport reads a --report file; ok is false when the run left none
+// readReportIfAny reads a --report file; ok is false when the run left none
 // (it was killed).
-func readReport(path string) (r runReport, ok bool, err error) {
+func readReportIfAny(path string) (r runReport, ok bool, err error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return runReport{}, false, nil

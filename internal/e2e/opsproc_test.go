@@ -209,7 +209,7 @@ type runReport struct {
 	DurationSeconds float64          `json:"duration_seconds"`
 	Counters        map[string]int64 `json:"counters"`
 	Gauges          map[string]int64 `json:"gauges"`
-	Tables   map[string]struct {
+	Tables          map[string]struct {
 		Counters map[string]int64 `json:"counters"`
 		Gauges   map[string]int64 `json:"gauges"`
 	} `json:"tables"`

@@ -26,6 +26,7 @@ func init() {
 	// details).
 	sf.GetLogger().SetLogLevel("fatal")
 	load.Register(Scheme, open)
+	load.RegisterReplacer(Scheme)
 }
 
 // target is one Snowflake schema.

@@ -103,6 +103,10 @@ func TestLoader(t *testing.T) {
 	bins := targettest.BuildCommands(t, "loader")
 	t.Run("ExternalStagesAndNoSecretInLogs", func(t *testing.T) { externalStagesAndNoSecretInLogs(t, bins) })
 	t.Run("RejectsNamedWithFileAndLine", func(t *testing.T) { rejectsNamedWithFileAndLine(t, bins) })
+	t.Run("ModeFlag", func(t *testing.T) { modeFlag(t, bins) })
+	t.Run("ReplaceIntoTableWithRows", func(t *testing.T) { replaceIntoTableWithRows(t, bins) })
+	t.Run("KillMidReplace", func(t *testing.T) { killMidReplace(t, bins) })
+	t.Run("KillAfterSwap", func(t *testing.T) { killAfterSwap(t, bins) })
 }
 
 // externalStagesAndNoSecretInLogs loads a dump in GCS and one in S3

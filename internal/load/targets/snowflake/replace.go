@@ -77,8 +77,16 @@ func (t *target) Replacement(ctx context.Context, tbl load.Table, m *manifest.Ma
 			return nil, fmt.Errorf("drop %s (the old rows of an earlier replace): %w", old, err)
 		}
 	}
-	if _, err := t.db.ExecContext(ctx, createTableSQL(fresh, tb.cols, newIncarnation()+loadMark+mark)); err != nil {
-		return nil, fmt.Errorf("create the fresh table %s: %w", fresh, err)
+	// Created only when missing: the stand-in would replace the COMMENT
+	// (the incarnation) of an existing table on CREATE … IF NOT EXISTS.
+	got, err := readColumns(ctx, t.db, fresh)
+	if err != nil {
+		return nil, err
+	}
+	if len(got) == 0 {
+		if _, err := t.db.ExecContext(ctx, createTableSQL(fresh, tb.cols, newIncarnation()+loadMark+mark)); err != nil {
+			return nil, fmt.Errorf("create the fresh table %s: %w", fresh, err)
+		}
 	}
 	into := &table{t: t, name: fresh, cols: tb.cols, dump: tb.dump, exists: true, ledgerName: tb.name.Table}
 	return &replacement{t: t, into: into, target: tb.name, fresh: fresh}, nil

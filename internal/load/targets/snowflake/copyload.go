@@ -260,7 +260,10 @@ func (tb *table) stagingTable(ctx context.Context, conn *sql.Conn) (tableName, e
 	if tb.staging != nil {
 		return *tb.staging, nil
 	}
-	st := tableName{tb.name.DB, tb.name.Schema, tb.name.Table + "__lading_" + newIncarnation()}
+	if err := tb.dropLeftoverStaging(ctx, conn); err != nil {
+		return tableName{}, err
+	}
+	st := tableName{tb.name.DB, tb.name.Schema, tb.stagingPrefix() + newIncarnation()}
 	if _, err := conn.ExecContext(ctx, createStagingSQL(st, tb.name)); err != nil {
 		return st, fmt.Errorf("create staging table %s: %w", st, err)
 	}

@@ -107,6 +107,7 @@ func TestLoader(t *testing.T) {
 	t.Run("ReplaceIntoTableWithRows", func(t *testing.T) { replaceIntoTableWithRows(t, bins) })
 	t.Run("KillMidReplace", func(t *testing.T) { killMidReplace(t, bins) })
 	t.Run("KillAfterSwap", func(t *testing.T) { killAfterSwap(t, bins) })
+	t.Run("KillLeavesNoStagingTable", func(t *testing.T) { killLeavesNoStagingTable(t, bins) })
 }
 
 // externalStagesAndNoSecretInLogs loads a dump in GCS and one in S3

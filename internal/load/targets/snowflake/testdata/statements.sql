@@ -18,4 +18,10 @@ DROP TABLE IF EXISTS "ANALYTICS"."RAW"."orders__lading_stage";
 
 SELECT COUNT(*) FROM "ANALYTICS"."RAW"."orders";
 
-ALTER TABLE "ANALYTICS"."RAW"."orders" SWAP WITH "ANALYTICS"."RAW"."orders__lading_new";
+CREATE TABLE IF NOT EXISTS "ANALYTICS"."RAW"."orders__lading_new_2b203d3db5f4" ("id" NUMBER(19,0) NOT NULL, "ck" VARCHAR NOT NULL, "a_ascii" VARCHAR, "a_blob" BINARY, "a_bool" BOOLEAN, "a_date" DATE, "a_decimal" VARCHAR, "a_double" FLOAT, "a_duration" VARCHAR, "a_float" FLOAT, "a_inet" VARCHAR, "a_int" NUMBER(10,0), "a_list" VARIANT, "a_map" VARIANT, "a_set" VARIANT, "a_smallint" NUMBER(5,0), "a_time" VARCHAR, "a_timestamp" TIMESTAMP_TZ(3), "a_timeuuid" VARCHAR(36), "a_tinyint" NUMBER(3,0), "a_tuple" VARIANT, "a_udt" VARIANT, "a_uuid" VARCHAR(36), "a_varint" NUMBER(38,0), "a_vector" VARIANT, "Odd ""Name""" VARCHAR, "_writetime" VARIANT, "_ttl" VARIANT, PRIMARY KEY ("id", "ck")) COMMENT = 'lading incarnation 0123456789abcdef load 2b203d3db5f4';
+
+ALTER TABLE "ANALYTICS"."RAW"."orders" SWAP WITH "ANALYTICS"."RAW"."orders__lading_new_2b203d3db5f4";
+
+DROP TABLE IF EXISTS "ANALYTICS"."RAW"."orders__lading_new_2b203d3db5f4";
+
+SELECT TABLE_NAME FROM "ANALYTICS".INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE ?;

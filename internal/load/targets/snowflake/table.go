@@ -29,6 +29,10 @@ type table struct {
 	stage   string    // the stage COPY reads, with the path to the dump
 	putDir  string    // where parts are copied to be PUT under their names
 	staging *tableName
+	// rows is the session's temporary table of lines on the INSERT path
+	// (load=insert), and lines the lines StagePart read, by part.
+	rows  *tableName
+	lines map[string][]string
 }
 
 var (

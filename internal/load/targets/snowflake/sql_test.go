@@ -112,6 +112,15 @@ func TestGoldenSQL(t *testing.T) {
 		dropSQL(freshName(target, dumpMark("prod/shop.orders/20261201T000000Z"))),
 		// The staging tables a killed run of the dump left.
 		leftoverSQL(target),
+		// load=insert: the session's table of lines, filled by array-bound
+		// INSERTs, applied with COPY's conversions; a refused row found
+		// and dropped.
+		createRowsSQL(tableName{Table: "LADING_ROWS_1"}),
+		truncateSQL(tableName{Table: "LADING_ROWS_1"}),
+		insertRowsSQL(tableName{Table: "LADING_ROWS_1"}),
+		insertSelectSQL(target, cols, tableName{Table: "LADING_ROWS_1"}),
+		checkRowSQL(cols, tableName{Table: "LADING_ROWS_1"}),
+		deleteRowSQL(tableName{Table: "LADING_ROWS_1"}),
 	}
 	golden(t, "statements.sql", strings.Join(stmts, ";\n\n")+";\n")
 }

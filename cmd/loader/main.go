@@ -91,6 +91,7 @@ func main() {
 	f.BoolVar(&o.Watch, "watch", false, "keep polling for new dumps")
 	f.DurationVar(&o.WatchInterval, "interval", load.DefaultInterval, "how often --watch polls")
 	snowflakeFlags(f, &o)
+	modeFlag(f, &o)
 	shards := app.AddShardFlags()
 
 	app.Main(func(ctx context.Context, rt *cli.Runtime) error {

@@ -64,7 +64,8 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 	inc := ledger.Incarnation(incID)
 	log := o.Logger.With("dump", d.String(), "target", id.String())
 
-	if rec, err := inc.Loaded(ctx, d); err != nil {
+	rec, err := inc.Loaded(ctx, d)
+	if err != nil {
 		return err
 	} else if rec != nil && !o.Force {
 		if err := l.checkStillThere(ctx, d, tbl, inc, rec); err != nil {
@@ -101,7 +102,19 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 	if o.DryRun {
 		return l.dryRun(ctx, d, m, tbl, inc)
 	}
+	if o.Mode == ModeReplace {
+		return l.replaceDump(ctx, d, m, tbl, ledger, rec != nil, log)
+	}
+	return l.loadInto(ctx, d, m, tbl, inc, incID, log, nil)
+}
 
+// loadInto loads the dump's parts into tbl, verifies and records them in
+// the ledger of incarnation inc (incID). beforeMark, when set, runs after
+// verification and before the loaded record (--mode replace swaps the
+// fresh table in there).
+func (l *Loader) loadInto(ctx context.Context, d discover.Dump, m *manifest.Manifest, tbl Table, inc *Incarnation, incID string, log *slog.Logger, beforeMark func(context.Context) error) error {
+	o := &l.opts
+	id := tbl.Identity()
 	dl := inc.Dump(d)
 	started := o.Now().UTC()
 	empty, err := tbl.Empty(ctx)
@@ -251,6 +264,11 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 		return err
 	}
 	o.Run.Event("verify", "dump", d.String(), "mode", vr.Mode, "result", vr.Result, "detail", vr.Detail)
+	if beforeMark != nil {
+		if err := beforeMark(ctx); err != nil {
+			return err
+		}
+	}
 	rec := &LoadedRecord{
 		Batch: d.Batch, Table: d.Table, Timestamp: d.Timestamp,
 		Target: id.String(), TargetID: TargetID(id), Incarnation: incID,

@@ -53,6 +53,8 @@ type Options struct {
 	Stage, StorageIntegration string
 	// CopyParts caps the parts one COPY loads (0: the target's limit).
 	CopyParts int
+	// Mode is ModeAppend ("" too) or ModeReplace (--mode; replace.go).
+	Mode string
 	// TargetTable renames the table in the target.
 	TargetTable string
 	// TableMap sends source tables to target tables of other names:
@@ -143,6 +145,9 @@ func (o *Options) check() error {
 	}
 	if o.BatchBytes < 0 {
 		return fault.Usagef("--batch-bytes %d: want 0 or more", o.BatchBytes)
+	}
+	if err := o.checkMode(); err != nil {
+		return err
 	}
 	var err error
 	if o.tableMap, err = parseTableMap(o.TableMap); err != nil {

@@ -59,46 +59,12 @@ func (s *suite) kill9(t *testing.T) {
 
 	args := append([]string{"--from", st.url, "--to", target, "--create-table", "--workers", "4", "--parts", "2", "--spool-dir", t.TempDir()}, loaderFlags(s.h)...)
 	countParts := func() int { return len(st.keys(t, load.LedgerDir, "/parts/")) }
-	killed, midLoad := 0, 0
-	for i := 0; killed < 6 && i < 12; i++ {
-		a := append([]string{}, args...)
+	killed, midLoad := KillLoop(t, filepath.Join(s.bins, "loader"), func(i int) []string {
 		if i%2 == 1 {
-			a = append(a, "--spool-bytes", "0") // read every part twice
+			return append(append([]string{}, args...), "--spool-bytes", "0") // read every part twice
 		}
-		cmd := exec.Command(filepath.Join(s.bins, "loader"), a...)
-		cmd.Env = os.Environ()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		// Kill once the load has recorded one to four more parts, plus
-		// up to 40ms: mid-part, mid-batch or mid-ledger-write.
-		want := countParts() + 1 + rand.IntN(4)
-		deadline := time.Now().Add(60 * time.Second)
-		finished := false
-		for !finished && countParts() < want && time.Now().Before(deadline) {
-			select {
-			case err := <-done:
-				t.Logf("run %d finished before it was killed: %v", i, err)
-				finished = true
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-		if finished {
-			break
-		}
-		delay := time.Duration(rand.IntN(40)) * time.Millisecond
-		time.Sleep(delay)
-		cmd.Process.Kill()
-		<-done
-		killed++
-		recs := countParts()
-		if recs > 0 && recs < parts {
-			midLoad++
-		}
-		t.Logf("run %d killed %s after part %d, %d of %d parts recorded", i, delay, want, recs, parts)
-	}
+		return args
+	}, countParts, parts, 6)
 	if killed < 5 || midLoad == 0 {
 		t.Errorf("%d runs killed, %d of them mid-load: want at least 5 and 1", killed, midLoad)
 	}
@@ -116,6 +82,50 @@ func (s *suite) kill9(t *testing.T) {
 	if n := countParts(); n != parts {
 		t.Errorf("%d part records, want %d", n, parts)
 	}
+}
+
+// KillLoop runs the command bin (args(i) are run i's arguments) and kills
+// it with SIGKILL once progress() has grown by one to four, plus up to
+// 40ms: mid-part, mid-batch or mid-ledger-write. It stops after kills
+// kills, 2*kills runs, or a run that finished before its kill. It
+// returns the runs killed, and how many were killed with progress
+// between 0 and total (exclusive).
+func KillLoop(t *testing.T, bin string, args func(i int) []string, progress func() int, total, kills int) (killed, midLoad int) {
+	t.Helper()
+	for i := 0; killed < kills && i < 2*kills; i++ {
+		cmd := exec.Command(bin, args(i)...)
+		cmd.Env = os.Environ()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		want := progress() + 1 + rand.IntN(4)
+		deadline := time.Now().Add(60 * time.Second)
+		finished := false
+		for !finished && progress() < want && time.Now().Before(deadline) {
+			select {
+			case err := <-done:
+				t.Logf("run %d finished before it was killed: %v", i, err)
+				finished = true
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+		if finished {
+			break
+		}
+		delay := time.Duration(rand.IntN(40)) * time.Millisecond
+		time.Sleep(delay)
+		cmd.Process.Kill()
+		<-done
+		killed++
+		got := progress()
+		if got > 0 && got < total {
+			midLoad++
+		}
+		t.Logf("run %d killed %s after progress %d, %d of %d", i, delay, want, got, total)
+	}
+	return killed, midLoad
 }
 
 // blobTable has a blob partition key, for keys the target refuses, and

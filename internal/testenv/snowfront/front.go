@@ -2,8 +2,9 @@
 // server speaking the part of Snowflake's protocol gosnowflake uses,
 // placed in front of fakesnow. It answers itself the statements fakesnow
 // cannot run — CREATE STAGE (internal, or external over s3:// and gcs://
-// URLs mapped to the local test servers), LIST, PUT and COPY INTO with a
-// transformation query — and passes every other request through.
+// URLs mapped to the local test servers), LIST, PUT, COPY INTO with a
+// transformation query and ALTER TABLE … SWAP WITH — and passes every
+// other request through.
 //
 // COPY INTO reads the staged parts with lading's own pkg/objstore and
 // part reader, and evaluates the COPY's transformation by running its
@@ -163,6 +164,8 @@ func (f *Front) answer(ctx context.Context, q string) (resp map[string]any, ok b
 		return f.put(q)
 	case copyRE.MatchString(q):
 		res, err = f.copyInto(ctx, q)
+	case swapRE.MatchString(q):
+		res, err = f.swap(ctx, q)
 	default:
 		return nil, false
 	}

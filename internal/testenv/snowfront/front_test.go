@@ -20,28 +20,8 @@ import (
 // transformation, ON_ERROR = CONTINUE counting a bad line with its file
 // and line, and ON_ERROR = ABORT_STATEMENT loading nothing.
 func TestFrontStageAndCopy(t *testing.T) {
-	up := testenv.Need(t, "LADING_SNOWFLAKE_HOST") + ":" + testenv.Need(t, "LADING_SNOWFLAKE_PORT")
-	f, err := Start(Options{Upstream: up})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(f.Close)
-	host, port, _ := strings.Cut(f.Addr(), ":")
-	var p int
-	fmt.Sscan(port, &p)
-	db := sql.OpenDB(sf.NewConnector(sf.SnowflakeDriver{}, sf.Config{Account: "a", User: "u", Password: "p", Host: host, Port: p, Protocol: "http"}))
-	db.SetMaxOpenConns(1)
-	t.Cleanup(func() { db.Close() })
+	db, name, exec := frontDB(t)
 	ctx := context.Background()
-	exec := func(q string) {
-		t.Helper()
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	name := fmt.Sprintf("FRONT%d", time.Now().UnixNano())
-	exec(`CREATE DATABASE "` + name + `"`)
-	exec(`CREATE SCHEMA "` + name + `"."RAW"`)
 	tbl := `"` + name + `"."RAW"."t"`
 	exec(`CREATE TABLE ` + tbl + ` ("k" NUMBER(10,0) NOT NULL, "v" VARCHAR)`)
 	stage := `"` + name + `"."RAW"."ST"`
@@ -112,4 +92,33 @@ func TestFrontStageAndCopy(t *testing.T) {
 	if n != 4 {
 		t.Errorf("%d rows after the COPY, want 4", n)
 	}
+}
+
+// frontDB starts a front before the stand-in, connects gosnowflake to
+// it (one session) and creates a new database with a schema RAW. It
+// returns the connection, the database's name, and an exec that fails t.
+func frontDB(t *testing.T) (*sql.DB, string, func(string)) {
+	t.Helper()
+	up := testenv.Need(t, "LADING_SNOWFLAKE_HOST") + ":" + testenv.Need(t, "LADING_SNOWFLAKE_PORT")
+	f, err := Start(Options{Upstream: up})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	host, port, _ := strings.Cut(f.Addr(), ":")
+	var p int
+	fmt.Sscan(port, &p)
+	db := sql.OpenDB(sf.NewConnector(sf.SnowflakeDriver{}, sf.Config{Account: "a", User: "u", Password: "p", Host: host, Port: p, Protocol: "http"}))
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.ExecContext(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	name := fmt.Sprintf("FRONT%d", time.Now().UnixNano())
+	exec(`CREATE DATABASE "` + name + `"`)
+	exec(`CREATE SCHEMA "` + name + `"."RAW"`)
+	return db, name, exec
 }

@@ -30,6 +30,9 @@ const urlForm = "snowflake://USER@ACCOUNT/DATABASE/SCHEMA?warehouse=W&role=R"
 type config struct {
 	User, Account, Database, Schema string
 	Warehouse, Role                 string
+	// Load is "insert" (load=insert: array-bound INSERTs, no stage, for
+	// small dumps; insertload.go) or "copy"/"" (COPY INTO from a stage).
+	Load string
 	// Host, Port and Protocol override where gosnowflake connects (a
 	// stand-in in tests); empty/0 for Snowflake itself.
 	Host     string
@@ -97,8 +100,13 @@ func parseURL(raw string) (*config, error) {
 				return nil, fault.Usagef("--to %s: protocol %q: want http or https", shown, v[0])
 			}
 			c.Protocol = v[0]
+		case "load":
+			if v[0] != LoadInsert && v[0] != "copy" {
+				return nil, fault.Usagef("--to %s: load %q: want copy (the default) or insert", shown, v[0])
+			}
+			c.Load = v[0]
 		default:
-			return nil, fault.Usagef("--to %s: unknown parameter %q (known: warehouse, role, host, port, protocol)", shown, k)
+			return nil, fault.Usagef("--to %s: unknown parameter %q (known: warehouse, role, load, host, port, protocol)", shown, k)
 		}
 	}
 	return c, nil

@@ -27,12 +27,12 @@ func TestParseURL(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
-	got, err = parseURL("snowflake://u@a/D/S?host=127.0.0.1&port=8090&protocol=http")
+	got, err = parseURL("snowflake://u@a/D/S?host=127.0.0.1&port=8090&protocol=http&load=insert")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Host != "127.0.0.1" || got.Port != 8090 || got.Protocol != "http" {
-		t.Errorf("stand-in options: got %+v", got)
+	if got.Host != "127.0.0.1" || got.Port != 8090 || got.Protocol != "http" || got.Load != LoadInsert {
+		t.Errorf("stand-in options and load=insert: got %+v", got)
 	}
 
 	for _, c := range []struct{ url, want string }{
@@ -47,6 +47,7 @@ func TestParseURL(t *testing.T) {
 		{"snowflake://u@a/D/S?port=0", `port "0"`},
 		{"snowflake://u@a/D/S?protocol=ftp", `protocol "ftp"`},
 		{"snowflake://u@a/D/S?password=x", `unknown parameter "password"`},
+		{"snowflake://u@a/D/S?load=merge", `load "merge": want copy (the default) or insert`},
 	} {
 		_, err := parseURL(c.url)
 		if err == nil || !fault.IsUsage(err) || !strings.Contains(err.Error(), c.want) {
@@ -114,5 +115,17 @@ func TestConnConfigCredentials(t *testing.T) {
 		if err == nil || !fault.IsUsage(err) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s: err = %v, want a usage error naming the file: %q", path, err, want)
 		}
+	}
+}
+
+// TestCheckInsertDump: the INSERT path takes dumps of up to 16 MiB of
+// rows, and refuses a larger one naming it and the limit.
+func TestCheckInsertDump(t *testing.T) {
+	if err := checkInsertDump("b/ks.t/ts", maxInsertDumpBytes); err != nil {
+		t.Errorf("a dump at the limit: %v", err)
+	}
+	err := checkInsertDump("b/ks.t/ts", maxInsertDumpBytes+1)
+	if err == nil || !fault.IsUsage(err) || !strings.Contains(err.Error(), "b/ks.t/ts") || !strings.Contains(err.Error(), "16 MiB") {
+		t.Errorf("a dump over the limit: %v, want a usage error naming it and the limit", err)
 	}
 }

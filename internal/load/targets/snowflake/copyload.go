@@ -53,6 +53,13 @@ func (tb *table) session(ctx context.Context) (*sql.Conn, error) {
 	}
 	schemaOf := quoteIdent(tb.name.DB) + "." + quoteIdent(tb.name.Schema)
 	switch {
+	case tb.t.cfg.Load == LoadInsert:
+		rows := tableName{Table: "LADING_ROWS_" + strings.ToUpper(newIncarnation())}
+		if _, err := conn.ExecContext(ctx, createRowsSQL(rows)); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("create temporary table %s: %w", rows, err)
+		}
+		tb.rows, tb.lines = &rows, map[string][]string{}
 	case o.Stage != "":
 		if !stageNameRE.MatchString(o.Stage) {
 			conn.Close()
@@ -90,8 +97,21 @@ func (tb *table) session(ctx context.Context) (*sql.Conn, error) {
 // stage Snowflake reads the part from the store itself.
 func (tb *table) StagePart(ctx context.Context, p load.PartInfo, open func(context.Context) (io.ReadCloser, error)) error {
 	conn, err := tb.session(ctx)
-	if err != nil || tb.putDir == "" {
+	if err != nil {
 		return err
+	}
+	if tb.rows != nil {
+		lines, err := readLines(ctx, p.File.Name, open)
+		if err != nil {
+			return err
+		}
+		tb.mu.Lock()
+		tb.lines[p.File.Name] = lines
+		tb.mu.Unlock()
+		return nil
+	}
+	if tb.putDir == "" {
+		return nil
 	}
 	dir, err := os.MkdirTemp("", "lading-put-")
 	if err != nil {
@@ -140,6 +160,9 @@ func (tb *table) LoadGroup(ctx context.Context, parts []load.PartInfo, fresh boo
 		if into, err = tb.stagingTable(ctx, conn); err != nil {
 			return nil, err
 		}
+	}
+	if tb.rows != nil {
+		return tb.insertGroup(ctx, conn, into, parts, maxRejects)
 	}
 	files := make([]string, len(parts))
 	mf := make([]*manifest.File, len(parts))
@@ -260,7 +283,10 @@ func (tb *table) stagingTable(ctx context.Context, conn *sql.Conn) (tableName, e
 	if tb.staging != nil {
 		return *tb.staging, nil
 	}
-	st := tableName{tb.name.DB, tb.name.Schema, tb.name.Table + "__lading_" + newIncarnation()}
+	if err := tb.dropLeftoverStaging(ctx, conn); err != nil {
+		return tableName{}, err
+	}
+	st := tableName{tb.name.DB, tb.name.Schema, tb.stagingPrefix() + newIncarnation()}
 	if _, err := conn.ExecContext(ctx, createStagingSQL(st, tb.name)); err != nil {
 		return st, fmt.Errorf("create staging table %s: %w", st, err)
 	}
@@ -319,5 +345,5 @@ func (tb *table) Release(ctx context.Context) {
 		tb.staging = nil
 	}
 	tb.conn.Close()
-	tb.conn, tb.stage, tb.putDir = nil, "", ""
+	tb.conn, tb.stage, tb.putDir, tb.rows, tb.lines = nil, "", "", nil, nil
 }

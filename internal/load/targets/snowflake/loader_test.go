@@ -102,7 +102,14 @@ func TestLoader(t *testing.T) {
 	}
 	bins := targettest.BuildCommands(t, "loader")
 	t.Run("ExternalStagesAndNoSecretInLogs", func(t *testing.T) { externalStagesAndNoSecretInLogs(t, bins) })
-	t.Run("RejectsNamedWithFileAndLine", func(t *testing.T) { rejectsNamedWithFileAndLine(t, bins) })
+	t.Run("RejectsNamedWithFileAndLine", func(t *testing.T) { rejectsNamedWithFileAndLine(t, bins, "") })
+	t.Run("InsertRejectsNamedWithFileAndLine", func(t *testing.T) { rejectsNamedWithFileAndLine(t, bins, "&load=insert") })
+	t.Run("InsertPathExactValues", func(t *testing.T) { insertPathExactValues(t, bins) })
+	t.Run("ModeFlag", func(t *testing.T) { modeFlag(t, bins) })
+	t.Run("ReplaceIntoTableWithRows", func(t *testing.T) { replaceIntoTableWithRows(t, bins) })
+	t.Run("KillMidReplace", func(t *testing.T) { killMidReplace(t, bins) })
+	t.Run("KillAfterSwap", func(t *testing.T) { killAfterSwap(t, bins) })
+	t.Run("KillLeavesNoStagingTable", func(t *testing.T) { killLeavesNoStagingTable(t, bins) })
 }
 
 // externalStagesAndNoSecretInLogs loads a dump in GCS and one in S3
@@ -162,8 +169,9 @@ func externalStagesAndNoSecretInLogs(t *testing.T, bins string) {
 // timestamp past year 9999 (refused by Snowflake and the stand-in alike)
 // fails the load with --max-rejects 0 (ABORT_STATEMENT: nothing of the
 // COPY lands), its part and line in the reject file; with 1 the other
-// rows load (CONTINUE) and the summary counts the reject.
-func rejectsNamedWithFileAndLine(t *testing.T, bins string) {
+// rows load (CONTINUE) and the summary counts the reject. query is added
+// to the target URL ("&load=insert": the same through the INSERT path).
+func rejectsNamedWithFileAndLine(t *testing.T, bins, query string) {
 	f := front(t)
 	h := &harness{db: standIn(t), f: f}
 	dir := t.TempDir()
@@ -182,7 +190,7 @@ func rejectsNamedWithFileAndLine(t *testing.T, bins string) {
 		{Values: [][]byte{loadtest.Int(2), ts(253_402_300_800_000)}}, // +10000-01-01
 		{Values: [][]byte{loadtest.Int(3), ts(0)}},
 	}}})
-	target := h.NewTarget(t)
+	target := h.NewTarget(t) + query
 	code, out := runLoader(t, bins, "pw", "--from", "file://"+dir, "--to", target, "--create-table")
 	if code != 2 || !strings.Contains(out, "max-rejects") {
 		t.Fatalf("exit %d, want 2 naming --max-rejects:\n%s", code, out)

@@ -12,6 +12,11 @@ const maxFilesPerCopy = 1000
 type tableName struct{ DB, Schema, Table string }
 
 func (n tableName) String() string {
+	if n.DB == "" && n.Schema == "" {
+		// A temporary table of the session, in its current schema (the
+		// stand-in refuses a qualified temporary table name).
+		return quoteIdent(n.Table)
+	}
 	return quoteIdent(n.DB) + "." + quoteIdent(n.Schema) + "." + quoteIdent(n.Table)
 }
 

@@ -105,7 +105,22 @@ func TestGoldenSQL(t *testing.T) {
 		mergeSQL(target, staging, cols),
 		dropSQL(staging),
 		countSQL(target),
-		swapSQL(target, tableName{"ANALYTICS", "RAW", "orders__lading_new"}),
+		// --mode replace: the fresh table (its COMMENT carries the dump's
+		// mark), the swap, the drop of the old rows under its name.
+		createTableSQL(freshName(target, dumpMark("prod/shop.orders/20261201T000000Z")), cols, "0123456789abcdef"+loadMark+dumpMark("prod/shop.orders/20261201T000000Z")),
+		swapSQL(target, freshName(target, dumpMark("prod/shop.orders/20261201T000000Z"))),
+		dropSQL(freshName(target, dumpMark("prod/shop.orders/20261201T000000Z"))),
+		// The staging tables a killed run of the dump left.
+		leftoverSQL(target),
+		// load=insert: the session's table of lines, filled by array-bound
+		// INSERTs, applied with COPY's conversions; a refused row found
+		// and dropped.
+		createRowsSQL(tableName{Table: "LADING_ROWS_1"}),
+		truncateSQL(tableName{Table: "LADING_ROWS_1"}),
+		insertRowsSQL(tableName{Table: "LADING_ROWS_1"}),
+		insertSelectSQL(target, cols, tableName{Table: "LADING_ROWS_1"}),
+		checkRowSQL(cols, tableName{Table: "LADING_ROWS_1"}),
+		deleteRowSQL(tableName{Table: "LADING_ROWS_1"}),
 	}
 	golden(t, "statements.sql", strings.Join(stmts, ";\n\n")+";\n")
 }

@@ -20,12 +20,19 @@ type table struct {
 	cols   []column
 	dump   string // the dump's prefix below the store root
 	exists bool
+	// ledgerName, when set, is the table Identity names instead of name:
+	// a replace load's fresh table keeps the replaced table's ledger.
+	ledgerName string
 
 	mu      sync.Mutex
 	conn    *sql.Conn // one session: a temporary stage lives in its session
 	stage   string    // the stage COPY reads, with the path to the dump
 	putDir  string    // where parts are copied to be PUT under their names
 	staging *tableName
+	// rows is the session's temporary table of lines on the INSERT path
+	// (load=insert), and lines the lines StagePart read, by part.
+	rows  *tableName
+	lines map[string][]string
 }
 
 var (
@@ -34,7 +41,11 @@ var (
 )
 
 func (tb *table) Identity() load.Identity {
-	return load.Identity{Kind: Scheme, Cluster: tb.t.cfg.Account, Namespace: tb.name.DB + "." + tb.name.Schema, Table: tb.name.Table}
+	name := tb.name.Table
+	if tb.ledgerName != "" {
+		name = tb.ledgerName
+	}
+	return load.Identity{Kind: Scheme, Cluster: tb.t.cfg.Account, Namespace: tb.name.DB + "." + tb.name.Schema, Table: name}
 }
 
 func (tb *table) Exists() bool { return tb.exists }
@@ -55,6 +66,7 @@ func (tb *table) Incarnation(ctx context.Context) (string, error) {
 	}
 	inc := created.UTC().Format("20060102T150405.000000000Z")
 	if id, ok := strings.CutPrefix(comment.String, incarnationPrefix); ok {
+		id, _, _ = strings.Cut(id, " ") // a fresh table's load mark follows (replace.go)
 		inc += "-" + id
 	}
 	return inc, nil

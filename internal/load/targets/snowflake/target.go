@@ -26,6 +26,7 @@ func init() {
 	// details).
 	sf.GetLogger().SetLogLevel("fatal")
 	load.Register(Scheme, open)
+	load.RegisterReplacer(Scheme)
 }
 
 // target is one Snowflake schema.
@@ -56,6 +57,9 @@ func open(ctx context.Context, rawURL string, opts load.TargetOptions) (load.Tar
 	}
 	if opts.Stage != "" && opts.StorageIntegration != "" {
 		return nil, fault.Usagef("--stage and --storage-integration: give one (a stage to use, or an integration to create one with)")
+	}
+	if c.Load == LoadInsert && (opts.Stage != "" || opts.StorageIntegration != "") {
+		return nil, fault.Usagef("--to …load=insert loads without a stage: drop --stage and --storage-integration, or load=insert")
 	}
 	if opts.StorageIntegration != "" && opts.Store.Scheme != "s3" && opts.Store.Scheme != "gs" {
 		return nil, fault.Usagef("--storage-integration %s: the dumps are in %s; an external stage reads s3:// or gs:// only", opts.StorageIntegration, opts.Store.Scheme)
@@ -105,6 +109,11 @@ func (t *target) Table(ctx context.Context, m *manifest.Manifest, opts load.Tabl
 			}
 		}
 		src.Columns = cols
+	}
+	if t.cfg.Load == LoadInsert {
+		if err := checkInsertDump(strings.Join([]string{m.Batch, m.Table, m.Timestamp}, "/"), m.Totals.Bytes); err != nil {
+			return nil, err
+		}
 	}
 	cols, err := columns(&src, m.Options.Writetime, m.Options.TTL)
 	if err != nil {

@@ -18,4 +18,22 @@ DROP TABLE IF EXISTS "ANALYTICS"."RAW"."orders__lading_stage";
 
 SELECT COUNT(*) FROM "ANALYTICS"."RAW"."orders";
 
-ALTER TABLE "ANALYTICS"."RAW"."orders" SWAP WITH "ANALYTICS"."RAW"."orders__lading_new";
+CREATE TABLE IF NOT EXISTS "ANALYTICS"."RAW"."orders__lading_new_2b203d3db5f4" ("id" NUMBER(19,0) NOT NULL, "ck" VARCHAR NOT NULL, "a_ascii" VARCHAR, "a_blob" BINARY, "a_bool" BOOLEAN, "a_date" DATE, "a_decimal" VARCHAR, "a_double" FLOAT, "a_duration" VARCHAR, "a_float" FLOAT, "a_inet" VARCHAR, "a_int" NUMBER(10,0), "a_list" VARIANT, "a_map" VARIANT, "a_set" VARIANT, "a_smallint" NUMBER(5,0), "a_time" VARCHAR, "a_timestamp" TIMESTAMP_TZ(3), "a_timeuuid" VARCHAR(36), "a_tinyint" NUMBER(3,0), "a_tuple" VARIANT, "a_udt" VARIANT, "a_uuid" VARCHAR(36), "a_varint" NUMBER(38,0), "a_vector" VARIANT, "Odd ""Name""" VARCHAR, "_writetime" VARIANT, "_ttl" VARIANT, PRIMARY KEY ("id", "ck")) COMMENT = 'lading incarnation 0123456789abcdef load 2b203d3db5f4';
+
+ALTER TABLE "ANALYTICS"."RAW"."orders" SWAP WITH "ANALYTICS"."RAW"."orders__lading_new_2b203d3db5f4";
+
+DROP TABLE IF EXISTS "ANALYTICS"."RAW"."orders__lading_new_2b203d3db5f4";
+
+SELECT TABLE_NAME FROM "ANALYTICS".INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE ?;
+
+CREATE TEMPORARY TABLE IF NOT EXISTS "LADING_ROWS_1" ("part" VARCHAR, "line" NUMBER(19,0), "doc" VARCHAR);
+
+TRUNCATE TABLE "LADING_ROWS_1";
+
+INSERT INTO "LADING_ROWS_1" ("part", "line", "doc") VALUES (?, ?, ?);
+
+INSERT INTO "ANALYTICS"."RAW"."orders" ("id", "ck", "a_ascii", "a_blob", "a_bool", "a_date", "a_decimal", "a_double", "a_duration", "a_float", "a_inet", "a_int", "a_list", "a_map", "a_set", "a_smallint", "a_time", "a_timestamp", "a_timeuuid", "a_tinyint", "a_tuple", "a_udt", "a_uuid", "a_varint", "a_vector", "Odd ""Name""", "_writetime", "_ttl") SELECT v:"id"::NUMBER(19,0), v:"ck"::VARCHAR, v:"a_ascii"::VARCHAR, TO_BINARY(SUBSTR(v:"a_blob"::VARCHAR, 3), 'HEX'), v:"a_bool"::BOOLEAN, TO_DATE(v:"a_date"::VARCHAR), v:"a_decimal"::VARCHAR, v:"a_double"::FLOAT, v:"a_duration"::VARCHAR, v:"a_float"::FLOAT, v:"a_inet"::VARCHAR, v:"a_int"::NUMBER(10,0), v:"a_list", v:"a_map", v:"a_set", v:"a_smallint"::NUMBER(5,0), v:"a_time"::VARCHAR, v:"a_timestamp"::VARCHAR::TIMESTAMP_TZ(3), v:"a_timeuuid"::VARCHAR(36), v:"a_tinyint"::NUMBER(3,0), v:"a_tuple", v:"a_udt", v:"a_uuid"::VARCHAR(36), v:"a_varint"::NUMBER(38,0), v:"a_vector", v:"Odd ""Name"""::VARCHAR, v:"_writetime", v:"_ttl" FROM (SELECT PARSE_JSON("doc") AS v FROM "LADING_ROWS_1");
+
+SELECT v:"id"::NUMBER(19,0), v:"ck"::VARCHAR, v:"a_ascii"::VARCHAR, TO_BINARY(SUBSTR(v:"a_blob"::VARCHAR, 3), 'HEX'), v:"a_bool"::BOOLEAN, TO_DATE(v:"a_date"::VARCHAR), v:"a_decimal"::VARCHAR, v:"a_double"::FLOAT, v:"a_duration"::VARCHAR, v:"a_float"::FLOAT, v:"a_inet"::VARCHAR, v:"a_int"::NUMBER(10,0), v:"a_list", v:"a_map", v:"a_set", v:"a_smallint"::NUMBER(5,0), v:"a_time"::VARCHAR, v:"a_timestamp"::VARCHAR::TIMESTAMP_TZ(3), v:"a_timeuuid"::VARCHAR(36), v:"a_tinyint"::NUMBER(3,0), v:"a_tuple", v:"a_udt", v:"a_uuid"::VARCHAR(36), v:"a_varint"::NUMBER(38,0), v:"a_vector", v:"Odd ""Name"""::VARCHAR, v:"_writetime", v:"_ttl" FROM (SELECT PARSE_JSON("doc") AS v FROM "LADING_ROWS_1" WHERE "part" = ? AND "line" = ?);
+
+DELETE FROM "LADING_ROWS_1" WHERE "part" = ? AND "line" = ?;

@@ -25,6 +25,9 @@ import (
 // most this much sent again.
 const defaultStreamChunk = 256 * mib
 
+// maxChunks is the most chunks an object is cut into: S3's limit of parts.
+const maxChunks = 10000
+
 // chunkedMemory is what a chunked transfer holds: the last bytes of the
 // object, which are read, verified with the rest and only then sent with
 // the request that completes the object (less than one quantum), and a
@@ -113,6 +116,11 @@ func (c *copier) streamChunked(ctx context.Context, key string, f manifest.File,
 
 	size, q := f.StoredBytes, w.Quantum()
 	chunk := max(c.chunkSize()/q*q, q)
+	// S3 takes at most 10,000 parts an object: larger chunks for a huge
+	// object (memory does not depend on the chunk).
+	for size/chunk >= maxChunks {
+		chunk *= 2
+	}
 	aligned := size / q * q
 	firstCRC := map[int64]uint32{} // a chunk's CRC32C as first read in full
 	for off := int64(0); off < aligned; off += chunk {

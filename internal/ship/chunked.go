@@ -194,7 +194,11 @@ func (c *copier) putChunk(ctx context.Context, w *objstore.BucketChunkedUpload, 
 		defer r.Close()
 		body := &chunkBody{m: newMeter(ctx, r, c.limit, c.run), sum: sum, n: n}
 		err = w.PutChunk(ctx, off, n, body)
-		if body.read == n {
+		// Only a read the source completed without error is the source's
+		// content: one that failed with its last bytes (an S3 read whose
+		// checksum did not match) was damaged on the way, and the next
+		// read is not held to it.
+		if body.read == n && body.err == nil {
 			crc := body.m.crc.Sum32()
 			if first, ok := firstCRC[off]; ok && first != crc {
 				body.m.uncount()

@@ -15,8 +15,9 @@ import (
 // path) is, byte for byte, its chunks and tail, and visible only after
 // Finish; a chunk whose body fails half way is sent again from a fresh
 // body and the object still comes out exact; an object smaller than a
-// quantum goes up with Finish alone; an aborted upload leaves nothing; a
-// Finish whose sum is not what the store computed leaves nothing. A store
+// quantum goes up with Finish alone; an aborted upload leaves nothing; the
+// store refuses bytes that are not the declared CRC32C's; a Finish whose
+// sum is not what the store computed leaves nothing. A store
 // without chunked uploads says ErrNotSupported.
 func testChunked(t *testing.T, h Harness) {
 	c := ctx(t, 3*time.Minute)
@@ -84,6 +85,20 @@ func testChunked(t *testing.T, h Harness) {
 			t.Fatal(err)
 		}
 		checkAbsent(t, c, b, "chunked/aborted")
+	})
+	t.Run("declared wrong", func(t *testing.T) {
+		// The store itself refuses bytes that are not the declared CRC32C's.
+		h.skipGap(t, GapDeclaredCRC32CMultipart)
+		u, err := b.NewChunkedUpload(c, "chunked/declared", &objstore.WriterOptions{Size: sum.Size, HasCRC32C: true, CRC32C: sum.CRC32C ^ 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		put(u, 0, tailAt)
+		var ce *objstore.ChecksumError
+		if err := u.Finish(c, tailAt, data[tailAt:], sum); !errors.As(err, &ce) {
+			t.Fatalf("finish against a wrong declared CRC32C: %v, want a checksum error", err)
+		}
+		checkAbsent(t, c, b, "chunked/declared")
 	})
 	t.Run("wrong sum", func(t *testing.T) {
 		// Declares nothing to the store, so only the Bucket's check after

@@ -34,3 +34,6 @@ func (h *arenaHint) presize(p *Page) {
 		p.arena = make([]byte, 0, n)
 	}
 }
+
+// Bytes is about the memory the page holds: its arena and value slices.
+func (p *Page) Bytes() int64 { return int64(cap(p.arena)) + int64(cap(p.vals))*24 }

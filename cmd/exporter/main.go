@@ -93,11 +93,15 @@ func main() {
 	f.StringVar(&cfg.Keys, "keys", "", "export the partitions of a key list `FILE` (\"-\": standard input) instead of token ranges: CSV, one key a line in partition key order, or NDJSON objects; only the dump's first run reads it")
 	f.IntVar(&cfg.KeysPerUnit, "keys-per-unit", export.DefaultKeysPerUnit, "keys per unit of work of a --keys export (the first run's plan keeps it)")
 	addExportFlags(f, &cfg)
+	memory := addMemoryFlag(f)
 	shards := app.AddShardFlags()
 	tables := addTablesFlags(f, &cfg)
 
 	app.Main(func(ctx context.Context, rt *cli.Runtime) error {
 		cfg.PartBytes = int64(partSize)
+		if err := applyMemory(int64(*memory), rt.Env); err != nil {
+			return err
+		}
 		cfg.Env = rt.Env
 		cfg.NoAdaptive = !*adaptive
 		cfg.KeysInput = os.Stdin

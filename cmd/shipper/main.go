@@ -49,7 +49,7 @@ func main() {
 	f.DurationVar(&cfg.Interval, "interval", ship.DefaultInterval, "how often --watch polls")
 	f.IntVar(&cfg.Transfers, "transfers", ship.DefaultTransfers, "files copied at once")
 	f.Var(&maxMem, "max-memory", "memory all transfers together may buffer (e.g. 64MiB)")
-	f.Var(&part, "part-size", "chunk size of multipart/resumable uploads (default: 256MiB to gs://, which streams chunks from the source and holds none; else from --max-memory and --transfers)")
+	f.Var(&part, "part-size", "chunk size of streamed uploads (default 256MiB): each chunk streams from a ranged read of the source and a failed one is read again, so the size costs no memory")
 	f.Var(&bwlimit, "bwlimit", "cap on bytes per second of all streamed copies together, e.g. 50MB (default: none)")
 	f.StringVar(&cfg.StorageClass, "storage-class", "", "storage class of objects written, in the destination service's words (default: the bucket's)")
 	f.BoolVar(&cfg.NoServerSide, "no-server-side", false, "stream every file, even when both stores are the same service")

@@ -120,9 +120,9 @@ func (a *App) AllowArgs() { a.allowArgs = true }
 // with its code. It never returns.
 func (a *App) Main(run RunFunc) {
 	ctx, stop := notifyContext(func(msg string) { a.printLine(os.Stderr, "WARNING", msg, -1) })
-	endProfiles := startProfiles(os.Getenv)
+	stopProfile := startProfile(os.Getenv(ProfileEnv), func(msg string) { a.printLine(os.Stderr, "WARNING", msg, -1) })
 	code := a.Execute(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, run)
-	endProfiles()
+	stopProfile()
 	stop()
 	os.Exit(code)
 }

@@ -98,6 +98,7 @@ type Scanner struct {
 	logger   *slog.Logger
 	run      *report.Run
 	pagePool sync.Pool
+	arena    arenaHint
 	// fault, when set (tests), runs before each page request and fails it
 	// with its error.
 	fault func() error
@@ -346,10 +347,12 @@ func (sc *Scanner) fetch(ctx context.Context, stmt string, args []any, state []b
 	page := sc.pagePool.Get().(*Page)
 	page.pool = &sc.pagePool
 	page.ReadAt = readAt
+	sc.arena.presize(page)
 	if err := sc.readRows(iter, page); err != nil {
 		page.Release()
 		return nil, nil, err
 	}
+	sc.arena.observe(len(page.arena))
 	return page, next, nil
 }
 

@@ -32,10 +32,13 @@ type budget struct {
 
 	mu  sync.Mutex
 	src source.Source
+
+	// pages caps the bytes of pages read and not yet encoded (pagemem.go).
+	pages *pageMemory
 }
 
 func newBudget(cfg Config, logger *slog.Logger, run *report.Run) *budget {
-	return &budget{cfg: cfg, logger: logger, run: run}
+	return &budget{cfg: cfg, logger: logger, run: run, pages: newPageMemory(cfg.pageMemory())}
 }
 
 // limits returns the run's limit of page requests in flight and its rate

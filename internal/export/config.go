@@ -73,6 +73,9 @@ type Config struct {
 	PageSize int
 	// Parallel is the number of units read at once; default 4.
 	Parallel int
+	// PageMemory caps the bytes of pages read and not yet encoded, all
+	// units together; 0 is 24 MiB (pagemem.go).
+	PageMemory int64
 	// Splits, when > 0, asks for about that many token ranges instead of
 	// sizing them from system.size_estimates. Only the first run (the
 	// plan) uses it.

@@ -76,6 +76,10 @@ func (u *unitRun) read(ctx context.Context, out chan<- pageItem) error {
 			last = true
 		}
 		n += int64(k)
+		if err := u.x.budget.pages.hold(ctx, p); err != nil {
+			p.Done()
+			return err
+		}
 		select {
 		case out <- pageItem{p, k}:
 		case <-ctx.Done():
@@ -104,15 +108,19 @@ func (u *unitRun) read(ctx context.Context, out chan<- pageItem) error {
 // block before the stored size grows, and a slow, throttled scan should
 // not lose minutes of reading to a kill).
 func (u *unitRun) write(ctx context.Context, in <-chan pageItem) (err error) {
+	var p *source.Page // the page being written, given back on a failure
 	defer func() {
 		if err != nil {
 			u.abortPart()
+			if p != nil {
+				p.Done()
+			}
 		}
 	}()
 	x := u.x
 	var line []byte
 	for it := range in {
-		p := it.page
+		p = it.page
 		resumable := p.Next != nil
 		var bytes int64
 		for i := range it.n {
@@ -142,6 +150,7 @@ func (u *unitRun) write(ctx context.Context, in <-chan pageItem) (err error) {
 		x.run.Add("bytes", bytes)
 		next := p.Next
 		p.Done()
+		p = nil
 		if !resumable {
 			continue
 		}

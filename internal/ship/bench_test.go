@@ -32,14 +32,7 @@ const rcloneModule = "github.com/rclone/rclone@v1.76.0"
 func BenchmarkShipS3ToGCS(b *testing.B) {
 	endpoint, s3Bucket := testenv.S3(b)
 	_, gcsBucket := testenv.GCS(b)
-	total := int64(2_000_000_000)
-	if v := os.Getenv("LADING_BENCH_SHIP_BYTES"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			b.Fatalf("LADING_BENCH_SHIP_BYTES=%q: want a positive byte count", v)
-		}
-		total = n
-	}
+	total := benchShipBytes(b, 2_000_000_000)
 	src := s3Store(b, "")
 	dst := gcsStore(b)
 	td := writeBenchDump(b, src.b, total, 128<<20)
@@ -100,6 +93,19 @@ func BenchmarkShipS3ToGCS(b *testing.B) {
 		line = append(line, fmt.Sprintf("%s %.1f MB/s, peak RSS %.0f MB", r.name, rate, rss))
 	}
 	b.Logf("%.0f MB in %d files, S3 to GCS: %s", mb, len(td.manifest.Files), strings.Join(line, "; "))
+}
+
+// benchShipBytes is LADING_BENCH_SHIP_BYTES, or def.
+func benchShipBytes(b *testing.B, def int64) int64 {
+	v := os.Getenv("LADING_BENCH_SHIP_BYTES")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		b.Fatalf("LADING_BENCH_SHIP_BYTES=%q: want a positive byte count", v)
+	}
+	return n
 }
 
 type result struct {

@@ -25,6 +25,9 @@ import (
 // most this much sent again.
 const defaultStreamChunk = 256 * mib
 
+// maxChunks is the most chunks an object is cut into: S3's limit of parts.
+const maxChunks = 10000
+
 // chunkedMemory is what a chunked transfer holds: the last bytes of the
 // object, which are read, verified with the rest and only then sent with
 // the request that completes the object (less than one quantum), and a
@@ -113,6 +116,11 @@ func (c *copier) streamChunked(ctx context.Context, key string, f manifest.File,
 
 	size, q := f.StoredBytes, w.Quantum()
 	chunk := max(c.chunkSize()/q*q, q)
+	// S3 takes at most 10,000 parts an object: larger chunks for a huge
+	// object (memory does not depend on the chunk).
+	for size/chunk >= maxChunks {
+		chunk *= 2
+	}
 	aligned := size / q * q
 	firstCRC := map[int64]uint32{} // a chunk's CRC32C as first read in full
 	for off := int64(0); off < aligned; off += chunk {
@@ -186,7 +194,11 @@ func (c *copier) putChunk(ctx context.Context, w *objstore.BucketChunkedUpload, 
 		defer r.Close()
 		body := &chunkBody{m: newMeter(ctx, r, c.limit, c.run), sum: sum, n: n}
 		err = w.PutChunk(ctx, off, n, body)
-		if body.read == n {
+		// Only a read the source completed without error is the source's
+		// content: one that failed with its last bytes (an S3 read whose
+		// checksum did not match) was damaged on the way, and the next
+		// read is not held to it.
+		if body.read == n && body.err == nil {
 			crc := body.m.crc.Sum32()
 			if first, ok := firstCRC[off]; ok && first != crc {
 				body.m.uncount()

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,21 +47,49 @@ func (l *rangeLog) count(off, n int64) int {
 	return l.reads[[2]int64{off, n}]
 }
 
-// shipChunkedThroughResets ships td from a file:// source to GCS with 5 MiB
-// chunks through a proxy that resets any connection once 7 MiB have passed
-// (so some chunk upload fails part way), logging the source's range reads.
-func shipChunkedThroughResets(t *testing.T, td *testDump, before func(*objstore.Bucket, string, int64, int)) (*rangeLog, *faultproxy.Proxy, store, *report.Run, error) {
+// shipChunkedThroughResets ships td from a file:// source to dest ("gcs"
+// or "s3") with 5 MiB chunks through a proxy that resets any connection
+// once 7 MiB have passed (so some chunk upload fails part way), logging
+// the source's range reads.
+func shipChunkedThroughResets(t *testing.T, dest string, td *testDump, before func(*objstore.Bucket, string, int64, int)) (*rangeLog, *faultproxy.Proxy, store, *report.Run, error) {
 	t.Helper()
-	host, _ := testenv.GCS(t)
-	src, dst := fileStore(t), gcsStore(t)
+	// The GCS client keeps its connection: each is cut at 7 MiB, in the
+	// second chunk. The S3 client opens one a request: the first to pass
+	// 3 MiB (the first part's) is cut, and the ones after pass.
+	var started atomic.Pointer[faultproxy.Proxy]
+	resets := faultproxy.Options{Plan: func(n int64) faultproxy.Fault {
+		if dest == "gcs" {
+			return faultproxy.Fault{ResetAfter: 7 << 20}
+		}
+		if p := started.Load(); p != nil && p.Stats().Resets > 0 {
+			return faultproxy.Fault{}
+		}
+		return faultproxy.Fault{ResetAfter: 3 << 20}
+	}}
+	src := fileStore(t)
 	td.write(t, src.b, true)
-	proxy := faultproxy.Start(t, strings.TrimPrefix(host, "http://"), faultproxy.Options{Plan: func(n int64) faultproxy.Fault {
-		return faultproxy.Fault{ResetAfter: 7 << 20}
-	}})
 	// The shipper's destination goes through the proxy; dst (opened
-	// before) inspects the emulator directly.
-	t.Setenv("STORAGE_EMULATOR_HOST", proxy.Addr())
-	cfg, err := Config{From: src.url, To: dst.url, PartSize: 5 << 20, Transfers: 1, Retry: fastRetry}.withDefaults()
+	// before) inspects the store directly.
+	var dst store
+	var proxy *faultproxy.Proxy
+	to := ""
+	switch dest {
+	case "gcs":
+		host, _ := testenv.GCS(t)
+		dst = gcsStore(t)
+		proxy = faultproxy.Start(t, strings.TrimPrefix(host, "http://"), resets)
+		t.Setenv("STORAGE_EMULATOR_HOST", proxy.Addr())
+		to = dst.url
+	case "s3":
+		endpoint, bucket := testenv.S3(t)
+		dst = cleanStore(t, s3URLAt(t, endpoint, bucket))
+		proxy = faultproxy.Start(t, strings.TrimPrefix(endpoint, "http://"), resets)
+		to = strings.Replace(dst.url, url.QueryEscape(endpoint), url.QueryEscape("http://"+proxy.Addr()), 1)
+	default:
+		t.Fatalf("unknown destination %q", dest)
+	}
+	started.Store(proxy)
+	cfg, err := Config{From: src.url, To: to, PartSize: 5 << 20, Transfers: 1, Retry: fastRetry}.withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,29 +108,37 @@ func shipChunkedThroughResets(t *testing.T, td *testDump, before func(*objstore.
 	return log, proxy, dst, run, err
 }
 
-// TestShipChunkRetryRereadsSource: a chunk upload to GCS is cut part way;
-// the retry reads that chunk's range from the source again (not the whole
-// file), and the object arrives exact.
+// TestShipChunkRetryRereadsSource: a chunk upload (a GCS resumable chunk,
+// an S3 part) is cut part way; the retry reads that chunk's range from the
+// source again (not the whole file), and the object arrives exact.
 func TestShipChunkRetryRereadsSource(t *testing.T) {
-	td := newTestDump(t, "b1", 1, 12<<20+1000)
-	log, proxy, dst, run, err := shipChunkedThroughResets(t, td, nil)
-	if err != nil {
-		t.Fatalf("ship: %v", err)
-	}
-	td.assertShipped(t, dst.b)
-	if st := proxy.Stats(); st.Resets == 0 {
-		t.Fatalf("no connection was reset: the test proved nothing")
-	}
-	if got := run.Counter("chunk_rereads"); got == 0 {
-		t.Fatalf("no chunk was read again from the source")
-	}
-	// The cut falls in the second chunk (7 MiB in): it is read twice, the
-	// first chunk once.
-	if n := log.count(5<<20, 5<<20); n < 2 {
-		t.Fatalf("bytes 5-10 MiB read %d times from the source, want a re-read", n)
-	}
-	if n := log.count(0, 5<<20); n != 1 {
-		t.Fatalf("bytes 0-5 MiB read %d times from the source, want once (only the failed chunk is re-read)", n)
+	for _, dest := range []string{"gcs", "s3"} {
+		t.Run(dest, func(t *testing.T) {
+			td := newTestDump(t, "b1", 1, 12<<20+1000)
+			log, proxy, dst, run, err := shipChunkedThroughResets(t, dest, td, nil)
+			if err != nil {
+				t.Fatalf("ship: %v", err)
+			}
+			td.assertShipped(t, dst.b)
+			if st := proxy.Stats(); st.Resets == 0 {
+				t.Fatalf("no connection was reset: the test proved nothing")
+			}
+			if got := run.Counter("chunk_rereads"); got == 0 {
+				t.Fatalf("no chunk was read again from the source")
+			}
+			// The cut falls in one chunk (GCS: the second, 7 MiB in; S3:
+			// the first, 3 MiB in): it is read twice, the other once.
+			cutAt, whole := int64(5<<20), int64(0)
+			if dest == "s3" {
+				cutAt, whole = 0, 5<<20
+			}
+			if n := log.count(cutAt, 5<<20); n < 2 {
+				t.Fatalf("bytes %d-%d read %d times from the source, want a re-read", cutAt, cutAt+5<<20, n)
+			}
+			if n := log.count(whole, 5<<20); n != 1 {
+				t.Fatalf("bytes %d-%d read %d times from the source, want once (only the failed chunk is re-read)", whole, whole+5<<20, n)
+			}
+		})
 	}
 }
 
@@ -110,7 +148,7 @@ func TestShipChunkRetryRereadsSource(t *testing.T) {
 func TestShipSourceChangedBetweenReads(t *testing.T) {
 	td := newTestDump(t, "b1", 1, 12<<20+1000)
 	changed := false
-	_, _, dst, _, err := shipChunkedThroughResets(t, td, func(src *objstore.Bucket, key string, off int64, nth int) {
+	_, _, dst, _, err := shipChunkedThroughResets(t, "gcs", td, func(src *objstore.Bucket, key string, off int64, nth int) {
 		if nth != 2 || changed {
 			return
 		}

@@ -48,8 +48,9 @@ type Config struct {
 	// MaxMemory bounds the bytes buffered by all transfers together
 	// (default 64 MiB).
 	MaxMemory int64
-	// PartSize is the multipart/resumable chunk size of streamed uploads;
-	// 0 derives it from MaxMemory and Transfers.
+	// PartSize is the chunk size of streamed uploads; 0 is 256 MiB (a
+	// store without chunked uploads derives it from MaxMemory and
+	// Transfers).
 	PartSize int64
 	// BWLimit caps the bytes per second of all streamed copies together;
 	// 0 is unlimited. Server-side copies do not pass through lading and are

@@ -106,6 +106,9 @@ type Page struct {
 	Next json.RawMessage
 	// Release returns the page's memory; nil if nothing to return.
 	Release func()
+	// Bytes is about the memory the page holds until Release, for the
+	// exporter's cap on pages in flight; 0 when unknown.
+	Bytes int64
 }
 
 // Done calls Release, if any.

@@ -2,8 +2,10 @@ package objstore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 )
 
@@ -106,3 +108,43 @@ func (u *BucketChunkedUpload) Abort() error {
 	u.done = true
 	return u.u.Abort()
 }
+
+// chunkCRC is the CRC32C of the bytes of a chunked upload so far, for
+// stores that are told the whole object's CRC32C at the end. A chunk may
+// be sent again: the value at each chunk's start is kept to go back to.
+type chunkCRC struct {
+	v    uint32
+	size int64
+	at   map[int64]uint32 // chunk offset -> CRC32C of the bytes before it
+}
+
+// start goes back to off, the end of the bytes so far or the start of a
+// chunk sent before.
+func (c *chunkCRC) start(key string, off int64) error {
+	if c.at == nil {
+		c.at = map[int64]uint32{}
+	}
+	if off != c.size {
+		v, ok := c.at[off]
+		if !ok || off > c.size {
+			return fmt.Errorf("write %s: chunk at byte %d, but %d bytes were sent", key, off, c.size)
+		}
+		c.v, c.size = v, off
+	}
+	c.at[off] = c.v
+	return nil
+}
+
+// Write adds p to the sum.
+func (c *chunkCRC) Write(p []byte) (int, error) {
+	c.v = crc32.Update(c.v, Castagnoli, p)
+	c.size += int64(len(p))
+	return len(p), nil
+}
+
+// The rest of hash.Hash32, so a chunkCRC can be a writer's running sum.
+func (c *chunkCRC) Sum(b []byte) []byte { return binary.BigEndian.AppendUint32(b, c.v) }
+func (c *chunkCRC) Sum32() uint32       { return c.v }
+func (c *chunkCRC) Reset()              { *c = chunkCRC{} }
+func (c *chunkCRC) Size() int           { return 4 }
+func (c *chunkCRC) BlockSize() int      { return 1 }

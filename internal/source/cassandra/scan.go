@@ -131,7 +131,7 @@ func (x *scanner) scanKeys(ctx context.Context, u source.Unit, emit func(*source
 // pages adapts cql pages to source pages.
 func (x *scanner) pages(rangeIdx int, emit func(*source.Page) error) func(*cql.Page) error {
 	return func(p *cql.Page) error {
-		return emit(&source.Page{Rows: &rows{x: x, p: p}, ReadAt: p.ReadAt, Range: rangeIdx, Release: p.Release})
+		return emit(&source.Page{Rows: &rows{x: x, p: p}, ReadAt: p.ReadAt, Range: rangeIdx, Release: p.Release, Bytes: p.Bytes()})
 	}
 }
 

@@ -120,6 +120,7 @@ func RunConformanceTests(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"ListOrder", testListOrder},
 		{"ListMany", testListMany},
 		{"Copy", testCopy},
+		{"Chunked", testChunked},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

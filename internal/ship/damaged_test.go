@@ -1,0 +1,93 @@
+package ship
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/pkg/objstore"
+)
+
+// damagedOnce is a source whose first read of each part's range delivers
+// every byte with one bit flipped and fails with the last ones, as an S3
+// read does when the bytes do not match the object's checksum: damage on the way, not a
+// source that changed.
+type damagedOnce struct {
+	objstore.Driver
+	mu   sync.Mutex
+	seen map[[2]int64]bool
+}
+
+func (d *damagedOnce) NewRangeReader(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	r, err := d.Driver.NewRangeReader(ctx, key, off, n)
+	if err != nil || !strings.Contains(key, "part-") {
+		return r, err
+	}
+	d.mu.Lock()
+	first := !d.seen[[2]int64{off, n}]
+	d.seen[[2]int64{off, n}] = true
+	d.mu.Unlock()
+	if !first {
+		return r, nil
+	}
+	defer r.Close()
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	data[len(data)/2] ^= 0x10
+	return io.NopCloser(&failAtEnd{data: data, err: objstore.Retryable(errors.New("checksum did not match (test)"))}), nil
+}
+
+// failAtEnd returns data, and err with its last bytes (as the S3 SDK's
+// checksum check does when it reaches the end of the body).
+type failAtEnd struct {
+	data []byte
+	err  error
+}
+
+func (f *failAtEnd) Read(p []byte) (int, error) {
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	if len(f.data) == 0 {
+		return n, f.err
+	}
+	return n, nil
+}
+
+// TestShipChunkDamagedReadRetried: a chunk's source read that delivered
+// all its bytes, damaged, and then failed its checksum is read again and
+// the copy completes exact; the damaged read is not taken for the source
+// having changed between reads (that is exit 3).
+func TestShipChunkDamagedReadRetried(t *testing.T) {
+	td := newTestDump(t, "b1", 1, 6<<20+1000)
+	// file:// to file:// streams (no server-side copy) in chunks.
+	src, dst := fileStore(t), fileStore(t)
+	td.write(t, src.b, true)
+	cfg, err := Config{From: src.url, To: dst.url, PartSize: 5 << 20, Transfers: 1, Retry: fastRetry, NoServerSide: true}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := report.New("shipper")
+	s, err := open(context.Background(), cfg, testLogger(t), run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.from.Close()
+	defer s.to.Close()
+	s.c.src = objstore.NewBucket(&damagedOnce{Driver: s.c.src.Driver(), seen: map[[2]int64]bool{}}, s.c.src.Location())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := s.loop(ctx); err != nil {
+		t.Fatalf("ship: %v", err)
+	}
+	td.assertShipped(t, dst.b)
+	if got := run.Counter("chunk_rereads"); got == 0 {
+		t.Fatalf("no chunk was read again from the source")
+	}
+}

@@ -211,9 +211,16 @@ start_compat() {
 	home=$(cassandra_home "$(compat_version "$s")")
 	read -r native storage jmx <<<"$(compat_ports "$s")"
 	d=$RUN/$s
-	rm -rf "$d"
-	mkdir -p "$d"/{data,commitlog,saved_caches,hints,cdc_raw,triggers}
-	write_compat_conf "$s" "$d" || die "configuring $s failed"
+	# LADING_COMPAT_KEEP_DATA=1: a restart of the node as it was (its
+	# data, configuration and certificates kept), for the tests that
+	# kill it in the middle of an export.
+	if [[ ${LADING_COMPAT_KEEP_DATA:-} == 1 && -f $d/cassandra.yaml ]]; then
+		log "$s: restarting on its kept data"
+	else
+		rm -rf "$d"
+		mkdir -p "$d"/{data,commitlog,saved_caches,hints,cdc_raw,triggers}
+		write_compat_conf "$s" "$d" || die "configuring $s failed"
+	fi
 	mapfile -t opts < <(jvm11_opts "$home/lib" "$jmx")
 	spawn "$s" "$java" "${opts[@]}" \
 		-Dcassandra.config="file://$d/cassandra.yaml" \

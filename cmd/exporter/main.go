@@ -93,6 +93,7 @@ func main() {
 	f.StringVar(&cfg.Keys, "keys", "", "export the partitions of a key list `FILE` (\"-\": standard input) instead of token ranges: CSV, one key a line in partition key order, or NDJSON objects; only the dump's first run reads it")
 	f.IntVar(&cfg.KeysPerUnit, "keys-per-unit", export.DefaultKeysPerUnit, "keys per unit of work of a --keys export (the first run's plan keeps it)")
 	addExportFlags(f, &cfg)
+	addProtectFlags(f, &cfg)
 	shards := app.AddShardFlags()
 	tables := addTablesFlags(f, &cfg)
 

@@ -230,6 +230,7 @@ func (x *exporter) prepare(ctx context.Context) error {
 	gate, limiter := x.budget.limits()
 	x.scanner, err = x.src.Scanner(ctx, x.plan, source.ScanSpec{
 		PageSize: x.cfg.PageSize,
+		RetryFor: x.cfg.RetryFor,
 		Gate:     gate,
 		Limiter:  limiter,
 		Protect:  x.cfg.protection(),

@@ -150,6 +150,9 @@ type PlanRequest struct {
 type ScanSpec struct {
 	// PageSize is rows per page request (0: the source's default).
 	PageSize int
+	// RetryFor is how long a failing page request is retried at least
+	// (0: the source's own retry attempts only).
+	RetryFor time.Duration
 	// Gate is the adaptive limit of page requests in flight; every
 	// request acquires it and releases it with its latency and outcome.
 	Gate *throttle.Controller

@@ -1,0 +1,12 @@
+package main
+
+import (
+	"github.com/spf13/pflag"
+
+	"github.com/lading-dev/lading/internal/export"
+)
+
+// addProtectFlags adds the flags of riding out a source's trouble.
+func addProtectFlags(f *pflag.FlagSet, cfg *export.Config) {
+	f.DurationVar(&cfg.RetryFor, "retry-for", export.DefaultRetryFor, "keep retrying a page request that fails with a retryable error (node down or restarting, timeouts) for this long before giving up (0: a few retries only, about 10-25 s)")
+}

@@ -106,6 +106,11 @@ type Config struct {
 	// (a few seconds). The command's --retry-for defaults to
 	// DefaultRetryFor.
 	RetryFor time.Duration
+	// AdaptiveSignal is what the adaptive controller judges: "auto" (or
+	// ""), the source's server-reported latency of its other clients'
+	// requests where the source reports it, else the export's own page
+	// latency; "pages", always the page latency.
+	AdaptiveSignal string
 
 	// Keys, when set, exports the partitions of a key list instead of
 	// token ranges: a file name, or "-" for KeysInput. Only the first run
@@ -227,6 +232,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxInflight < 0 {
 		return c, fault.Usagef("--max-inflight %d: want 0 (= --parallel) or more", c.MaxInflight)
+	}
+	if c.AdaptiveSignal != "" && c.AdaptiveSignal != "auto" && c.AdaptiveSignal != "pages" {
+		return c, fault.Usagef("--adaptive-signal %q: want auto or pages", c.AdaptiveSignal)
 	}
 	if c.RetryFor < 0 {
 		return c, fault.Usagef("--retry-for %s: want 0 (the retry attempts only) or more", c.RetryFor)

@@ -87,6 +87,10 @@ type Config struct {
 	DecideEvery    int
 	DecideInterval time.Duration
 
+	// Server tunes the judgement of server-reported latency readings
+	// (ObserveServer), when a caller feeds them.
+	Server ServerConfig
+
 	// Now is the clock; default time.Now. Tests pass a fake one.
 	Now func() time.Time
 }
@@ -138,6 +142,7 @@ func (c Config) withDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	c.Server = c.Server.withDefaults()
 	return c
 }
 
@@ -179,6 +184,10 @@ type Controller struct {
 	saturated    bool // inflight reached limit since the last decision
 	window       []sample
 	warmup       []time.Duration // OK latencies before the target is known
+	// server holds the server-reported latency readings by name
+	// (server.go); serverDecrease is when they last shrank the limit.
+	server         map[string]*serverSignal
+	serverDecrease time.Time
 }
 
 // NewController returns a controller with cfg (defaults filled in),
@@ -328,6 +337,9 @@ func (c *Controller) decideLocked(now time.Time) {
 
 	if overloads > 0 {
 		c.decreaseLocked(fmt.Sprintf("%d overloaded outcome(s)", overloads))
+		return
+	}
+	if c.decideServerLocked(now, saturated) {
 		return
 	}
 	if len(c.window) < c.cfg.MinSamples {

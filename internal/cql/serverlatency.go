@@ -12,7 +12,7 @@ import (
 
 // ErrNoServerLatency: the server has no virtual tables of request
 // latency (Cassandra before 4.0).
-var ErrNoServerLatency = errors.New("the server reports no request latency (system_views.coordinator_read_latency and coordinator_write_latency need Cassandra 4.0 or later)")
+var ErrNoServerLatency = errors.New("the server reports no request latency to this user (system_views.coordinator_read_latency and coordinator_write_latency need Cassandra 4.0 or later)")
 
 // latencyViews are the virtual tables (Cassandra 4.0, 4.1 and 5.0) of
 // the latency of the requests each node coordinated, per table: point
@@ -43,8 +43,8 @@ func (s *Session) ServerLatency(ctx context.Context) (map[string]time.Duration, 
 		for _, v := range latencyViews {
 			lat, err := s.nodeLatency(ctx, h, v.table)
 			if err != nil {
-				if isInvalid(err) {
-					return nil, ErrNoServerLatency
+				if isInvalid(err) { // no such view, or no permission to read it
+					return nil, fmt.Errorf("%w: %v", ErrNoServerLatency, err)
 				}
 				if firstErr == nil {
 					firstErr = fmt.Errorf("read %s of %s: %w", v.table, h.ConnectAddress(), err)

@@ -16,24 +16,10 @@ import (
 func TestServerLatencyReadsTheNode(t *testing.T) {
 	s := cqltest.Session(t)
 	ks := cqltest.Keyspace(t, s)
-	cqltest.Exec(t, s, "CREATE TABLE "+ks+".fg (k int PRIMARY KEY, v text)")
-	ctx := context.Background()
-	d := s.Driver()
-	// The views weigh tables by their request rate, which Cassandra
-	// updates every 5 s: keep the requests going until it has.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		for i := range 50 {
-			if err := d.Query("INSERT INTO "+ks+".fg (k, v) VALUES (?, 'x')", i).Exec(); err != nil {
-				t.Fatal(err)
-			}
-			var v string
-			if err := d.Query("SELECT v FROM "+ks+".fg WHERE k = ?", i).Scan(&v); err != nil {
-				t.Fatal(err)
-			}
-		}
-		got, err := s.ServerLatency(ctx)
-		if err != nil {
+	var got map[string]time.Duration
+	cqltest.PointTraffic(t, s, ks, 30*time.Second, func() bool {
+		var err error
+		if got, err = s.ServerLatency(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		var reads, writes int
@@ -50,13 +36,7 @@ func TestServerLatencyReadsTheNode(t *testing.T) {
 				t.Fatalf("reading %q: want \"<node> read\" or \"<node> write\"", name)
 			}
 		}
-		if reads == 1 && writes == 1 {
-			t.Logf("readings: %v", got)
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no read and write readings after 30 s of requests: %v", got)
-		}
-		time.Sleep(time.Second)
-	}
+		return reads == 1 && writes == 1
+	})
+	t.Logf("readings: %v", got)
 }

@@ -31,12 +31,15 @@ type fgPhase struct {
 	name  string
 	fg    fgload.Stats
 	rowsS float64 // the export's rows/s; 0 when idle
+	// throttle sums up the adaptive limit's changes (export phases).
+	throttle string
 }
 
 // BenchmarkForegroundLatency measures what an export costs the source's
 // own traffic: a foreground workload (internal/fgload: LADING_BENCH_FG_RATE
 // requests/s, default 200, half reads, half writes) runs through three
-// phases against the test Cassandra: idle (15 s), an export of
+// phases against the test Cassandra, each export phase after a minute of
+// foreground alone: idle (15 s), an export of
 // LADING_BENCH_FG_ROWS rows (default 1,000,000: about a minute) with
 // --adaptive=false at --parallel 16, and the same export with --adaptive
 // (its defaults; with LADING_BENCH_FG_AB=1 also with
@@ -86,7 +89,9 @@ func BenchmarkForegroundLatency(b *testing.B) {
 				b.Fatalf("exporter (%s): %v\n%s", name, err, out.String())
 			}
 			wall := time.Since(t0)
-			if n := readReport(b, report).Counters["rows"]; n != int64(rows) {
+			r := readReport(b, report)
+			p.throttle = fmt.Sprintf("; limit decreases %d, increases %d", r.Counters["throttle_decreases"], r.Counters["throttle_increases"])
+			if n := r.Counters["rows"]; n != int64(rows) {
 				cancel()
 				b.Fatalf("%s: exported %d rows, want %d", name, n, rows)
 			}
@@ -94,26 +99,27 @@ func BenchmarkForegroundLatency(b *testing.B) {
 		}
 		cancel()
 		p.fg = <-done
-		b.Logf("%-12s foreground %s; export %.0f rows/s; p99 per second %v", name, p.fg, p.rowsS, p.fg.PerSecond)
+		b.Logf("%-14s foreground %s; export %.0f rows/s%s; p99 per second %v", name, p.fg, p.rowsS, p.throttle, p.fg.PerSecond)
 		return p
 	}
 	for range b.N {
 		var idle, fixed, adaptive, pages []fgPhase
-		for i := range rounds {
-			if i > 0 {
-				// Cassandra's latency views decay over about a minute:
-				// let the last export's latency fade before the next
-				// baseline.
-				phase("settle", 45*time.Second)
-			}
+		// A first export, not measured, reads the table into the caches
+		// (the first export after loading pays for it otherwise).
+		phase("warm-up", 0, "--adaptive=false", "--parallel", "16")
+		// Cassandra's latency views decay over about a minute: every
+		// export phase starts after a minute of foreground alone, so that
+		// an adaptive export's baseline is the foreground's own latency.
+		settle := func() { phase("settle", time.Minute) }
+		for range rounds {
+			settle()
 			idle = append(idle, phase("idle", 15*time.Second))
-			// The adaptive export first, right after the idle phase: its
-			// controller takes its baseline from the server's views.
 			adaptive = append(adaptive, phase("adaptive", 0, "--parallel", "16"))
 			if ab {
-				phase("settle", 45*time.Second)
+				settle()
 				pages = append(pages, phase("adaptive-pages", 0, "--parallel", "16", "--adaptive-signal", "pages"))
 			}
+			settle()
 			fixed = append(fixed, phase("unthrottled", 0, "--adaptive=false", "--parallel", "16"))
 		}
 		reportForeground(b, idle, fixed, adaptive)

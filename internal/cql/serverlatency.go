@@ -65,7 +65,7 @@ func (s *Session) ServerLatency(ctx context.Context) (map[string]time.Duration, 
 // nodeLatency is one node's rate-weighted p99 of one view.
 func (s *Session) nodeLatency(ctx context.Context, h *gocql.HostInfo, view string) (time.Duration, error) {
 	it := s.s.Query("SELECT keyspace_name, p99th_ms, per_second FROM " + view).
-		SetHostID(h.HostID()).Idempotent(true).WithContext(ctx).Iter()
+		SetHostID(h.HostID()).Idempotent(true).IterContext(ctx)
 	var ks string
 	var p99, rate, sum, weight float64
 	for it.Scan(&ks, &p99, &rate) {

@@ -17,8 +17,9 @@ const ServerPollInterval = time.Second
 
 // watcher polls a source that reports its servers' latency for their
 // other clients (source.LatencyReporter) and feeds the readings to the
-// adaptive controller, which then judges them instead of the export's own
-// page latency: what the applications feel, not a proxy for it. The
+// adaptive controller, which then judges them as well as the export's
+// own page latency: what the applications feel, not only a proxy for
+// it. The
 // first reading, taken before the run's first page, is the baseline.
 // Which signal the run uses is logged once.
 type watcher struct {
@@ -57,7 +58,7 @@ func (w *watcher) start(src source.Source, gate *throttle.Controller, cfg Config
 			logger.Info("adaptive signal: the export's page latency (no server-reported latency)", "reason", err.Error())
 			return
 		}
-		logger.Info("adaptive signal: the server-reported latency of the other clients' point reads and writes, against its value at the start (the page latency while there is none)",
+		logger.Info("adaptive signal: the server-reported latency of the other clients' point reads and writes, against its value at the start, and the page latency",
 			"poll", ServerPollInterval)
 		w.cancel, w.done = cancel, make(chan struct{})
 		go func() {

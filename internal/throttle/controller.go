@@ -339,11 +339,38 @@ func (c *Controller) decideLocked(now time.Time) {
 		c.decreaseLocked(fmt.Sprintf("%d overloaded outcome(s)", overloads))
 		return
 	}
-	if c.decideServerLocked(now, saturated) {
-		return
+	srv := c.judgeServerLocked(now)
+	page := c.judgePagesLocked()
+	switch {
+	case srv.over && !srv.hold:
+		c.serverDecrease = now
+		c.decreaseLocked(srv.reason)
+	case srv.over: // holding: the reading falls already
+	case page.over:
+		c.decreaseLocked(page.reason)
+	case (srv.judged || page.judged) && saturated && c.limit < c.cfg.Max:
+		reason := page.reason
+		if srv.judged {
+			reason = srv.reason
+		}
+		c.setLimitLocked(min(c.limit+c.cfg.Increase, c.cfg.Max), "healthy: "+reason)
 	}
+}
+
+// verdict is one signal's judgement at a decision.
+type verdict struct {
+	judged bool   // the signal had something to judge
+	over   bool   // over its target
+	hold   bool   // over, but shrinking again now would be premature
+	reason string // for the log and the throttle event
+}
+
+// judgePagesLocked judges the p99 of the operations' own latency
+// against the target, once the window has enough samples and the
+// target is known.
+func (c *Controller) judgePagesLocked() verdict {
 	if len(c.window) < c.cfg.MinSamples {
-		return
+		return verdict{}
 	}
 	lat := make([]time.Duration, len(c.window))
 	for i, s := range c.window {
@@ -353,15 +380,12 @@ func (c *Controller) decideLocked(now time.Time) {
 	// Published at every decision, warm-up included, for the metrics.
 	c.run.Set(GaugeLatencyP99, p99.Microseconds())
 	if c.target == 0 {
-		return
+		return verdict{}
 	}
 	if p99 > c.target {
-		c.decreaseLocked(fmt.Sprintf("p99 %s > target %s", p99, c.target))
-		return
+		return verdict{judged: true, over: true, reason: fmt.Sprintf("p99 %s > target %s", p99, c.target)}
 	}
-	if saturated && c.limit < c.cfg.Max {
-		c.setLimitLocked(min(c.limit+c.cfg.Increase, c.cfg.Max), fmt.Sprintf("healthy: p99 %s <= target %s", p99, c.target))
-	}
+	return verdict{judged: true, reason: fmt.Sprintf("p99 %s <= target %s", p99, c.target)}
 }
 
 // decreaseLocked shrinks the limit and forgets the latencies measured at

@@ -9,8 +9,11 @@ import (
 // for the requests of its other clients (e.g. Cassandra's coordinator
 // read and write latency of point requests). It is what those clients
 // feel, which the controller's own operations' latency is only a proxy
-// for; when readings arrive, the controller judges them instead of its
-// operations' p99.
+// for. When readings arrive, the controller judges them as well as its
+// operations' p99: either over its target shrinks the limit, and it
+// grows only while neither is. (A server's request latency misses what
+// its clients wait for outside it, e.g. a CPU starved by the export's
+// own range scans; the page latency catches some of that.)
 
 // ServerConfig tunes the judgement of server-reported latency. Zero
 // fields take the defaults named.
@@ -82,9 +85,11 @@ func (c *Controller) ObserveServer(name string, latency time.Duration) {
 	s.previous, s.latest, s.at = s.latest, latency, now
 }
 
-// decideServerLocked judges the fresh server readings, if any, and
-// reports whether it did (otherwise the operations' p99 is judged).
-func (c *Controller) decideServerLocked(now time.Time, saturated bool) bool {
+// judgeServerLocked judges the fresh server readings, if any: the
+// worst one against its target. Over it, shrinking is held while the
+// reading is no higher than the one before and the last shrink for it
+// is less than Hold ago.
+func (c *Controller) judgeServerLocked(now time.Time) verdict {
 	sc := c.cfg.Server
 	var worst *serverSignal
 	worstName := ""
@@ -98,22 +103,15 @@ func (c *Controller) decideServerLocked(now time.Time, saturated bool) bool {
 		}
 	}
 	if worst == nil {
-		return false
+		return verdict{}
 	}
 	c.run.Set(GaugeServerLatency, worst.latest.Microseconds())
 	if ratio > 1 {
-		// Over target: shrink while the reading rises, or once per Hold
-		// while it does not (the load that raised it may be gone already).
-		if worst.latest > worst.previous || now.Sub(c.serverDecrease) >= sc.Hold {
-			c.serverDecrease = now
-			c.decreaseLocked(fmt.Sprintf("server %s latency %s > target %s (baseline %s)", worstName, worst.latest, worst.target, worst.baseline))
-		}
-		return true
+		return verdict{judged: true, over: true,
+			hold:   worst.latest <= worst.previous && now.Sub(c.serverDecrease) < sc.Hold,
+			reason: fmt.Sprintf("server %s latency %s > target %s (baseline %s)", worstName, worst.latest, worst.target, worst.baseline)}
 	}
-	if saturated && c.limit < c.cfg.Max {
-		c.setLimitLocked(min(c.limit+c.cfg.Increase, c.cfg.Max), fmt.Sprintf("healthy: server %s latency %s <= target %s", worstName, worst.latest, worst.target))
-	}
-	return true
+	return verdict{judged: true, reason: fmt.Sprintf("server %s latency %s <= target %s", worstName, worst.latest, worst.target)}
 }
 
 // GaugeServerLatency is the run gauge holding the worst server-reported

@@ -116,3 +116,31 @@ func TestServerLatencyOverloadStillShrinks(t *testing.T) {
 		t.Fatalf("limit %d after an overloaded outcome, want 4", got)
 	}
 }
+
+// TestServerLatencyAndPagesBothCount: the server's readings within their
+// target do not hide pages over theirs (a CPU the export starves slows
+// the pages before the server's own request latency shows it): the limit
+// shrinks; and with both healthy it grows.
+func TestServerLatencyAndPagesBothCount(t *testing.T) {
+	clock := newClock()
+	c := NewController(Config{Min: 1, Max: 16, Initial: 8, TargetLatency: 100 * ms, DecideEvery: 1 << 30, Now: clock.Now}, nil, nil)
+	decide := func() int {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.decideLocked(clock.Now())
+		return c.limit
+	}
+	c.ObserveServer("n read", time.Millisecond)
+	feed(t, c, 20, 300*ms, OK) // pages over their 100ms target
+	clock.Advance(time.Second)
+	c.ObserveServer("n read", time.Millisecond)
+	if got := decide(); got != 4 {
+		t.Fatalf("limit %d with the server healthy and the pages over target, want 4", got)
+	}
+	feed(t, c, 20, 20*ms, OK)
+	clock.Advance(time.Second)
+	c.ObserveServer("n read", time.Millisecond)
+	if got := decide(); got != 5 {
+		t.Fatalf("limit %d with both healthy, want 5", got)
+	}
+}

@@ -108,8 +108,8 @@ type Config struct {
 	RetryFor time.Duration
 	// AdaptiveSignal is what the adaptive controller judges: "auto" (or
 	// ""), the source's server-reported latency of its other clients'
-	// requests where the source reports it, else the export's own page
-	// latency; "pages", always the page latency.
+	// requests where the source reports it, and the export's own page
+	// latency; "pages", the page latency only.
 	AdaptiveSignal string
 
 	// Keys, when set, exports the partitions of a key list instead of

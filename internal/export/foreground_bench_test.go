@@ -40,7 +40,8 @@ type fgPhase struct {
 // requests/s, default 200, half reads, half writes) runs through three
 // phases against the test Cassandra, each export phase after a minute of
 // foreground alone: idle (15 s), an export of
-// LADING_BENCH_FG_ROWS rows (default 1,000,000: about a minute) with
+// LADING_BENCH_FG_ROWS rows (default 4,000,000: about a minute at 70,000
+// rows/s) with
 // --adaptive=false at --parallel 16, and the same export with --adaptive
 // (its defaults; with LADING_BENCH_FG_AB=1 also with
 // --adaptive-signal pages, the export's own page latency, for an A/B of
@@ -51,7 +52,7 @@ type fgPhase struct {
 // adaptive p99 <= 1.25 x idle p99 with adaptive rows/s >= 60% of the
 // unthrottled rows/s.
 func BenchmarkForegroundLatency(b *testing.B) {
-	rows := envInt(b, "LADING_BENCH_FG_ROWS", 1_000_000)
+	rows := envInt(b, "LADING_BENCH_FG_ROWS", 4_000_000)
 	rounds := envInt(b, "LADING_BENCH_FG_ROUNDS", 2)
 	ab := os.Getenv("LADING_BENCH_FG_AB") == "1"
 	s := cqltest.Session(b)

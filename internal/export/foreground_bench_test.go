@@ -38,19 +38,17 @@ type fgPhase struct {
 // BenchmarkForegroundLatency measures what an export costs the source's
 // own traffic: a foreground workload (internal/fgload: LADING_BENCH_FG_RATE
 // requests/s, default 200, half reads, half writes) runs through three
-// phases against the test Cassandra, each export phase after a minute of
-// foreground alone: idle (15 s), an export of
+// phases against the test Cassandra: idle (15 s); an export of
 // LADING_BENCH_FG_ROWS rows (default 4,000,000: about a minute at 70,000
-// rows/s) with
-// --adaptive=false at --parallel 16, and the same export with --adaptive
-// (its defaults; with LADING_BENCH_FG_AB=1 also with
-// --adaptive-signal pages, the export's own page latency, for an A/B of
-// the controller's signal). The phases repeat LADING_BENCH_FG_ROUNDS times (default
-// 2); each phase's figure is the median of its rounds, and the spread
-// of the rounds is printed as the noise. The last line names the three
-// phases' p99 and rows/s and the two ratios against the target:
-// adaptive p99 <= 1.25 x idle p99 with adaptive rows/s >= 60% of the
-// unthrottled rows/s.
+// rows/s) with --adaptive=false at --parallel 16; the same export with
+// --adaptive (its defaults; with LADING_BENCH_FG_AB=1 also with
+// --adaptive-signal pages, for an A/B of the controller's signal). Each
+// export phase follows a minute of foreground alone. The phases repeat
+// LADING_BENCH_FG_ROUNDS times (default 2); each phase's figure is the
+// median of its rounds, and the spread of the rounds is printed as the
+// noise. The last line names the three phases' p99 and rows/s and the two
+// ratios against the target: adaptive p99 <= 1.25 x idle p99 with
+// adaptive rows/s >= 60% of the unthrottled rows/s.
 func BenchmarkForegroundLatency(b *testing.B) {
 	rows := envInt(b, "LADING_BENCH_FG_ROWS", 4_000_000)
 	rounds := envInt(b, "LADING_BENCH_FG_ROUNDS", 2)

@@ -121,9 +121,9 @@ func BenchmarkForegroundLatency(b *testing.B) {
 			settle()
 			fixed = append(fixed, phase("unthrottled", 0, "--adaptive=false", "--parallel", "16"))
 		}
-		reportForeground(b, idle, fixed, adaptive)
+		reportForeground(b, "adaptive", idle, fixed, adaptive)
 		if ab {
-			reportForeground(b, idle, fixed, pages)
+			reportForeground(b, "adaptive-signal pages", idle, fixed, pages)
 		}
 	}
 }

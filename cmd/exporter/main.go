@@ -94,6 +94,7 @@ func main() {
 	f.IntVar(&cfg.KeysPerUnit, "keys-per-unit", export.DefaultKeysPerUnit, "keys per unit of work of a --keys export (the first run's plan keeps it)")
 	addExportFlags(f, &cfg)
 	memory := addMemoryFlag(f)
+	addProtectFlags(f, &cfg)
 	shards := app.AddShardFlags()
 	tables := addTablesFlags(f, &cfg)
 

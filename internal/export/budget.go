@@ -25,6 +25,8 @@ type budget struct {
 	limitsOnce sync.Once
 	gate       *throttle.Controller
 	limiter    *throttle.Limiter
+	// watch feeds the gate the source's server-reported latency (signal.go).
+	watch watcher
 
 	// unitsTotal and unitsDone add up the tables' units for the
 	// progress gauges.
@@ -71,6 +73,7 @@ func (b *budget) source(ctx context.Context) (source.Source, error) {
 
 // close closes the source, if it was opened.
 func (b *budget) close() {
+	b.watch.stop()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.src != nil {

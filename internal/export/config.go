@@ -103,6 +103,17 @@ type Config struct {
 	// controller backs off; 0 derives it from the first pages (at least
 	// TargetLatencyFloor).
 	TargetLatency time.Duration
+	// RetryFor is how long a page request that keeps failing with a
+	// retryable error (a node down or restarting, timeouts) is retried
+	// before the export gives up; 0: only the source's retry attempts
+	// (a few seconds). The command's --retry-for defaults to
+	// DefaultRetryFor.
+	RetryFor time.Duration
+	// AdaptiveSignal is what the adaptive controller judges: "auto" (or
+	// ""), the source's server-reported latency of its other clients'
+	// requests where the source reports it, and the export's own page
+	// latency; "pages", the page latency only.
+	AdaptiveSignal string
 
 	// Keys, when set, exports the partitions of a key list instead of
 	// token ranges: a file name, or "-" for KeysInput. Only the first run
@@ -224,6 +235,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxInflight < 0 {
 		return c, fault.Usagef("--max-inflight %d: want 0 (= --parallel) or more", c.MaxInflight)
+	}
+	if c.AdaptiveSignal != "" && c.AdaptiveSignal != "auto" && c.AdaptiveSignal != "pages" {
+		return c, fault.Usagef("--adaptive-signal %q: want auto or pages", c.AdaptiveSignal)
+	}
+	if c.RetryFor < 0 {
+		return c, fault.Usagef("--retry-for %s: want 0 (the retry attempts only) or more", c.RetryFor)
 	}
 	if c.TargetLatency < 0 {
 		return c, fault.Usagef("--target-latency %s: want 0 (derived) or more", c.TargetLatency)

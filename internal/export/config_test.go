@@ -35,6 +35,8 @@ func TestConfigKeysAndThrottle(t *testing.T) {
 		{"stdin without input", func(c *Config) { c.Keys = "-" }, "standard input"},
 		{"keys per unit", func(c *Config) { c.KeysPerUnit = -1 }, "--keys-per-unit"},
 		{"target latency", func(c *Config) { c.TargetLatency = -1 }, "--target-latency"},
+		{"retry for", func(c *Config) { c.RetryFor = -1 }, "--retry-for"},
+		{"adaptive signal", func(c *Config) { c.AdaptiveSignal = "foreground" }, "--adaptive-signal"},
 	} {
 		c := base
 		tc.mod(&c)

@@ -11,6 +11,10 @@ import (
 // milliseconds does not make 10ms a sign of trouble.
 const TargetLatencyFloor = 100 * time.Millisecond
 
+// DefaultRetryFor is how long the command retries a failing page request
+// by default (--retry-for): long enough for a node to restart.
+const DefaultRetryFor = 5 * time.Minute
+
 // throttleConfig is the in-flight controller of the source's page
 // requests. The hard cap is --max-inflight, at most --parallel (each
 // reader has one page request in flight at a time; with --tables, every

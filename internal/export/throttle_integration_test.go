@@ -78,6 +78,7 @@ func TestAdaptiveThrottleFollowsLatency(t *testing.T) {
 	cfg := export.Config{
 		Source: "cassandra://" + proxy.Addr() + "/", Table: ks + ".kv", Dest: dest, Batch: "throttle",
 		Splits: 16, Parallel: parallel, PageSize: 10, TargetLatency: 250 * time.Millisecond,
+		AdaptiveSignal: "pages", // the latency injected is the pages' only
 		// Every node address the driver learns goes through the proxy too.
 		TranslateAddress: func(netip.AddrPort) netip.AddrPort { return via },
 	}

@@ -153,6 +153,9 @@ type PlanRequest struct {
 type ScanSpec struct {
 	// PageSize is rows per page request (0: the source's default).
 	PageSize int
+	// RetryFor is how long a failing page request is retried at least
+	// (0: the source's own retry attempts only).
+	RetryFor time.Duration
 	// Gate is the adaptive limit of page requests in flight; every
 	// request acquires it and releases it with its latency and outcome.
 	Gate *throttle.Controller
@@ -285,4 +288,16 @@ func RefuseProtection(kind string, p Protection) error {
 // support.
 func Unsupported(kind, flag string) error {
 	return fault.Usage(fmt.Errorf("%s: not supported by a %s source", flag, kind))
+}
+
+// LatencyReporter is a Source whose servers report the latency of the
+// requests of their other clients (the applications an export must not
+// slow down). The exporter's adaptive controller polls it about once a
+// second and backs off when a reading rises over its value at the start
+// of the run.
+type LatencyReporter interface {
+	// ServerLatency returns the current readings by name (e.g. one per
+	// node and kind of request; none for a node without such traffic),
+	// or an error (e.g. when the servers do not report it at all).
+	ServerLatency(ctx context.Context) (map[string]time.Duration, error)
 }

@@ -53,3 +53,16 @@ func CompatPID(t testing.TB) int {
 	}
 	return pid
 }
+
+// CompatRestart returns the shell command that starts the older server
+// under test again on its kept data after a test killed it
+// (LADING_COMPAT_RESTART, set by `make test-compat`); without it the
+// test is skipped.
+func CompatRestart(t testing.TB) string {
+	t.Helper()
+	v := os.Getenv("LADING_COMPAT_RESTART")
+	if v == "" {
+		t.Skip("LADING_COMPAT_RESTART is not set: this test runs under `make test-compat`")
+	}
+	return v
+}

@@ -87,6 +87,10 @@ type Config struct {
 	DecideEvery    int
 	DecideInterval time.Duration
 
+	// Server tunes the judgement of server-reported latency readings
+	// (ObserveServer), when a caller feeds them.
+	Server ServerConfig
+
 	// Now is the clock; default time.Now. Tests pass a fake one.
 	Now func() time.Time
 }
@@ -138,6 +142,7 @@ func (c Config) withDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	c.Server = c.Server.withDefaults()
 	return c
 }
 
@@ -179,6 +184,10 @@ type Controller struct {
 	saturated    bool // inflight reached limit since the last decision
 	window       []sample
 	warmup       []time.Duration // OK latencies before the target is known
+	// server holds the server-reported latency readings by name
+	// (server.go); serverDecrease is when they last shrank the limit.
+	server         map[string]*serverSignal
+	serverDecrease time.Time
 }
 
 // NewController returns a controller with cfg (defaults filled in),
@@ -330,8 +339,38 @@ func (c *Controller) decideLocked(now time.Time) {
 		c.decreaseLocked(fmt.Sprintf("%d overloaded outcome(s)", overloads))
 		return
 	}
+	srv := c.judgeServerLocked(now)
+	page := c.judgePagesLocked()
+	switch {
+	case srv.over && !srv.hold:
+		c.serverDecrease = now
+		c.decreaseLocked(srv.reason)
+	case srv.over: // holding: the reading falls already
+	case page.over:
+		c.decreaseLocked(page.reason)
+	case (srv.judged || page.judged) && saturated && c.limit < c.cfg.Max:
+		reason := page.reason
+		if srv.judged {
+			reason = srv.reason
+		}
+		c.setLimitLocked(min(c.limit+c.cfg.Increase, c.cfg.Max), "healthy: "+reason)
+	}
+}
+
+// verdict is one signal's judgement at a decision.
+type verdict struct {
+	judged bool   // the signal had something to judge
+	over   bool   // over its target
+	hold   bool   // over, but shrinking again now would be premature
+	reason string // for the log and the throttle event
+}
+
+// judgePagesLocked judges the p99 of the operations' own latency
+// against the target, once the window has enough samples and the
+// target is known.
+func (c *Controller) judgePagesLocked() verdict {
 	if len(c.window) < c.cfg.MinSamples {
-		return
+		return verdict{}
 	}
 	lat := make([]time.Duration, len(c.window))
 	for i, s := range c.window {
@@ -341,15 +380,12 @@ func (c *Controller) decideLocked(now time.Time) {
 	// Published at every decision, warm-up included, for the metrics.
 	c.run.Set(GaugeLatencyP99, p99.Microseconds())
 	if c.target == 0 {
-		return
+		return verdict{}
 	}
 	if p99 > c.target {
-		c.decreaseLocked(fmt.Sprintf("p99 %s > target %s", p99, c.target))
-		return
+		return verdict{judged: true, over: true, reason: fmt.Sprintf("p99 %s > target %s", p99, c.target)}
 	}
-	if saturated && c.limit < c.cfg.Max {
-		c.setLimitLocked(min(c.limit+c.cfg.Increase, c.cfg.Max), fmt.Sprintf("healthy: p99 %s <= target %s", p99, c.target))
-	}
+	return verdict{judged: true, reason: fmt.Sprintf("p99 %s <= target %s", p99, c.target)}
 }
 
 // decreaseLocked shrinks the limit and forgets the latencies measured at

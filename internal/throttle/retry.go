@@ -18,6 +18,11 @@ type Backoff struct {
 	Initial  time.Duration // first backoff cap; default 100ms
 	Max      time.Duration // cap of any one wait; default 30s
 	Attempts int           // total tries including the first; default 5
+	// For, when > 0, keeps retrying after the attempts ran out until this
+	// long has passed since the first failure: a node restarting takes
+	// longer than a few backoffs, and a run that waits for it loses
+	// nothing. The bound of a retry is then max(For, the attempts).
+	For time.Duration
 }
 
 // DefaultBackoff is the policy used where nothing more specific applies.
@@ -75,6 +80,7 @@ func Retry(ctx context.Context, policy Backoff, isRetryable func(error) bool, lo
 		logger = slog.New(slog.DiscardHandler)
 	}
 	var err error
+	var firstFail time.Time
 	for attempt := 0; ; attempt++ {
 		if cerr := ctx.Err(); cerr != nil {
 			if err == nil {
@@ -86,12 +92,27 @@ func Retry(ctx context.Context, policy Backoff, isRetryable func(error) bool, lo
 		if err == nil || !isRetryable(err) {
 			return err
 		}
-		if attempt+1 >= policy.Attempts {
+		if attempt == 0 {
+			firstFail = time.Now()
+		}
+		failing := time.Since(firstFail)
+		if attempt+1 >= policy.Attempts && failing >= policy.For {
+			if policy.For > 0 {
+				return fmt.Errorf("%s: giving up after %d attempts in %s: %w", op, attempt+1, failing.Round(time.Second), err)
+			}
 			return fmt.Errorf("%s: giving up after %d attempts: %w", op, attempt+1, err)
 		}
 		wait := jitter(policy.Cap(attempt))
+		if policy.For > 0 {
+			// Never past the deadline by more than one capped wait.
+			wait = min(wait, max(policy.For-failing, policy.Cap(0)))
+		}
 		run.Add("retries", 1)
-		logger.Warn("retrying", "op", op, "attempt", attempt+1, "of", policy.Attempts, "wait", wait.Round(time.Millisecond), "err", err.Error())
+		of := any(policy.Attempts)
+		if policy.For > 0 {
+			of = fmt.Sprintf("%d or %s", policy.Attempts, policy.For)
+		}
+		logger.Warn("retrying", "op", op, "attempt", attempt+1, "of", of, "wait", wait.Round(time.Millisecond), "err", err.Error())
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

@@ -154,3 +154,29 @@ func TestJitterRange(t *testing.T) {
 		t.Fatal("jitter(0) != 0")
 	}
 }
+
+// TestRetryForOutlastsAttempts: with For set, a failure that lasts past
+// the attempts but ends within For is waited out; one that lasts longer
+// gives up, saying how long it tried.
+func TestRetryForOutlastsAttempts(t *testing.T) {
+	policy := fast
+	policy.For = 300 * time.Millisecond
+	start := time.Now()
+	calls := 0
+	err := Retry(context.Background(), policy, nil, nil, report.New("t"), "read", func(context.Context) error {
+		calls++
+		if time.Since(start) < 30*time.Millisecond {
+			return errFlaky
+		}
+		return nil
+	})
+	if err != nil || calls <= policy.Attempts {
+		t.Fatalf("err %v after %d calls; want success after more than %d", err, calls, policy.Attempts)
+	}
+	policy.For = 20 * time.Millisecond
+	start = time.Now()
+	err = Retry(context.Background(), policy, nil, nil, report.New("t"), "read", func(context.Context) error { return errFlaky })
+	if !errors.Is(err, errFlaky) || !strings.Contains(err.Error(), "read: giving up after") || time.Since(start) < policy.For {
+		t.Fatalf("err = %v after %s; want giving up after at least %s", err, time.Since(start), policy.For)
+	}
+}

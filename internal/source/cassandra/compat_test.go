@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/url"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -67,6 +68,61 @@ func TestCompatTLSClientCertificate(t *testing.T) {
 // waits, retries its pages and completes with every row exactly once.
 func TestCompatNodePausedMidExport(t *testing.T) {
 	pid := testenv.CompatPID(t)
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+				t.Errorf("resume the node: %v", err)
+			}
+		}
+	}
+	t.Cleanup(resume) // never leave the node stopped
+	exportAcross(t, "paused", func() {
+		if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(12 * time.Second)
+		resume()
+	})
+}
+
+// TestCompatNodeRestartedMidExport: the only node is killed (SIGKILL) in
+// the middle of an export and started again on its data by the scripts
+// (LADING_COMPAT_RESTART) 30 seconds later; the exporter keeps retrying
+// its pages while no node answers (within --retry-for) and completes
+// with every row exactly once.
+func TestCompatNodeRestartedMidExport(t *testing.T) {
+	pid := testenv.CompatPID(t)
+	restart := testenv.CompatRestart(t)
+	exportAcross(t, "restarted", func() {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; syscall.Kill(pid, 0) == nil; i++ {
+			if i == 100 {
+				t.Fatalf("the node (pid %d) is still alive 10 s after SIGKILL", pid)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t0 := time.Now()
+		// Down for longer than the page retries' 8 tries can last (their
+		// backoffs add up to 25 s at most), so that only --retry-for
+		// carries the export across, however fast the node restarts.
+		time.Sleep(30 * time.Second)
+		if out, err := exec.Command("bash", "-c", restart).CombinedOutput(); err != nil {
+			t.Fatalf("restart the node (%s): %v\n%s", restart, err, out)
+		}
+		t.Logf("the node was down %s", time.Since(t0).Round(time.Second))
+	})
+}
+
+// exportAcross exports a table of the older server slowly, runs disrupt
+// once the export is reading (its plan is stored after it has connected
+// and read the ring, however slowly the binary was built and started),
+// and checks that the export then completes with every row exactly once.
+func exportAcross(t *testing.T, batch string, disrupt func()) {
+	t.Helper()
 	const rows = 3000
 	table := compatTable(t, rows)
 	dest := sourcetest.FileDest(t)
@@ -78,22 +134,9 @@ func TestCompatNodePausedMidExport(t *testing.T) {
 	done := make(chan result, 1)
 	go func() {
 		code, out := sourcetest.Run(t, "--source", "cassandra://"+testenv.CompatHosts(t)+"/", "--table", table,
-			"--dest", dest, "--batch", "paused", "--max-rate", "300", "--page-size", "50", "--log-level", "warn")
+			"--dest", dest, "--batch", batch, "--max-rate", "300", "--page-size", "50", "--log-level", "warn")
 		done <- result{code, out}
 	}()
-	resumed := false
-	resume := func() {
-		if !resumed {
-			resumed = true
-			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
-				t.Errorf("resume the node: %v", err)
-			}
-		}
-	}
-	t.Cleanup(resume) // never leave the node stopped
-	// Stop the node only once the export is reading (its plan is stored
-	// after it has connected and read the ring), however slowly the
-	// binary was built and started.
 	planned := time.Now().Add(90 * time.Second)
 	for !hasFile(strings.TrimPrefix(dest, "file://"), "plan.json") {
 		if time.Now().After(planned) {
@@ -108,20 +151,16 @@ func TestCompatNodePausedMidExport(t *testing.T) {
 	time.Sleep(time.Second)
 	select {
 	case r := <-done:
-		t.Fatalf("the export ended (exit %d) before the node was stopped: make it slower\n%s", r.code, r.out)
+		t.Fatalf("the export ended (exit %d) before the node was disrupted: make it slower\n%s", r.code, r.out)
 	default:
 	}
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(12 * time.Second)
-	resume()
+	disrupt()
 	r := <-done
 	if r.code != 0 {
-		t.Fatalf("export across the stopped node: exit %d\n%s", r.code, r.out)
+		t.Fatalf("export across the %s node: exit %d\n%s", batch, r.code, r.out)
 	}
 	root := sourcetest.OpenRoot(t, dest)
-	_, lines := sourcetest.ReadDump(t, root, sourcetest.OnlyDump(t, root, "paused", table))
+	_, lines := sourcetest.ReadDump(t, root, sourcetest.OnlyDump(t, root, batch, table))
 	seen := map[string]bool{}
 	for _, l := range lines {
 		var row struct{ K *int }

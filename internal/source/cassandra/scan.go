@@ -73,6 +73,8 @@ func (c *Source) Scanner(ctx context.Context, plan *manifest.Plan, spec source.S
 		PageSize: spec.PageSize, Consistency: opts.Consistency,
 		Limiter: spec.Limiter, Gate: spec.Gate,
 	}
+	cs.Retry = cql.DefaultRetry
+	cs.Retry.For = spec.RetryFor
 	if x.sc, err = cql.NewScanner(c.s, cs, spec.Logger, spec.Run); err != nil {
 		return nil, err
 	}

@@ -42,6 +42,7 @@ func (s *Source) Scanner(_ context.Context, plan *manifest.Plan, spec source.Sca
 	p := spec.Protect
 	shards := float64(max(1, p.Shards))
 	x := &scanner{s: s, plan: plan, spec: spec, segments: int32(plan.Options.Segments), retry: DefaultRetry}
+	x.retry.For = spec.RetryFor
 	var rate float64
 	switch {
 	case p.ReadRatio > 0:

@@ -1,0 +1,17 @@
+package cassandra
+
+import (
+	"context"
+	"time"
+
+	"github.com/lading-dev/lading/internal/source"
+)
+
+var _ source.LatencyReporter = (*Source)(nil)
+
+// ServerLatency is every node's p99 of the point reads and writes of
+// the applications' tables, from its virtual tables (Cassandra 4.0 and
+// later; see cql.Session.ServerLatency).
+func (c *Source) ServerLatency(ctx context.Context) (map[string]time.Duration, error) {
+	return c.s.ServerLatency(ctx)
+}

@@ -17,7 +17,7 @@
 #                         LADING_BENCH_SLOW_REPEAT, default 1)
 #   LADING_BENCH_SEED     the generator's seed (default 1)
 #   LADING_BENCH_PARALLEL the parallelism budget every tool gets (default 4)
-#   LADING_BENCH_EMULATOR_ROWS  rows of the Bigtable and Spanner load
+#   LADING_BENCH_EMULATOR_ROWS  rows of the Bigtable, Spanner and Snowflake load
 #                         benchmarks (default: LADING_BENCH_ROWS, at most 200000)
 #   LADING_BENCH_OUT      output directory (default bench/)
 #   LADING_BENCH_ONLY     comma-separated groups to run (export,ship,load,emulators;

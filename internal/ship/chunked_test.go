@@ -89,22 +89,13 @@ func shipChunkedThroughResets(t *testing.T, dest string, td *testDump, before fu
 		t.Fatalf("unknown destination %q", dest)
 	}
 	started.Store(proxy)
-	cfg, err := Config{From: src.url, To: to, PartSize: 5 << 20, Transfers: 1, Retry: fastRetry}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
 	run := report.New("shipper")
-	s, err := open(context.Background(), cfg, testLogger(t), run)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.from.Close()
-	defer s.to.Close()
+	s := openShipper(t, Config{From: src.url, To: to, PartSize: 5 << 20, Transfers: 1, Retry: fastRetry}, testLogger(t), run)
 	log := &rangeLog{Driver: s.c.src.Driver(), reads: map[[2]int64]int{}, before: before, src: s.c.src}
 	s.c.src = objstore.NewBucket(log, s.c.src.Location())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	_, err = s.loop(ctx)
+	_, err := s.loop(ctx)
 	return log, proxy, dst, run, err
 }
 

@@ -69,17 +69,8 @@ func TestShipChunkDamagedReadRetried(t *testing.T) {
 	// file:// to file:// streams (no server-side copy) in chunks.
 	src, dst := fileStore(t), fileStore(t)
 	td.write(t, src.b, true)
-	cfg, err := Config{From: src.url, To: dst.url, PartSize: 5 << 20, Transfers: 1, Retry: fastRetry, NoServerSide: true}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
 	run := report.New("shipper")
-	s, err := open(context.Background(), cfg, testLogger(t), run)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.from.Close()
-	defer s.to.Close()
+	s := openShipper(t, Config{From: src.url, To: dst.url, PartSize: 5 << 20, Transfers: 1, Retry: fastRetry, NoServerSide: true}, testLogger(t), run)
 	s.c.src = objstore.NewBucket(&damagedOnce{Driver: s.c.src.Driver(), seen: map[[2]int64]bool{}}, s.c.src.Location())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

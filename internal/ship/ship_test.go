@@ -3,6 +3,7 @@ package ship
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +31,25 @@ func openStore(t testing.TB, u string) store {
 	}
 	t.Cleanup(func() { b.Close() })
 	return store{url: u, b: b}
+}
+
+// openShipper opens a shipper on cfg (with its defaults), its stores
+// closed when t ends, for tests that wrap its source before running it.
+func openShipper(t testing.TB, cfg Config, logger *slog.Logger, run *report.Run) *shipper {
+	t.Helper()
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := open(context.Background(), cfg, logger, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.from.Close()
+		s.to.Close()
+	})
+	return s
 }
 
 func fileStore(t testing.TB) store { return openStore(t, fileURL(t.TempDir())) }
@@ -467,18 +487,9 @@ func TestShipArchivedSource(t *testing.T) {
 	src, dst := fileStore(t), fileStore(t)
 	td := newTestDump(t, "b1", 1, 1000)
 	td.write(t, src.b, true)
-	cfg, err := Config{From: src.url, To: dst.url, Retry: fastRetry}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := open(context.Background(), cfg, nilLogger(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.from.Close()
-	defer s.to.Close()
+	s := openShipper(t, Config{From: src.url, To: dst.url, Retry: fastRetry}, nilLogger(), nil)
 	s.c.src = objstore.NewBucket(archived{s.c.src.Driver()}, s.c.src.Location())
-	_, err = s.loop(context.Background())
+	_, err := s.loop(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "DEEP_ARCHIVE") || !strings.Contains(err.Error(), "must be restored") {
 		t.Fatalf("archived source: %v", err)
 	}

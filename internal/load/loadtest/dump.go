@@ -144,3 +144,17 @@ func Write(t testing.TB, root *objstore.Bucket, d Dump) (*manifest.Manifest, str
 	}
 	return m, table
 }
+
+// FileStore opens a store in a new temporary directory, closed when t
+// ends, and returns it with its file:// URL (what a loader's --from
+// takes).
+func FileStore(t testing.TB) (*objstore.Bucket, string) {
+	t.Helper()
+	u := "file://" + t.TempDir()
+	b, err := objstore.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b, u
+}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/lading-dev/lading/internal/load/loadtest"
 	"github.com/lading-dev/lading/pkg/format"
-	"github.com/lading-dev/lading/pkg/objstore"
 	"github.com/lading-dev/lading/pkg/schema"
 )
 
@@ -23,12 +22,7 @@ import (
 func insertPathExactValues(t *testing.T, bins string) {
 	f := front(t)
 	h := &harness{db: standIn(t), f: f}
-	dir := t.TempDir()
-	store, err := objstore.Open(context.Background(), "file://"+dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store, from := loadtest.FileStore(t)
 	tbl := schema.Table{Keyspace: "src", Name: "ins", Columns: []schema.Column{
 		{Name: "k", Type: "int", Role: schema.PartitionKey},
 		{Name: "t", Type: "text", Role: schema.Regular},
@@ -54,7 +48,7 @@ func insertPathExactValues(t *testing.T, bins string) {
 		t.Fatal(err)
 	}
 	target := h.NewTarget(t) + "&load=insert"
-	args := []string{"--from", "file://" + dir, "--to", target, "--create-table", "--log-level", "debug"}
+	args := []string{"--from", from, "--to", target, "--create-table", "--log-level", "debug"}
 	code, out := runLoader(t, bins, "pw", args...)
 	if code != 0 || !strings.Contains(out, "verify count: passed") {
 		t.Fatalf("load=insert: exit %d\n%s", code, out)
@@ -74,17 +68,12 @@ func insertPathExactValues(t *testing.T, bins string) {
 	}
 	compareRows(t, h.ReadRows(t, target, "ins", tbl.Columns), parts)
 
-	big := t.TempDir()
-	bstore, err := objstore.Open(context.Background(), "file://"+big)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bstore.Close()
+	bstore, bigFrom := loadtest.FileStore(t)
 	wide := strings.Repeat("x", 20_000)
 	loadtest.Write(t, bstore, loadtest.Dump{Table: kvTable("large"), Parts: loadtest.Parts(900, 900, func(i int) format.Row {
 		return format.Row{Values: [][]byte{loadtest.Int(int32(i)), loadtest.Int(0), loadtest.Text(wide)}}
 	})})
-	code, out = runLoader(t, bins, "pw", "--from", "file://"+big, "--to", target, "--create-table")
+	code, out = runLoader(t, bins, "pw", "--from", bigFrom, "--to", target, "--create-table")
 	if code != 2 || !strings.Contains(out, "load=insert loads at most") || !strings.Contains(out, "src.large") {
 		t.Errorf("a dump over the INSERT path's limit: exit %d, want 2 naming it\n%s", code, out)
 	}

@@ -174,12 +174,7 @@ func externalStagesAndNoSecretInLogs(t *testing.T, bins string) {
 func rejectsNamedWithFileAndLine(t *testing.T, bins, query string) {
 	f := front(t)
 	h := &harness{db: standIn(t), f: f}
-	dir := t.TempDir()
-	store, err := objstore.Open(context.Background(), "file://"+dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store, from := loadtest.FileStore(t)
 	tbl := schema.Table{Keyspace: "src", Name: "rej", Columns: []schema.Column{
 		{Name: "k", Type: "int", Role: schema.PartitionKey},
 		{Name: "ts", Type: "timestamp", Role: schema.Regular},
@@ -191,7 +186,7 @@ func rejectsNamedWithFileAndLine(t *testing.T, bins, query string) {
 		{Values: [][]byte{loadtest.Int(3), ts(0)}},
 	}}})
 	target := h.NewTarget(t) + query
-	code, out := runLoader(t, bins, "pw", "--from", "file://"+dir, "--to", target, "--create-table")
+	code, out := runLoader(t, bins, "pw", "--from", from, "--to", target, "--create-table")
 	if code != 2 || !strings.Contains(out, "max-rejects") {
 		t.Fatalf("exit %d, want 2 naming --max-rejects:\n%s", code, out)
 	}
@@ -210,7 +205,7 @@ func rejectsNamedWithFileAndLine(t *testing.T, bins, query string) {
 		t.Errorf("the reject file does not name line 2, its row and the reason: %s", s)
 	}
 
-	code, out = runLoader(t, bins, "pw", "--from", "file://"+dir, "--to", target, "--max-rejects", "1")
+	code, out = runLoader(t, bins, "pw", "--from", from, "--to", target, "--max-rejects", "1")
 	if code != 0 || !strings.Contains(out, "1 rejected") || !strings.Contains(out, "verify count: passed") {
 		t.Fatalf("--max-rejects 1: exit %d\n%s", code, out)
 	}

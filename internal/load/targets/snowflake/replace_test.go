@@ -33,13 +33,7 @@ func newReplaceCase(t *testing.T, parts int) *replaceCase {
 	t.Helper()
 	f := front(t)
 	rc := &replaceCase{h: &harness{db: standIn(t), f: f}, tbl: kvTable("rep"), want: kvParts(parts, 5)}
-	dir := t.TempDir()
-	var err error
-	if rc.store, err = objstore.Open(context.Background(), "file://"+dir); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rc.store.Close() })
-	rc.from = "file://" + dir
+	rc.store, rc.from = loadtest.FileStore(t)
 	loadtest.Write(t, rc.store, loadtest.Dump{Table: rc.tbl, Parts: rc.want})
 	if err := rc.tbl.Resolve(); err != nil {
 		t.Fatal(err)

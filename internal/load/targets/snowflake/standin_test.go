@@ -4,9 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/lading-dev/lading/internal/testenv"
 	"testing"
 	"time"
+
+	"github.com/lading-dev/lading/internal/testenv"
 
 	sf "github.com/snowflakedb/gosnowflake"
 

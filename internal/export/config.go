@@ -115,6 +115,10 @@ type Config struct {
 	// the latency the source's servers report for their other clients'
 	// requests (signal.go); "pages", nothing else.
 	AdaptiveSignal string
+	// ProbeRatio is how far the probes' latency may rise over its value
+	// at rest (plus a small floor) before the adaptive controller backs
+	// off; 0: DefaultProbeRatio.
+	ProbeRatio float64
 
 	// Keys, when set, exports the partitions of a key list instead of
 	// token ranges: a file name, or "-" for KeysInput. Only the first run
@@ -239,6 +243,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.AdaptiveSignal != "" && c.AdaptiveSignal != "auto" && c.AdaptiveSignal != "server" && c.AdaptiveSignal != "pages" {
 		return c, fault.Usagef("--adaptive-signal %q: want auto, server or pages", c.AdaptiveSignal)
+	}
+	if c.ProbeRatio != 0 && c.ProbeRatio <= 1 {
+		return c, fault.Usagef("--probe-ratio %g: want more than 1", c.ProbeRatio)
 	}
 	if c.RetryFor < 0 {
 		return c, fault.Usagef("--retry-for %s: want 0 (the retry attempts only) or more", c.RetryFor)

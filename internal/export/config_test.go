@@ -37,6 +37,7 @@ func TestConfigKeysAndThrottle(t *testing.T) {
 		{"target latency", func(c *Config) { c.TargetLatency = -1 }, "--target-latency"},
 		{"retry for", func(c *Config) { c.RetryFor = -1 }, "--retry-for"},
 		{"adaptive signal", func(c *Config) { c.AdaptiveSignal = "foreground" }, "--adaptive-signal"},
+		{"probe ratio", func(c *Config) { c.ProbeRatio = 0.9 }, "--probe-ratio"},
 	} {
 		c := base
 		tc.mod(&c)

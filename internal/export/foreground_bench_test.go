@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,8 +42,9 @@ type fgPhase struct {
 // phases against the test Cassandra: idle (15 s); an export of
 // LADING_BENCH_FG_ROWS rows (default 4,000,000: about a minute at 70,000
 // rows/s) with --adaptive=false at --parallel 16; the same export with
-// --adaptive (its defaults; and, unless LADING_BENCH_FG_AB=0, with
-// --adaptive-signal pages, for an A/B of the controller's signal). Each
+// --adaptive (its defaults; and, unless LADING_BENCH_FG_AB=0, with the
+// flags of LADING_BENCH_FG_AB_ARGS, default --adaptive-signal pages, for
+// an A/B of the controller's signal or tuning). Each
 // export phase follows a minute of foreground alone. The phases repeat
 // LADING_BENCH_FG_ROUNDS times (default 2); each phase's figure is the
 // median of its rounds, and the spread of the rounds is printed as the
@@ -53,6 +55,10 @@ func BenchmarkForegroundLatency(b *testing.B) {
 	rows := envInt(b, "LADING_BENCH_FG_ROWS", 4_000_000)
 	rounds := envInt(b, "LADING_BENCH_FG_ROUNDS", 2)
 	ab := os.Getenv("LADING_BENCH_FG_AB") != "0"
+	abArgs := strings.Fields(os.Getenv("LADING_BENCH_FG_AB_ARGS"))
+	if len(abArgs) == 0 {
+		abArgs = []string{"--adaptive-signal", "pages"}
+	}
 	s := cqltest.Session(b)
 	ks := cqltest.Keyspace(b, s)
 	cqltest.Exec(b, s, fmt.Sprintf(benchDDL, ks))
@@ -116,14 +122,14 @@ func BenchmarkForegroundLatency(b *testing.B) {
 			adaptive = append(adaptive, phase("adaptive", 0, "--parallel", "16"))
 			if ab {
 				settle()
-				pages = append(pages, phase("adaptive-pages", 0, "--parallel", "16", "--adaptive-signal", "pages"))
+				pages = append(pages, phase("adaptive-ab", 0, append([]string{"--parallel", "16"}, abArgs...)...))
 			}
 			settle()
 			fixed = append(fixed, phase("unthrottled", 0, "--adaptive=false", "--parallel", "16"))
 		}
 		reportForeground(b, "adaptive", idle, fixed, adaptive)
 		if ab {
-			reportForeground(b, "adaptive-signal pages", idle, fixed, pages)
+			reportForeground(b, "adaptive "+strings.Join(abArgs, " "), idle, fixed, pages)
 		}
 	}
 }

@@ -23,6 +23,13 @@ const (
 	ProbeBaseline = 2 * time.Second
 	// ProbeTimeout: a probe slower than this counts as this slow.
 	ProbeTimeout = time.Second
+	// DefaultProbeRatio is --probe-ratio's default: the controller backs
+	// off when a node's p90 probe latency goes over 1.2 x its p90 at
+	// rest plus ProbeFloor.
+	DefaultProbeRatio = 1.2
+	// ProbeFloor keeps the scheduler's jitter on a sub-millisecond
+	// baseline from counting as overload.
+	ProbeFloor = 500 * time.Microsecond
 )
 
 // startProbes takes the probes' baseline and keeps probing; where the

@@ -51,6 +51,7 @@ func (c Config) throttleConfig() throttle.Config {
 		tc.TargetFloor = TargetLatencyFloor
 		tc.DecideInterval = AdaptiveDecideEvery
 		tc.MinDuty = AdaptiveMinDuty
+		tc.Probe.Ratio, tc.Probe.Floor = c.ProbeRatio, ProbeFloor
 	}
 	return tc
 }

@@ -168,7 +168,10 @@ type sample struct {
 // At each decision point the controller
 //
 //   - shrinks the limit by Decrease if any outcome since the last decision
-//     was Overloaded, or if the p99 of recent OK latencies exceeds the target;
+//     was Overloaded, if the probes of a node are over their target
+//     (probe.go), if the server's readings are (server.go), or if the p99
+//     of recent OK latencies exceeds the target (at limit Min, with
+//     MinDuty, it lowers the duty instead: pace.go);
 //   - otherwise grows it by Increase, if the limit was actually reached
 //     since the last decision (an unused limit proves nothing).
 //

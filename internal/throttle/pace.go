@@ -64,8 +64,9 @@ func (c *Controller) setDutyLocked(to float64, reason string) {
 		c.broadcastLocked()
 	}
 	c.run.Set(GaugeDuty, int64(100*to))
-	pct := func(d float64) string { return fmt.Sprintf("duty %.0f%%", 100*d) }
-	c.run.Event("throttle", "from", pct(from), "to", pct(to), "reason", reason)
+	// Its own event kind: a "throttle" event's from and to are limits.
+	c.run.Event("throttle_duty", "from_pct", int(100*from), "to_pct", int(100*to), "reason", reason)
+	pct := func(d float64) string { return fmt.Sprintf("duty %.1f%%", 100*d) }
 	c.logger.Info("throttle", "from", pct(from), "to", pct(to), "reason", reason)
 }
 

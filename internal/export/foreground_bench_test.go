@@ -95,7 +95,7 @@ func BenchmarkForegroundLatency(b *testing.B) {
 			}
 			wall := time.Since(t0)
 			r := readReport(b, report)
-			p.throttle = fmt.Sprintf("; limit decreases %d, increases %d", r.Counters["throttle_decreases"], r.Counters["throttle_increases"])
+			p.throttle = fmt.Sprintf("; limit decreases %d, increases %d (%s)", r.Counters["throttle_decreases"], r.Counters["throttle_increases"], throttlePath(b, report))
 			if n := r.Counters["rows"]; n != int64(rows) {
 				cancel()
 				b.Fatalf("%s: exported %d rows, want %d", name, n, rows)

@@ -115,7 +115,9 @@ func BenchmarkForegroundLatency(b *testing.B) {
 		// Cassandra's latency views decay over about a minute: every
 		// export phase starts after a minute of foreground alone, so that
 		// an adaptive export's baseline is the foreground's own latency.
-		settle := func() { phase("settle", time.Minute) }
+		// LADING_BENCH_FG_SETTLE (seconds) shortens it for the probes,
+		// whose baseline is taken in the 2 s before the first page.
+		settle := func() { phase("settle", time.Duration(envInt(b, "LADING_BENCH_FG_SETTLE", 60))*time.Second) }
 		for range rounds {
 			settle()
 			idle = append(idle, phase("idle", 15*time.Second))

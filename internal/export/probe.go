@@ -15,21 +15,25 @@ import (
 // latencies to the adaptive controller. The ProbeBaseline of probes
 // before the first page is each node's baseline.
 const (
-	ProbeInterval = 100 * time.Millisecond
+	ProbeInterval = 50 * time.Millisecond
 	// ProbeRate is the probes' cost: requests per second per node.
 	ProbeRate = int(time.Second / ProbeInterval)
 	// ProbeBaseline is how long the nodes are probed at rest, before the
-	// export's first page: 20 probes per node.
+	// export's first page: 40 probes per node.
 	ProbeBaseline = 2 * time.Second
 	// ProbeTimeout: a probe slower than this counts as this slow.
 	ProbeTimeout = time.Second
 	// DefaultProbeRatio is --probe-ratio's default: the controller backs
-	// off when a node's p90 probe latency goes over 1.2 x its p90 at
-	// rest plus ProbeFloor.
+	// off when a node's slowest probe of the last second goes over 1.2 x
+	// its p90 at rest plus ProbeFloor.
 	DefaultProbeRatio = 1.2
 	// ProbeFloor keeps the scheduler's jitter on a sub-millisecond
 	// baseline from counting as overload.
 	ProbeFloor = 500 * time.Microsecond
+	// ProbeQuantile of the last second's probes is judged: the slowest,
+	// since an application's p99 is made of the remote side's pauses
+	// (garbage collection, a CPU taken) that only some probes meet.
+	ProbeQuantile = 1.0
 )
 
 // startProbes takes the probes' baseline and keeps probing; where the

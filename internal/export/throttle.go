@@ -51,7 +51,7 @@ func (c Config) throttleConfig() throttle.Config {
 		tc.TargetFloor = TargetLatencyFloor
 		tc.DecideInterval = AdaptiveDecideEvery
 		tc.MinDuty = AdaptiveMinDuty
-		tc.Probe.Ratio, tc.Probe.Floor = c.ProbeRatio, ProbeFloor
+		tc.Probe.Ratio, tc.Probe.Floor, tc.Probe.Quantile = c.ProbeRatio, ProbeFloor, ProbeQuantile
 	}
 	return tc
 }

@@ -11,8 +11,10 @@ import (
 // a decrease at limit Min lowers the duty instead: the share of the time
 // an operation is in flight. After an operation that took L, the next
 // Acquire waits L x (1-duty)/duty, so at duty 1/4 the remote side works
-// for the caller a quarter of the time. An increase raises the duty
-// (x 1/Decrease, at most 1) before the limit grows again.
+// for the caller a quarter of the time. An increase raises the duty by
+// MinDuty (additive, as the limit grows: a multiplicative rise would
+// meet the remote side's trouble again at once) up to 1 before the
+// limit grows again.
 
 // GaugeDuty is the run gauge holding the duty in percent (100: no pacing).
 const GaugeDuty = "inflight_duty_pct"
@@ -50,7 +52,7 @@ func (c *Controller) raiseDutyLocked(reason string) bool {
 	if c.duty >= 1 {
 		return false
 	}
-	c.setDutyLocked(min(1, c.duty/c.cfg.Decrease), reason)
+	c.setDutyLocked(min(1, c.duty+c.cfg.MinDuty), reason)
 	return true
 }
 

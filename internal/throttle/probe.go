@@ -16,10 +16,10 @@ import (
 // that double a point request's latency.
 //
 // Before the caller's first operation, ProbeBaseline fixes each node's
-// baseline from the probes measured at rest. At each decision, the
-// Quantile of every node's probes since the last decrease (at most
-// Window old) is judged against Ratio x its baseline's Quantile plus
-// Floor; the worst node over it shrinks the limit, and the limit grows
+// baseline from the probes measured at rest (their BaselineQuantile). At
+// each decision, the Quantile of every node's probes since the last
+// decrease (at most Window old) is judged against Ratio x its baseline
+// plus Floor; the worst node over it shrinks the limit, and the limit grows
 // only while every probed node is under it. A decrease forgets the
 // probes measured at the old limit, so the next judgement is about the
 // new one.
@@ -34,9 +34,13 @@ type ProbeConfig struct {
 	// microseconds does not turn the timer's and the scheduler's jitter
 	// into overload; default 500µs.
 	Floor time.Duration
-	// Quantile of the probes judged (and of the baseline's); default 0.9
-	// (of ten probes, the second slowest: one stray probe is not trouble).
+	// Quantile of the probes judged; default 0.9 (of ten probes, the
+	// second slowest: one stray probe is not trouble). 1 judges the
+	// slowest: a pause of the remote side (e.g. its garbage collector)
+	// that one probe met counts, which is what an application's p99 feels.
 	Quantile float64
+	// BaselineQuantile of the probes at rest is the baseline; default 0.9.
+	BaselineQuantile float64
 	// Window: probes older than this are not judged; default 1s.
 	Window time.Duration
 	// MinSamples is how many fresh probes a node needs to be judged;
@@ -54,6 +58,9 @@ func (p ProbeConfig) withDefaults() ProbeConfig {
 	}
 	if p.Quantile <= 0 || p.Quantile > 1 {
 		p.Quantile = 0.9
+	}
+	if p.BaselineQuantile <= 0 || p.BaselineQuantile > 1 {
+		p.BaselineQuantile = 0.9
 	}
 	if p.Window <= 0 {
 		p.Window = time.Second
@@ -83,7 +90,7 @@ func (c *Controller) ProbeBaseline(name string, latencies []time.Duration) {
 		return
 	}
 	pc := c.cfg.Probe
-	base := percentile(latencies, pc.Quantile)
+	base := percentile(latencies, pc.BaselineQuantile)
 	target := time.Duration(pc.Ratio*float64(base)) + pc.Floor
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -66,29 +67,32 @@ func ps(v ...time.Duration) []time.Duration { return v }
 // among ten is not trouble); one node's probes over it halve the limit,
 // and right after a decrease the limit holds until that node has three
 // fresh probes; at limit 1 the duty halves down to 1/16, and it is raised
-// back (doubling) before the limit grows again.
+// back (by 1/16 a decision) before the limit grows again.
 func TestProbeDecisions(t *testing.T) {
 	calm := ps(430*us, 450*us, 410*us, 470*us, 440*us)
 	slow := ps(1900*us, 2600*us, 1300*us, 3100*us, 2200*us)
-	c, run := replayProbes(t, []probeStep{
+	steps := []probeStep{
 		{map[string][]time.Duration{"a": calm, "b": calm}, 2, 1},
 		{map[string][]time.Duration{"a": calm, "b": ps(430*us, 4*time.Millisecond, 410*us, 470*us, 440*us)}, 3, 1}, // one stray: p90 of 10 is 470µs
 		{map[string][]time.Duration{"a": calm, "b": calm}, 4, 1},
-		{map[string][]time.Duration{"a": calm, "b": slow}, 2, 1},                                          // b over 1.124ms: halve
-		{map[string][]time.Duration{"a": calm, "b": ps(450*us, 420*us)}, 2, 1},                            // b: two fresh probes only: hold
-		{map[string][]time.Duration{"a": calm, "b": slow}, 1, 1},                                          // halve
-		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.5},                                        // at Min: pace
-		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.25},                                       //
-		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.125},                                      //
-		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.0625},                                     //
-		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.0625},                                     // MinDuty
-		{map[string][]time.Duration{"a": calm, "b": calm}, 1, 0.125},                                      // healthy: raise the duty
-		{map[string][]time.Duration{"a": calm, "b": calm}, 1, 0.25},                                       //
-		{map[string][]time.Duration{"a": calm, "b": calm}, 1, 0.5},                                        //
-		{map[string][]time.Duration{"a": calm, "b": calm}, 1, 1},                                          //
-		{map[string][]time.Duration{"a": calm, "b": calm}, 2, 1},                                          // then the limit
-		{map[string][]time.Duration{"a": ps(900*us, 1000*us, 1100*us, 950*us, 1050*us), "b": calm}, 3, 1}, // a under 1.124ms
-	})
+		{map[string][]time.Duration{"a": calm, "b": slow}, 2, 1},               // b over 1.124ms: halve
+		{map[string][]time.Duration{"a": calm, "b": ps(450*us, 420*us)}, 2, 1}, // b: two fresh probes only: hold
+		{map[string][]time.Duration{"a": calm, "b": slow}, 1, 1},               // halve
+		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.5},             // at Min: pace
+		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.25},            //
+		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.125},           //
+		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.0625},          //
+		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.0625},          // MinDuty
+	}
+	// Healthy again: the duty climbs back by 1/16 a decision, then the limit.
+	for i := 2; i <= 16; i++ {
+		steps = append(steps, probeStep{map[string][]time.Duration{"a": calm, "b": calm}, 1, float64(i) / 16})
+	}
+	steps = append(steps,
+		probeStep{map[string][]time.Duration{"a": calm, "b": calm}, 2, 1},
+		probeStep{map[string][]time.Duration{"a": ps(900*us, 1000*us, 1100*us, 950*us, 1050*us), "b": calm}, 3, 1}, // a under 1.124ms
+	)
+	c, run := replayProbes(t, steps)
 	if n := run.Counter("throttle_decreases"); n != 6 {
 		t.Errorf("throttle_decreases = %d, want 6", n)
 	}
@@ -167,5 +171,33 @@ func TestNoPacingWithoutMinDuty(t *testing.T) {
 	c.mu.Unlock()
 	if c.Duty() != 1 || c.Limit() != 1 {
 		t.Fatalf("duty %v limit %d", c.Duty(), c.Limit())
+	}
+}
+
+// TestProbeSlowestCounts: with Quantile 1 (the exporter's), one probe of
+// ten that met a pause of the node shrinks the limit, while the baseline
+// stays the p90 of the probes at rest (a pause met at rest does not
+// raise it).
+func TestProbeSlowestCounts(t *testing.T) {
+	clock := newClock()
+	c := NewController(Config{Min: 1, Max: 16, Initial: 4, Probe: ProbeConfig{Quantile: 1}, Now: clock.Now}, nil, nil)
+	c.ProbeBaseline("a", append(slices.Clone(probeBase), 30*ms)) // p90 of 21: 520µs
+	c.mu.Lock()
+	target := c.probes["a"].target
+	c.mu.Unlock()
+	if want := 1124 * us; target != want {
+		t.Fatalf("target %s, want %s (1.2 x 520µs + 500µs)", target, want)
+	}
+	for _, lat := range ps(430*us, 450*us, 410*us, 470*us, 440*us, 430*us, 22*ms, 410*us, 470*us, 440*us) {
+		clock.Advance(100 * ms)
+		c.ObserveProbe("a", lat)
+	}
+	for c.TryAcquire() {
+	}
+	c.mu.Lock()
+	c.decideLocked(clock.Now())
+	c.mu.Unlock()
+	if c.Limit() != 2 {
+		t.Fatalf("limit %d after a probe met a 22ms pause, want 2", c.Limit())
 	}
 }

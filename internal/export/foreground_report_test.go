@@ -90,6 +90,9 @@ func throttlePath(b *testing.B, report string) string {
 			path = append(path, fmt.Sprintf("d%v%%", ev.Attrs["to_pct"]))
 		}
 	}
+	if len(base) == 0 && len(path) == 0 {
+		return "no limit changes"
+	}
 	if len(path) > 80 {
 		path = append(path[:80], "...")
 	}

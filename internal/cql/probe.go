@@ -43,8 +43,9 @@ func (s *Session) Probe(ctx context.Context, timeout time.Duration) (map[string]
 			defer cancel()
 			t0 := time.Now()
 			var key string
-			err := s.s.Query(probeQuery).SetHostID(h.HostID()).Consistency(gocql.One).Idempotent(true).
-				WithContext(pctx).Scan(&key)
+			it := s.s.Query(probeQuery).SetHostID(h.HostID()).Consistency(gocql.One).Idempotent(true).IterContext(pctx)
+			it.Scan(&key)
+			err := it.Close()
 			lat := time.Since(t0)
 			if err != nil && ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || lat >= timeout) {
 				err = nil // slow, not missing

@@ -24,14 +24,9 @@ const (
 	// ProbeTimeout: a probe slower than this counts as this slow.
 	ProbeTimeout = time.Second
 	// DefaultProbeRatio is --probe-ratio's default: the controller backs
-	// off when a node's slowest probe of the last second goes over 2 x
-	// its p90 at rest plus ProbeFloor. 2, not nearer the 1.25 x target:
-	// on the quiet 2-core bench it held the foreground's p99 at 3.2 x
-	// idle at 41% of the unthrottled rows/s where 1.2 gave 3.7 x at 18%
-	// in the same run, and an export of an otherwise idle 300,000-row
-	// table took 15.6 s with 2 against 36.5 s with 1.2 (5.0 s
-	// unthrottled): 1.2 cost most of the speed for no measured gain.
-	DefaultProbeRatio = 2.0
+	// off when a node's slowest probe of the last second goes over 1.2 x
+	// its p90 at rest plus ProbeFloor.
+	DefaultProbeRatio = 1.2
 	// ProbeFloor keeps the scheduler's jitter on a sub-millisecond
 	// baseline from counting as overload.
 	ProbeFloor = 500 * time.Microsecond

@@ -39,6 +39,15 @@ const Message = "Provided username lading and/or password are incorrect"
 // stops when the test ends.
 func Start(t testing.TB) string {
 	t.Helper()
+	return listen(t, func(c net.Conn, _ func(net.Conn)) { serve(c) })
+}
+
+// listen accepts connections on a new loopback port and runs handle on
+// each (closing it after); handle registers with track any further
+// connection it opens. Everything is closed and waited for when the
+// test ends. It returns the port's host:port.
+func listen(t testing.TB, handle func(c net.Conn, track func(net.Conn))) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +55,11 @@ func Start(t testing.TB) string {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var conns []net.Conn
+	track := func(c net.Conn) {
+		mu.Lock()
+		conns = append(conns, c)
+		mu.Unlock()
+	}
 	t.Cleanup(func() {
 		ln.Close()
 		mu.Lock()
@@ -63,14 +77,12 @@ func Start(t testing.TB) string {
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
+			track(c)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				defer c.Close()
-				serve(c)
+				handle(c, track)
 			}()
 		}
 	}()
@@ -147,51 +159,15 @@ const (
 // by one. It returns the proxy's host:port; it stops when the test ends.
 func StartUnauthorized(t testing.TB, upstream, deny string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	track := func(c net.Conn) {
-		mu.Lock()
-		conns = append(conns, c)
-		mu.Unlock()
-	}
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
+	return listen(t, func(c net.Conn, track func(net.Conn)) {
+		u, err := net.Dial("tcp", upstream)
+		if err != nil {
+			return
 		}
-		mu.Unlock()
-		wg.Wait()
+		track(u)
+		defer u.Close()
+		relay(c, u, deny)
 	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			track(c)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				u, err := net.Dial("tcp", upstream)
-				if err != nil {
-					return
-				}
-				track(u)
-				defer u.Close()
-				relay(c, u, deny)
-			}()
-		}
-	}()
-	return ln.Addr().String()
 }
 
 // frame is one protocol v4 frame, header and body.

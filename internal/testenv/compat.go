@@ -13,11 +13,7 @@ import (
 // start: without the variable they are skipped, saying where they run.
 func CompatHosts(t testing.TB) string {
 	t.Helper()
-	v := os.Getenv("LADING_COMPAT_HOSTS")
-	if v == "" {
-		t.Skip("LADING_COMPAT_HOSTS is not set: this test runs under `make test-compat` (Cassandra 4.1 and 4.0)")
-	}
-	return v
+	return compatEnv(t, "LADING_COMPAT_HOSTS", " (Cassandra 4.1 and 4.0)")
 }
 
 // CompatTLSDir returns the directory of the CA (ca.pem) and client
@@ -26,11 +22,7 @@ func CompatHosts(t testing.TB) string {
 // `make test-compat` for Cassandra 4.1); without it the test is skipped.
 func CompatTLSDir(t testing.TB) string {
 	t.Helper()
-	v := os.Getenv("LADING_COMPAT_TLS_DIR")
-	if v == "" {
-		t.Skip("LADING_COMPAT_TLS_DIR is not set: this test runs under `make test-compat` (Cassandra 4.1 with client-certificate TLS)")
-	}
-	return v
+	return compatEnv(t, "LADING_COMPAT_TLS_DIR", " (Cassandra 4.1 with client-certificate TLS)")
 }
 
 // CompatPID returns the process id of the older server under test, read
@@ -39,10 +31,7 @@ func CompatTLSDir(t testing.TB) string {
 // test is skipped.
 func CompatPID(t testing.TB) int {
 	t.Helper()
-	f := os.Getenv("LADING_COMPAT_PIDFILE")
-	if f == "" {
-		t.Skip("LADING_COMPAT_PIDFILE is not set: this test runs under `make test-compat`")
-	}
+	f := compatEnv(t, "LADING_COMPAT_PIDFILE", "")
 	b, err := os.ReadFile(f)
 	if err != nil {
 		t.Fatal(err)
@@ -60,9 +49,16 @@ func CompatPID(t testing.TB) int {
 // test is skipped.
 func CompatRestart(t testing.TB) string {
 	t.Helper()
-	v := os.Getenv("LADING_COMPAT_RESTART")
+	return compatEnv(t, "LADING_COMPAT_RESTART", "")
+}
+
+// compatEnv returns the variable `make test-compat` sets for its tests,
+// or skips the test saying where it runs (where: what it runs against).
+func compatEnv(t testing.TB, name, where string) string {
+	t.Helper()
+	v := os.Getenv(name)
 	if v == "" {
-		t.Skip("LADING_COMPAT_RESTART is not set: this test runs under `make test-compat`")
+		t.Skip(name + " is not set: this test runs under `make test-compat`" + where)
 	}
 	return v
 }

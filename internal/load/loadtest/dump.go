@@ -145,6 +145,24 @@ func Write(t testing.TB, root *objstore.Bucket, d Dump) (*manifest.Manifest, str
 	return m, table
 }
 
+// ScratchStore opens the store at u (a prefix of its own in a shared
+// test bucket), emptied and closed when t ends.
+func ScratchStore(t testing.TB, u string) *objstore.Bucket {
+	t.Helper()
+	b, err := objstore.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		objs, _, _ := b.ListAll(context.Background(), "", "")
+		for _, o := range objs {
+			b.Delete(context.Background(), o.Key)
+		}
+		b.Close()
+	})
+	return b
+}
+
 // FileStore opens a store in a new temporary directory, closed when t
 // ends, and returns it with its file:// URL (what a loader's --from
 // takes).

@@ -17,7 +17,6 @@ import (
 	"github.com/lading-dev/lading/internal/load/loadtest"
 	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
-	"github.com/lading-dev/lading/pkg/objstore"
 	"github.com/lading-dev/lading/pkg/schema"
 )
 
@@ -32,17 +31,7 @@ func s3Store(t *testing.T) *store {
 		suffix[i] = byte(rand.IntN(256))
 	}
 	u := "s3://" + bucket + "/targettest/" + hex.EncodeToString(suffix) + "?endpoint=" + url.QueryEscape(endpoint)
-	b, err := objstore.Open(context.Background(), u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		objs, _, _ := b.ListAll(context.Background(), "", "")
-		for _, o := range objs {
-			b.Delete(context.Background(), o.Key)
-		}
-		b.Close()
-	})
+	b := loadtest.ScratchStore(t, u)
 	return &store{url: u, b: b}
 }
 

@@ -1,7 +1,6 @@
 package cassandra_test
 
 import (
-	"context"
 	"net/url"
 	"os"
 	"os/exec"
@@ -32,17 +31,7 @@ func s3Store(t *testing.T, e *env) (string, *objstore.Bucket) {
 	t.Helper()
 	endpoint, bucket := testenv.S3(t)
 	u := "s3://" + bucket + "/load-test/" + e.ks + "?endpoint=" + url.QueryEscape(endpoint)
-	b, err := objstore.Open(context.Background(), u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		objs, _, _ := b.ListAll(context.Background(), "", "")
-		for _, o := range objs {
-			b.Delete(context.Background(), o.Key)
-		}
-		b.Close()
-	})
+	b := loadtest.ScratchStore(t, u)
 	return u, b
 }
 

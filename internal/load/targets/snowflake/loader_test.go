@@ -16,7 +16,6 @@ import (
 	"github.com/lading-dev/lading/internal/load/targettest"
 	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
-	"github.com/lading-dev/lading/pkg/objstore"
 	"github.com/lading-dev/lading/pkg/schema"
 )
 
@@ -69,17 +68,7 @@ func newStore(t *testing.T, base, query string) (string, string) {
 	}
 	prefix := "sftest/" + hex.EncodeToString(suffix)
 	storeURL := base + "/" + prefix + query
-	store, err := objstore.Open(context.Background(), storeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		objs, _, _ := store.ListAll(context.Background(), "", "")
-		for _, o := range objs {
-			store.Delete(context.Background(), o.Key)
-		}
-		store.Close()
-	})
+	store := loadtest.ScratchStore(t, storeURL)
 	loadtest.Write(t, store, loadtest.Dump{Table: kvTable("ext"), Parts: kvParts(3, 5)})
 	return prefix, storeURL
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/lading-dev/lading/internal/report"
 	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
-	"github.com/lading-dev/lading/pkg/objstore"
 	"github.com/lading-dev/lading/pkg/schema"
 )
 
@@ -26,11 +25,7 @@ func BenchmarkRestore(b *testing.B) {
 	hosts := testenv.CassandraHosts(b)
 	n := testenv.BenchRows(b, 1_000_000)
 	ctx := context.Background()
-	dir := b.TempDir()
-	store, err := objstore.Open(ctx, "file://"+dir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	store, root := loadtest.FileStore(b)
 	tbl := schema.Table{Keyspace: "src", Name: "bench", Columns: []schema.Column{
 		{Name: "k", Type: "int", Role: schema.PartitionKey},
 		{Name: "c", Type: "int", Role: schema.Clustering, Order: schema.Asc},
@@ -64,7 +59,7 @@ func BenchmarkRestore(b *testing.B) {
 	for i := range b.N {
 		run = report.New("loader")
 		o := load.Options{
-			From: "file://" + dir + "/" + prefix, To: "cassandra://" + hosts + "/" + ks,
+			From: root + "/" + prefix, To: "cassandra://" + hosts + "/" + ks,
 			CreateTable: true, TargetTable: fmt.Sprintf("bench%d", i), Verify: load.VerifyNone,
 			Workers: 32, Parts: 2, SpoolBytes: 1 << 30, SpoolDir: b.TempDir(), Run: run,
 		}

@@ -19,7 +19,6 @@ import (
 	"github.com/lading-dev/lading/internal/load/targettest"
 	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
-	"github.com/lading-dev/lading/pkg/objstore"
 	"github.com/lading-dev/lading/pkg/schema"
 )
 
@@ -32,11 +31,7 @@ func BenchmarkLoadVerifyCount(b *testing.B) {
 	hosts := testenv.CassandraHosts(b)
 	n := testenv.BenchRows(b, 1_000_000)
 	ctx := context.Background()
-	dir := b.TempDir()
-	store, err := objstore.Open(ctx, "file://"+dir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	store, root := loadtest.FileStore(b)
 	// Shaped like the demo's orders table, on which the count was first
 	// measured: a static column, a set and a map, a writetime per cell
 	// and a TTL on every seventh row.
@@ -103,7 +98,7 @@ func BenchmarkLoadVerifyCount(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		for j, l := range loaders {
-			measureLoad(b, l.name, l.path, "file://"+dir+"/"+prefix, "cassandra://"+hosts+"/"+ks, fmt.Sprintf("orders%d_%d", i, j), n)
+			measureLoad(b, l.name, l.path, root+"/"+prefix, "cassandra://"+hosts+"/"+ks, fmt.Sprintf("orders%d_%d", i, j), n)
 		}
 	}
 }

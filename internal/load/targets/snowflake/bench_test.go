@@ -12,7 +12,6 @@ import (
 	"github.com/lading-dev/lading/internal/report"
 	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
-	"github.com/lading-dev/lading/pkg/objstore"
 	"github.com/lading-dev/lading/pkg/schema"
 )
 
@@ -36,12 +35,7 @@ func BenchmarkLoadSnowflake(b *testing.B) {
 	parts := loadtest.Parts(n, 2_000, func(i int) format.Row {
 		return format.Row{Values: [][]byte{loadtest.Bigint(int64(i / 10)), loadtest.Int(int32(i % 10)), loadtest.Text(fmt.Sprintf("name %d", i)), body}}
 	})
-	storeURL := "file://" + b.TempDir()
-	store, err := objstore.Open(context.Background(), storeURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
+	store, storeURL := loadtest.FileStore(b)
 	loadtest.Write(b, store, loadtest.Dump{Table: tbl, Parts: parts})
 	b.ResetTimer()
 	for range b.N {

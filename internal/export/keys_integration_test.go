@@ -10,12 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/lading-dev/lading/internal/cql/cqltest"
 	"github.com/lading-dev/lading/internal/export"
+	"github.com/lading-dev/lading/internal/export/sourcetest"
 	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/pkg/manifest"
 )
@@ -124,62 +124,24 @@ func TestExportKeysKill9(t *testing.T) {
 	slow := append(append([]string{}, args...), "--max-rate", "4000")
 	exporterBinary(t)
 	root := openRoot(t, dest)
-	// killAfterPlan runs the exporter with extra args and stdin, waits for
-	// the dump's plan and a moment more, and kills it with SIGKILL.
-	killAfterPlan := func(stdin []byte, extra ...string) string {
+	// killMidway runs the exporter with extra args and stdin and kills it
+	// with SIGKILL once it has committed a unit of its own.
+	killMidway := func(stdin []byte, extra ...string) string {
 		t.Helper()
 		cmd := exporterCmd(t, append(append([]string{}, slow...), extra...)...)
 		cmd.Stdin = bytes.NewReader(stdin)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			_, prefixes, _ := root.ListAll(context.Background(), "keys/"+ks+".ev/", "/")
-			planned := false
-			for _, p := range prefixes {
-				if ok, _ := root.Exists(context.Background(), p+manifest.PlanName); ok && !strings.HasSuffix(p, "/_state/") {
-					planned = true
-				}
-			}
-			if planned {
-				break
-			}
-			select {
-			case err := <-done:
-				t.Fatalf("exporter exited (%v) before planning\n%s", err, out.String())
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no plan after 30s\n%s", out.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("exporter exited (%v) before the kill: the test needs a slower export\n%s", err, out.String())
-		case <-time.After(time.Duration(800+rand.IntN(700)) * time.Millisecond):
-		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		<-done
-		return out.String()
+		return sourcetest.KillOnProgress(t, cmd, 500*time.Millisecond, sourcetest.Committed(t, root, "keys/"))
 	}
 
 	// 1: the list on standard input, killed.
-	killAfterPlan(listA, "--keys", "-")
+	killMidway(listA, "--keys", "-")
 	prefix := checkOneDump(t, dest, "keys", ks+".ev")
 	// 2: another list: refused.
 	if code, out := runToEnd(t, append(append([]string{}, args...), "--keys", other)...); code != 2 || !strings.Contains(out, "not the key list") {
 		t.Errorf("a different key list: exit %d, want 2 and a refusal\n%s", code, out)
 	}
 	// 3: standard input that is not a key list at all: not read, killed.
-	killAfterPlan([]byte("not,a,key,list\n"), "--keys", "-")
+	killMidway([]byte("not,a,key,list\n"), "--keys", "-")
 	commits, _, err := root.ListAll(context.Background(), prefix+"/"+manifest.CommitsDir, "")
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +153,7 @@ func TestExportKeysKill9(t *testing.T) {
 	}
 	// 4: the same keys in another order, with more duplicates: accepted,
 	// and killed too.
-	if out := killAfterPlan(nil, "--keys", listB); strings.Contains(out, "error") {
+	if out := killMidway(nil, "--keys", listB); strings.Contains(out, "error") {
 		t.Errorf("the same keys in another order: %s", out)
 	}
 	// 5: without --keys: continues the dump to its end.

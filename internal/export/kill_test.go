@@ -1,16 +1,14 @@
 package export_test
 
 import (
-	"bytes"
 	"context"
-	"github.com/lading-dev/lading/internal/export/sourcetest"
-	"math/rand/v2"
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lading-dev/lading/internal/export/sourcetest"
 
 	"github.com/lading-dev/lading/internal/cql/cqltest"
 )
@@ -46,31 +44,13 @@ func TestExportKill9(t *testing.T) {
 	// rate is not an option of the plan, so the last run may go fast.
 	slow := append(append([]string{}, args...), "--max-rate", "2000")
 	exporterBinary(t) // build before timing anything
-	kills := 0
-	for kills < 6 {
-		cmd := exporterCmd(t, slow...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		delay := time.Duration(300+rand.IntN(1200)) * time.Millisecond
-		select {
-		case err := <-done:
-			t.Fatalf("exporter exited (%v) before the kill after %s: the test needs a slower export\n%s", err, delay, out.String())
-		case <-time.After(delay):
-		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		<-done
-		kills++
+	root := openRoot(t, dest)
+	const kills = 6
+	for range kills {
+		sourcetest.KillOnProgress(t, exporterCmd(t, slow...), 1200*time.Millisecond, sourcetest.Committed(t, root, "kill/"))
 	}
 	// The kills landed mid-export: some units committed, not all.
 	prefix := checkOneDump(t, dest, "kill", ks+".kv")
-	root := openRoot(t, dest)
 	commits, _, err := root.ListAll(context.Background(), prefix+"/_state/commits/", "")
 	if err != nil {
 		t.Fatal(err)

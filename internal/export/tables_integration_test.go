@@ -217,8 +217,8 @@ func TestTablesKill9(t *testing.T) {
 	ks := tablesKeyspace(t, s, map[string]int{"a": 3000, "b": 3000, "c": 2000})
 	dest := fileDest(t)
 	args := withSource(t, tablesArgs(dest, "killed", ks+".*"))
-	sourcetest.KillRepeatedly(t, 3, 700*time.Millisecond, 500*time.Millisecond, append(slices.Clone(args), "--max-rate", "600")...)
 	root := openRoot(t, dest)
+	sourcetest.KillRepeatedly(t, 3, 500*time.Millisecond, sourcetest.Committed(t, root, "killed/"), append(slices.Clone(args), "--max-rate", "600")...)
 	if ok, _ := root.Exists(context.Background(), manifest.BatchSuccessKey("killed")); ok {
 		t.Fatal("the batch completed before the last kill: the kills came too late to test resuming")
 	}

@@ -100,8 +100,8 @@ func testKill9(t *testing.T, h Harness) {
 	dest := FileDest(t)
 	args := append(append(sourceArgs(t, h, table, "8"), "--table", table, "--dest", dest, "--batch", "kill", "--parallel", "2"), h.Args()...)
 	slow := append(slices.Clone(args), h.SlowArgs()...)
-	KillRepeatedly(t, 4, 700*time.Millisecond, time.Second, slow...)
 	root := OpenRoot(t, dest)
+	KillRepeatedly(t, 4, 500*time.Millisecond, Committed(t, root, "kill/"), slow...)
 	prefix := OnlyDump(t, root, "kill", dumpTable)
 	state, _, err := root.ListAll(context.Background(), prefix+"/_state/", "")
 	if err != nil {
@@ -288,29 +288,82 @@ func OnlyDump(t testing.TB, root *objstore.Bucket, batch, dumpTable string) stri
 }
 
 // KillRepeatedly starts the exporter with args kills times and SIGKILLs
-// each run after a random delay in [least, least+spread); a run that
-// exits before its kill fails the test (its args are not slow enough).
-func KillRepeatedly(t testing.TB, kills int, least, spread time.Duration, args ...string) {
+// each run once it has committed something of its own (progress counts
+// more than when the run started), after a further random delay in
+// [0, spread). Waiting for progress rather than for a fixed time keeps
+// the kills mid-export on a slow or loaded machine: every killed run
+// committed at least once, so each next run has something to resume.
+func KillRepeatedly(t testing.TB, kills int, spread time.Duration, progress func() int, args ...string) {
 	t.Helper()
 	bin := Binary(t)
-	for kill := range kills {
-		cmd := exec.Command(bin, args...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		delay := least + rand.N(spread)
+	for range kills {
+		KillOnProgress(t, exec.Command(bin, args...), spread, progress)
+	}
+}
+
+// KillOnProgress starts cmd (its output is captured), waits until
+// progress reports more than it did before the start, then a random
+// delay in [0, spread), and SIGKILLs it; it returns the run's output. A
+// run that exits before its kill, or makes no progress in a minute,
+// fails the test: its arguments are not slow enough, or it is stuck.
+func KillOnProgress(t testing.TB, cmd *exec.Cmd, spread time.Duration, progress func() int) string {
+	t.Helper()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	before := progress()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	exited := func(when string) {
+		t.Helper()
 		select {
 		case err := <-done:
-			t.Fatalf("exporter exited (%v) before kill %d after %s: the export needs to be slower\n%s", err, kill, delay, out.String())
-		case <-time.After(delay):
+			t.Fatalf("exporter exited (%v) %s: the export needs to be slower\n%s", err, when, out.String())
+		default:
 		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for progress() <= before {
+		exited("before committing anything")
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			<-done
+			t.Fatalf("exporter committed nothing in a minute\n%s", out.String())
 		}
-		<-done
+		time.Sleep(20 * time.Millisecond)
+	}
+	if spread > 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("exporter exited (%v) before its kill: the export needs to be slower\n%s", err, out.String())
+		case <-time.After(rand.N(spread)):
+		}
+	}
+	exited("before its kill")
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	return out.String()
+}
+
+// Committed counts the commits of units and of pages within units
+// (_state/commits/, _state/progress/) of every dump under prefix (a batch,
+// or one dump) in root: the progress KillRepeatedly waits for.
+func Committed(t testing.TB, root *objstore.Bucket, prefix string) func() int {
+	return func() int {
+		objs, _, err := root.ListAll(context.Background(), prefix, "")
+		if err != nil {
+			t.Fatalf("list %s: %v", prefix, err)
+		}
+		n := 0
+		for _, o := range objs {
+			if strings.Contains(o.Key, "/_state/commits/") || strings.Contains(o.Key, "/_state/progress/") {
+				n++
+			}
+		}
+		return n
 	}
 }

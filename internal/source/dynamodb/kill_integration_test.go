@@ -64,8 +64,8 @@ func TestDynamoExportKill9Resumes(t *testing.T) {
 	// The killed runs read at 2 RCU/s (about 4 pages a second); --max-rcu
 	// is no option of the plan, so the last run goes fast.
 	slow := append(append([]string{}, args...), "--max-rcu", "2")
-	sourcetest.KillRepeatedly(t, 4, 800*time.Millisecond, 1200*time.Millisecond, slow...)
 	root := openRoot(t, dest)
+	sourcetest.KillRepeatedly(t, 4, 800*time.Millisecond, sourcetest.Committed(t, root, "kill/"), slow...)
 	prefix := onlyDump(t, root, "kill", table)
 	before := progressDocs(t, root, prefix)
 	commits, _, err := root.ListAll(context.Background(), prefix+"/"+manifest.CommitsDir, "")

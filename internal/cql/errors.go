@@ -35,6 +35,19 @@ func IsRetryable(err error) bool {
 	return true
 }
 
+// RetryableIn wraps a retry predicate for requests made under ctx: the
+// driver fails a request whose connection closes under it (a node going
+// down) with context.Canceled although ctx is alive, and that request is
+// worth sending again; a cancelled ctx still stops the retries.
+func RetryableIn(ctx context.Context, isRetryable func(error) bool) func(error) bool {
+	return func(err error) bool {
+		if errors.Is(err, context.Canceled) && ctx.Err() == nil {
+			return true
+		}
+		return isRetryable(err)
+	}
+}
+
 // Outcome classifies a request's result for the throttle controller:
 // timeouts, unavailable and overloaded answers say the cluster is under
 // pressure; permanent errors say nothing about load.

@@ -121,3 +121,37 @@ type selected struct{ h *gocql.HostInfo }
 
 func (s selected) Info() *gocql.HostInfo { return s.h }
 func (s selected) Mark(error)            {}
+
+// RemoveHost implements gocql.HostSelectionPolicy. The driver's
+// round-robin host lists add and remove hosts by address, not by host
+// ID: when a host is replaced by another at the same address (with
+// route=contact-points the driver first knows each contact point under
+// a made-up ID, and learns the node's real one only after reconnecting,
+// as after a restart), removing the old one took the new one out too,
+// and every request then failed with "no hosts available" for good.
+func (p *replicaPolicy) RemoveHost(h *gocql.HostInfo) {
+	p.HostSelectionPolicy.RemoveHost(h)
+	p.keepSameAddress(h)
+}
+
+// HostDown implements gocql.HostSelectionPolicy (see RemoveHost).
+func (p *replicaPolicy) HostDown(h *gocql.HostInfo) {
+	p.HostSelectionPolicy.HostDown(h)
+	p.keepSameAddress(h)
+}
+
+// keepSameAddress adds back the up hosts other than gone that share its
+// address, which the wrapped policy just dropped with it.
+func (p *replicaPolicy) keepSameAddress(gone *gocql.HostInfo) {
+	p.mu.Lock()
+	s := p.session
+	p.mu.Unlock()
+	if s == nil {
+		return
+	}
+	for _, h := range s.GetHosts() {
+		if h != gone && h.HostID() != gone.HostID() && h.IsUp() && h.ConnectAddress().Equal(gone.ConnectAddress()) {
+			p.HostSelectionPolicy.AddHost(h)
+		}
+	}
+}

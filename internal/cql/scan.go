@@ -284,7 +284,7 @@ func (sc *Scanner) scan(qctx context.Context, op, stmt string, args []any, fn fu
 	for {
 		var page *Page
 		var next []byte
-		err := throttle.Retry(qctx, sc.spec.Retry, IsRetryable, sc.logger, sc.run, op, func(ctx context.Context) error {
+		err := throttle.Retry(qctx, sc.spec.Retry, RetryableIn(qctx, IsRetryable), sc.logger, sc.run, op, func(ctx context.Context) error {
 			if g := sc.spec.Gate; g != nil {
 				if err := g.Acquire(ctx); err != nil {
 					return err

@@ -97,6 +97,11 @@ func Connect(ctx context.Context, cfg *Config, opts Options) (*Session, error) {
 	c.RetryPolicy = &gocql.SimpleRetryPolicy{NumRetries: 0}
 	c.DefaultIdempotence = false
 	c.ReconnectionPolicy = &gocql.ExponentialReconnectionPolicy{MaxRetries: 10, InitialInterval: time.Second, MaxInterval: 30 * time.Second}
+	// The driver dials a node it marked down again only every
+	// ReconnectInterval (60 s by default): a node back after a restart
+	// would sit unused, and with one node every request fail, for up to a
+	// minute more. A dial every few seconds per down node costs nothing.
+	c.ReconnectInterval = 5 * time.Second
 	c.Logger = slogAdapter{opts.Logger}
 	if opts.Dial != nil {
 		c.Dialer = dialFunc(opts.Dial)

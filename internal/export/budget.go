@@ -63,6 +63,7 @@ func (b *budget) source(ctx context.Context) (source.Source, error) {
 	}
 	src, err := b.cfg.openSource(ctx, source.Options{
 		Logger: b.logger, Run: b.run, Env: b.cfg.Env, TranslateAddress: b.cfg.TranslateAddress, Protect: b.cfg.protection(),
+		RetryFor: b.cfg.RetryFor,
 	})
 	if err != nil {
 		return nil, err

@@ -191,6 +191,12 @@ type Options struct {
 	TranslateAddress func(netip.AddrPort) netip.AddrPort
 	// Protect are the source-specific limits the user asked for.
 	Protect Protection
+	// RetryFor is how long a metadata read (the schema, the ring, the
+	// list of tables) that keeps failing with a retryable error is
+	// retried at least, as ScanSpec.RetryFor for page requests: a node
+	// restarting while a run starts, or between the tables of a
+	// --tables run, is waited for like one restarting mid-scan.
+	RetryFor time.Duration
 }
 
 // Backend is one kind of source as it registers.

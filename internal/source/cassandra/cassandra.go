@@ -83,7 +83,12 @@ func (c *Source) Close() error {
 // partitioner.
 func (c *Source) Describe(ctx context.Context, table string) (*manifest.Source, error) {
 	ks, name, _ := strings.Cut(table, ".")
-	t, info, err := cql.ReadTable(ctx, c.s, ks, name)
+	var t *schema.Table
+	var info cql.ClusterInfo
+	err := c.meta(ctx, "read schema of "+table, func(ctx context.Context) (err error) {
+		t, info, err = cql.ReadTable(ctx, c.s, ks, name)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +98,11 @@ func (c *Source) Describe(ctx context.Context, table string) (*manifest.Source, 
 	if _, err := cql.PartitionerByName(info.Partitioner); err != nil {
 		return nil, fault.Usage(err)
 	}
-	untimed, err := probeUntimed(ctx, c.s, t)
+	var untimed []string
+	err = c.meta(ctx, "probe WRITETIME of "+table, func(ctx context.Context) (err error) {
+		untimed, err = probeUntimed(ctx, c.s, t)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

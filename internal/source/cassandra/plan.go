@@ -17,13 +17,16 @@ func (c *Source) Plan(ctx context.Context, live *manifest.Source, req source.Pla
 	if err != nil {
 		return nil, err
 	}
-	ring, err := cql.ReadRing(ctx, c.s, p, t.Keyspace)
+	ring, err := c.ring(ctx, p, t.Keyspace)
 	if err != nil {
 		return nil, err
 	}
 	var est []cql.Estimate
 	if req.Splits == 0 {
-		est, err = cql.ReadEstimates(ctx, c.s, p, t.Keyspace, t.Name)
+		err = c.meta(ctx, "read size estimates of "+t.QualifiedName(), func(ctx context.Context) (err error) {
+			est, err = cql.ReadEstimates(ctx, c.s, p, t.Keyspace, t.Name)
+			return err
+		})
 		if err != nil {
 			c.opts.Logger.Warn("no size estimates; sizing splits by token width", "err", err)
 		}
@@ -35,4 +38,13 @@ func (c *Source) Plan(ctx context.Context, live *manifest.Source, req source.Pla
 	}
 	c.opts.Logger.Debug("ring", "ranges", len(ring.Ranges), "estimates", len(est), "splits", len(splits), "units", len(units))
 	return units, nil
+}
+
+// ring reads the token ring with keyspace's replicas (meta retries it).
+func (c *Source) ring(ctx context.Context, p *cql.Partitioner, keyspace string) (ring *cql.Ring, err error) {
+	err = c.meta(ctx, "read the token ring of "+keyspace, func(ctx context.Context) (err error) {
+		ring, err = cql.ReadRing(ctx, c.s, p, keyspace)
+		return err
+	})
+	return ring, err
 }

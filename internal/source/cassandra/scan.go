@@ -42,7 +42,7 @@ func (c *Source) Scanner(ctx context.Context, plan *manifest.Plan, spec source.S
 	x := &scanner{src: c, plan: plan, ptn: p, spec: spec}
 	pt := &plan.Source.Table
 	if plan.Options.Mode == manifest.ModeRanges {
-		if x.ring, err = cql.ReadRing(ctx, c.s, p, pt.Keyspace); err != nil {
+		if x.ring, err = c.ring(ctx, p, pt.Keyspace); err != nil {
 			return nil, err
 		}
 	}

@@ -13,5 +13,10 @@ var _ source.TableLister = (*Source)(nil)
 // keyspaces (materialized views are not tables: their base tables are
 // exported).
 func (c *Source) Tables(ctx context.Context) ([]string, error) {
-	return cql.ListTables(ctx, c.s)
+	var names []string
+	err := c.meta(ctx, "list tables", func(ctx context.Context) (err error) {
+		names, err = cql.ListTables(ctx, c.s)
+		return err
+	})
+	return names, err
 }

@@ -127,6 +127,17 @@ func (p *Proxy) Close() {
 	p.wg.Wait()
 }
 
+// Drop closes every open connection (both sides) and keeps listening:
+// with a Plan that refuses new connections meanwhile, the server looks
+// down to the client, as a node restarting does.
+func (p *Proxy) Drop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.open {
+		c.Close()
+	}
+}
+
 // track registers c to be closed by Close; false if the proxy is closed.
 func (p *Proxy) track(c net.Conn) bool {
 	p.mu.Lock()

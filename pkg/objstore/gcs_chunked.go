@@ -71,6 +71,16 @@ type gcsChunked struct {
 	c       *http.Client
 	session string // the session URI
 	key     string
+	stored  *Attrs // from the answer that completed the object
+}
+
+// StoredAttrs returns the object's size and CRC32C from the service's
+// answer to Finish.
+func (u *gcsChunked) StoredAttrs() (Attrs, bool) {
+	if u.stored == nil {
+		return Attrs{}, false
+	}
+	return *u.stored, true
 }
 
 func (d *gcsDriver) NewChunkedUpload(ctx context.Context, key string, opts WriterOptions) (ChunkedUpload, error) {
@@ -146,7 +156,7 @@ func (u *gcsChunked) Finish(ctx context.Context, off int64, tail []byte) error {
 	} else {
 		req.Header.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", off, total-1, total))
 	}
-	resp, err := gcsDo(u.c, req, "write", u.key)
+	resp, answer, err := gcsDoBody(u.c, req, "write", u.key, true)
 	if err != nil {
 		if ce := gcsCRCRefused(u.key, err); ce != nil {
 			return ce
@@ -155,6 +165,9 @@ func (u *gcsChunked) Finish(ctx context.Context, off int64, tail []byte) error {
 	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
 		return fmt.Errorf("write %s: the service did not complete the object (status %d)", u.key, resp.StatusCode)
+	}
+	if a, err := parseGCSObject(u.key, answer); err == nil {
+		u.stored = &a
 	}
 	return nil
 }

@@ -41,9 +41,10 @@ func BenchmarkShipS3ToGCS(b *testing.B) {
 	srcPrefix := src.b.Location().Prefix
 	dstPrefix := dst.b.Location().Prefix
 
-	// The shipper at its defaults (chunks of 256 MiB streamed from the
-	// source, so one per 128 MiB file), the shipper with the 16 MiB
-	// resumable chunks rclone uses by default, and rclone.
+	// The shipper at its defaults (a file of up to 256 MiB is one upload
+	// request streamed from the source, so one per 128 MiB file), the
+	// shipper with the 16 MiB resumable chunks rclone uses by default, and
+	// rclone.
 	// fake-gcs-server's cost per chunk grows with the object's size, so on
 	// it chunk size dominates throughput (real GCS does not).
 	type run struct {

@@ -72,7 +72,13 @@ func (s *shipper) shipDump(ctx context.Context, d discover.Dump) DumpResult {
 	s.addTotal(res.Bytes)
 	s.log.Info("shipping", "dump", d.String(), "files", res.Files, "bytes", res.Bytes)
 
-	if err := s.copyFiles(ctx, d, m, &res); err != nil {
+	// One listing of the destination tells which files need not be
+	// asked for one by one: those not there yet (all, the first time).
+	there, err := s.destinationKeys(ctx, d)
+	if err != nil {
+		return fail(err)
+	}
+	if err := s.copyFiles(ctx, d, m, there, &res); err != nil {
 		return fail(err)
 	}
 	if s.cfg.Shards > 1 {
@@ -86,7 +92,7 @@ func (s *shipper) shipDump(ctx context.Context, d discover.Dump) DumpResult {
 			return res
 		}
 	}
-	if err := s.copyManifest(ctx, d, data); err != nil {
+	if err := s.copyManifest(ctx, d, data, !there[d.ManifestKey()]); err != nil {
 		return fail(err)
 	}
 	if err := s.confirm(ctx, d, m, data); err != nil {
@@ -110,9 +116,24 @@ func (s *shipper) shipDump(ctx context.Context, d discover.Dump) DumpResult {
 	return res
 }
 
+// destinationKeys lists the keys under the dump's prefix at the
+// destination.
+func (s *shipper) destinationKeys(ctx context.Context, d discover.Dump) (map[string]bool, error) {
+	objs, _, err := s.c.dst.ListAll(ctx, d.Prefix+"/", "")
+	if err != nil {
+		return nil, fmt.Errorf("dump %s: list the destination: %w", d, err)
+	}
+	there := make(map[string]bool, len(objs))
+	for _, o := range objs {
+		there[o.Key] = true
+	}
+	return there, nil
+}
+
 // copyFiles copies every file of the manifest, in parallel, and stops at
-// the first failure.
-func (s *shipper) copyFiles(ctx context.Context, d discover.Dump, m *manifest.Manifest, res *DumpResult) error {
+// the first failure. there holds the keys listed at the destination
+// before.
+func (s *shipper) copyFiles(ctx context.Context, d discover.Dump, m *manifest.Manifest, there map[string]bool, res *DumpResult) error {
 	var copied, server, skipped, bcopied, bskipped atomic.Int64
 	run := s.run.Table(d.Table) // the table's share of the run's numbers
 	g, gctx := errgroup.WithContext(ctx)
@@ -122,7 +143,8 @@ func (s *shipper) copyFiles(ctx context.Context, d discover.Dump, m *manifest.Ma
 			continue
 		}
 		g.Go(func() error {
-			out, err := s.c.copyFile(gctx, d.Key(f.Name), f)
+			key := d.Key(f.Name)
+			out, err := s.c.copyFile(gctx, key, f, !there[key])
 			if err != nil {
 				return fmt.Errorf("dump %s: %w", d, err)
 			}
@@ -153,17 +175,20 @@ func (s *shipper) copyFiles(ctx context.Context, d discover.Dump, m *manifest.Ma
 }
 
 // copyManifest writes the source's manifest bytes, unchanged, unless the
-// destination already holds them.
-func (s *shipper) copyManifest(ctx context.Context, d discover.Dump, data []byte) error {
+// destination already holds them (absent: a listing just before did not
+// show it).
+func (s *shipper) copyManifest(ctx context.Context, d discover.Dump, data []byte, absent bool) error {
 	crc := crc32.Checksum(data, objstore.Castagnoli)
-	a, err := s.c.dst.Attributes(ctx, d.ManifestKey())
-	if err == nil && a.Size == int64(len(data)) && a.HasCRC32C && a.CRC32C == crc {
-		return nil
+	if !absent {
+		a, err := s.c.dst.Attributes(ctx, d.ManifestKey())
+		if err == nil && a.Size == int64(len(data)) && a.HasCRC32C && a.CRC32C == crc {
+			return nil
+		}
+		if err != nil && !errors.Is(err, objstore.ErrNotFound) {
+			return fmt.Errorf("dump %s: %w", d, err)
+		}
 	}
-	if err != nil && !errors.Is(err, objstore.ErrNotFound) {
-		return fmt.Errorf("dump %s: %w", d, err)
-	}
-	_, err = s.c.dst.WriteAll(ctx, d.ManifestKey(), data, &objstore.WriterOptions{
+	_, err := s.c.dst.WriteAll(ctx, d.ManifestKey(), data, &objstore.WriterOptions{
 		CRC32C: crc, HasCRC32C: true, ContentType: "application/json", StorageClass: s.cfg.StorageClass,
 	})
 	if err != nil {

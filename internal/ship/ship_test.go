@@ -3,6 +3,8 @@ package ship
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -178,6 +180,12 @@ func TestShipRefusesBadSource(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, fault.ExitVerify, []string{"size manifest 20000, source 100", "crc32c manifest"}},
+		{"longer part", func(t *testing.T, src *objstore.Bucket, td *testDump) {
+			f := td.manifest.Files[1]
+			if _, err := src.WriteAll(ctx, td.dump.Key(f.Name), append(append([]byte(nil), td.parts[f.Name]...), 'x'), nil); err != nil {
+				t.Fatal(err)
+			}
+		}, fault.ExitVerify, []string{"size manifest 20000, source 20001"}},
 		{"missing part", func(t *testing.T, src *objstore.Bucket, td *testDump) {
 			if err := src.Delete(ctx, td.dump.Key(td.manifest.Files[1].Name)); err != nil {
 				t.Fatal(err)
@@ -201,35 +209,49 @@ func TestShipRefusesBadSource(t *testing.T) {
 			}
 		}, fault.ExitVerify, []string{"no manifest.json"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			src, dst := fileStore(t), fileStore(t)
-			bad := newTestDump(t, "b1", 1, 10000, 20000, 30000)
-			good := newTestDump(t, "b1", 2, 5000, 6000)
-			bad.write(t, src.b, true)
-			good.write(t, src.b, true)
-			tc.damage(t, src.b, bad)
+	// To file://, each file is a chunked write; to GCS, a single request.
+	dests := []struct {
+		name string
+		open func(testing.TB) store
+	}{{"to file", fileStore}, {"to gcs", gcsStore}}
+	for _, dest := range dests {
+		for _, tc := range cases {
+			t.Run(dest.name+"/"+tc.name, func(t *testing.T) {
+				refusesBadSource(t, tc, dest.open(t))
+			})
+		}
+	}
+}
 
-			res, _, err := ship(t, Config{From: src.url, To: dst.url})
-			if code := fault.Code(err); code != tc.code {
-				t.Fatalf("exit code %d, want %d; err: %v", code, tc.code, err)
-			}
-			for _, w := range append(tc.want, bad.dump.Prefix) {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q: %v", w, err)
-				}
-			}
-			bad.assertNotMarked(t, dst.b)
-			good.assertShipped(t, dst.b)
-			if res.Count(Failed) != 1 || res.Count(Shipped) != 1 {
-				t.Errorf("outcomes: %+v", res.Dumps)
-			}
-			// Nothing of the bad file reached the destination.
-			f := bad.manifest.Files[1]
-			if ok, _ := dst.b.Exists(ctx, bad.dump.Key(f.Name)); ok && tc.code == fault.ExitVerify {
-				t.Errorf("%s exists at the destination", f.Name)
-			}
-		})
+// refusesBadSource ships a dump damaged by tc and a good one to dst: the
+// bad one fails as tc says, with nothing of the bad file stored.
+func refusesBadSource(t *testing.T, tc corrupt, dst store) {
+	ctx := context.Background()
+	src := fileStore(t)
+	bad := newTestDump(t, "b1", 1, 10000, 20000, 30000)
+	good := newTestDump(t, "b1", 2, 5000, 6000)
+	bad.write(t, src.b, true)
+	good.write(t, src.b, true)
+	tc.damage(t, src.b, bad)
+
+	res, _, err := ship(t, Config{From: src.url, To: dst.url})
+	if code := fault.Code(err); code != tc.code {
+		t.Fatalf("exit code %d, want %d; err: %v", code, tc.code, err)
+	}
+	for _, w := range append(tc.want, bad.dump.Prefix) {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q: %v", w, err)
+		}
+	}
+	bad.assertNotMarked(t, dst.b)
+	good.assertShipped(t, dst.b)
+	if res.Count(Failed) != 1 || res.Count(Shipped) != 1 {
+		t.Errorf("outcomes: %+v", res.Dumps)
+	}
+	// Nothing of the bad file reached the destination.
+	f := bad.manifest.Files[1]
+	if ok, _ := dst.b.Exists(ctx, bad.dump.Key(f.Name)); ok && tc.code == fault.ExitVerify {
+		t.Errorf("%s exists at the destination", f.Name)
 	}
 }
 
@@ -483,17 +505,37 @@ func (a archived) Attributes(ctx context.Context, key string) (objstore.Attrs, e
 	return at, err
 }
 
-func TestShipArchivedSource(t *testing.T) {
-	src, dst := fileStore(t), fileStore(t)
-	td := newTestDump(t, "b1", 1, 1000)
-	td.write(t, src.b, true)
-	s := openShipper(t, Config{From: src.url, To: dst.url, Retry: fastRetry}, nilLogger(), nil)
-	s.c.src = objstore.NewBucket(archived{s.c.src.Driver()}, s.c.src.Location())
-	_, err := s.loop(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "DEEP_ARCHIVE") || !strings.Contains(err.Error(), "must be restored") {
-		t.Fatalf("archived source: %v", err)
+// NewRangeReader refuses the parts, as S3 refuses to read an archived
+// object (403 InvalidObjectState).
+func (a archived) NewRangeReader(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	if strings.Contains(key, "part-") {
+		return nil, fmt.Errorf("get %s: %w (InvalidObjectState, test)", key, objstore.ErrPermission)
 	}
-	td.assertNotMarked(t, dst.b)
+	return a.Driver.NewRangeReader(ctx, key, off, n)
+}
+
+// TestShipArchivedSource: an archived source part stops the dump with a
+// usage error saying it must be restored, whether the copy checks the
+// source first (to file://) or finds out when the read is refused (a
+// single-request copy to GCS).
+func TestShipArchivedSource(t *testing.T) {
+	for _, dest := range []string{"file", "gcs"} {
+		t.Run(dest, func(t *testing.T) {
+			src, dst := fileStore(t), fileStore(t)
+			if dest == "gcs" {
+				dst = gcsStore(t)
+			}
+			td := newTestDump(t, "b1", 1, 1000)
+			td.write(t, src.b, true)
+			s := openShipper(t, Config{From: src.url, To: dst.url, Retry: fastRetry}, nilLogger(), nil)
+			s.c.src = objstore.NewBucket(archived{s.c.src.Driver()}, s.c.src.Location())
+			_, err := s.loop(context.Background())
+			if fault.Code(err) != fault.ExitUsage || !strings.Contains(err.Error(), "DEEP_ARCHIVE") || !strings.Contains(err.Error(), "must be restored") {
+				t.Fatalf("archived source: exit %d: %v", fault.Code(err), err)
+			}
+			td.assertNotMarked(t, dst.b)
+		})
+	}
 }
 
 func TestUploadFitsBudget(t *testing.T) {

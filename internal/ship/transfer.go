@@ -53,9 +53,19 @@ func newCopier(cfg Config, src, dst *objstore.Bucket, log *slog.Logger, run *rep
 	if cfg.BWLimit > 0 {
 		c.limit = throttle.NewLimiter(float64(cfg.BWLimit), int(min(cfg.BWLimit, limitChunk)))
 	}
-	c.noServerSide.Store(cfg.NoServerSide)
+	c.noServerSide.Store(cfg.NoServerSide || !sameService(src, dst))
 	run.Set("inflight_limit", int64(cfg.Transfers))
 	return c
+}
+
+// sameService reports whether a server-side copy from src to dst may be
+// possible: the destination's store has one, and both ends are of one
+// kind of store (a copy stays inside one service, and a URL scheme names
+// one). Knowing it up front spares a check of the source's attributes
+// that only a server-side copy needs.
+func sameService(src, dst *objstore.Bucket) bool {
+	_, ok := dst.Driver().(objstore.Copier)
+	return ok && src.Location().Scheme == dst.Location().Scheme
 }
 
 // parseCRC reads a manifest's CRC32C (8 hex digits; the manifest decoder
@@ -79,7 +89,9 @@ func intact(a objstore.Attrs, f manifest.File, want uint32) bool {
 // copyFile makes key (relative to both roots) at the destination a
 // verified copy of the source's, as the manifest entry f describes it.
 // It holds one transfer slot while it works and retries transient errors.
-func (c *copier) copyFile(ctx context.Context, key string, f manifest.File) (fileOutcome, error) {
+// absent says a listing of the destination made for this run did not show
+// key (so the first attempt need not ask whether it is there).
+func (c *copier) copyFile(ctx context.Context, key string, f manifest.File, absent bool) (fileOutcome, error) {
 	want, err := parseCRC(f.CRC32C)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", key, err)
@@ -94,54 +106,79 @@ func (c *copier) copyFile(ctx context.Context, key string, f manifest.File) (fil
 	var out fileOutcome
 	err = throttle.Retry(ctx, c.cfg.Retry, isRetryable, c.log, c.run, "copy "+key, func(ctx context.Context) error {
 		var err error
-		out, err = c.copyOnce(ctx, key, f, want)
+		out, err = c.copyOnce(ctx, key, f, want, absent)
+		absent = false // a failed attempt may have stored it after all
 		return err
 	})
 	return out, err
 }
 
-// copyOnce is one attempt of copyFile.
-func (c *copier) copyOnce(ctx context.Context, key string, f manifest.File, want uint32) (fileOutcome, error) {
-	// Already there and intact? Judged only by the store's own checksum.
-	da, err := c.dst.Attributes(ctx, key)
-	switch {
-	case err == nil && intact(da, f, want):
-		return fileSkipped, nil
-	case err != nil && !errors.Is(err, objstore.ErrNotFound):
-		return 0, fmt.Errorf("check destination: %w", err)
+// copyOnce is one attempt of copyFile. absent says a listing of the
+// destination just before did not show key, so it need not be asked for.
+func (c *copier) copyOnce(ctx context.Context, key string, f manifest.File, want uint32, absent bool) (fileOutcome, error) {
+	if !absent {
+		// Already there and intact? Judged only by the store's own checksum.
+		da, err := c.dst.Attributes(ctx, key)
+		switch {
+		case err == nil && intact(da, f, want):
+			return fileSkipped, nil
+		case err != nil && !errors.Is(err, objstore.ErrNotFound):
+			return 0, fmt.Errorf("check destination: %w", err)
+		}
 	}
+	checked := false
+	if !c.noServerSide.Load() {
+		// No bytes pass through a server-side copy: the source is
+		// checked first.
+		var err error
+		if checked, err = c.checkSource(ctx, key, f, want); err != nil {
+			return 0, err
+		}
+		err = c.serverSide(ctx, key, f, want)
+		if !errors.Is(err, objstore.ErrNotSupported) {
+			return fileServerSide, err
+		}
+		c.noServerSide.Store(true)
+		c.log.Debug("server-side copy not possible between these stores; streaming", "err", err)
+	} else if !c.single(f) {
+		var err error
+		if checked, err = c.checkSource(ctx, key, f, want); err != nil {
+			return 0, err
+		}
+	}
+	if c.single(f) {
+		return fileStreamed, c.streamSingle(ctx, key, f, want)
+	}
+	return fileStreamed, c.stream(ctx, key, f, want, checked)
+}
 
+// checkSource checks key at the source by its store's attributes: there,
+// not archived, and of the manifest's size and (where the store has one)
+// CRC32C. checked says the store's CRC32C matched, so bytes read that do
+// not were damaged on the way.
+func (c *copier) checkSource(ctx context.Context, key string, f manifest.File, want uint32) (checked bool, err error) {
 	sa, err := c.src.Attributes(ctx, key)
 	if errors.Is(err, objstore.ErrNotFound) {
-		return 0, fault.Verify(fmt.Errorf("%s: listed in the manifest but missing at the source: %w", key, err))
+		return false, sourceReadErr(key, err)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("check source: %w", err)
+		return false, fmt.Errorf("check source: %w", err)
 	}
 	if sa.Archived {
 		class := sa.StorageClass
 		if class == "" {
 			class = "an archive class"
 		}
-		return 0, fault.Usagef("%s: the source object is in storage class %s and must be restored before it can be copied (restore it, then run the shipper again)", key, class)
+		return false, fault.Usagef("%s: the source object is in storage class %s and must be restored before it can be copied (restore it, then run the shipper again)", key, class)
 	}
 	if sa.Size != f.StoredBytes || (sa.HasCRC32C && sa.CRC32C != want) {
 		e := &MismatchError{Key: key, Where: "source", WantSize: f.StoredBytes, GotSize: sa.Size, WantCRC32C: f.CRC32C, WantSHA256: f.SHA256, Detail: "measured by the source store; nothing copied"}
 		if sa.HasCRC32C {
 			e.GotCRC32C = crcHex(sa.CRC32C)
 		}
-		return 0, fault.Verify(e)
+		return false, fault.Verify(e)
 	}
-
-	if !c.noServerSide.Load() {
-		err := c.serverSide(ctx, key, f, want)
-		if !errors.Is(err, objstore.ErrNotSupported) {
-			return fileServerSide, err
-		}
-		c.noServerSide.Store(true)
-		c.log.Debug("server-side copy not possible between these stores; streaming", "err", err)
-	}
-	return fileStreamed, c.stream(ctx, key, f, want, sa.HasCRC32C)
+	return sa.HasCRC32C, nil
 }
 
 // serverSide copies key inside the service and verifies the copy by the

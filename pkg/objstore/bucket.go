@@ -281,7 +281,7 @@ func (w *Writer) Close() error {
 	if err := w.w.Close(); err != nil {
 		return w.b.wrap("write", w.key, err)
 	}
-	return w.b.checkStored(w.ctx, w.key, w.sum)
+	return w.b.checkReported(w.ctx, w.key, w.sum, w.w)
 }
 
 // checkStored checks a just committed object against what was written:
@@ -296,6 +296,38 @@ func (b *Bucket) checkStored(ctx context.Context, key string, sum Sum) error {
 	if err != nil {
 		return b.wrap("verify", key, err)
 	}
+	return b.compareStored(ctx, key, sum, a)
+}
+
+// storedReporter is implemented by a driver's writes whose store answers
+// the request that completes the object with the object's attributes
+// (GCS returns the object resource): the Bucket checks those, without
+// asking the store again.
+type storedReporter interface {
+	// StoredAttrs returns the attributes the store reported, false when
+	// it reported none.
+	StoredAttrs() (Attrs, bool)
+}
+
+// checkReported is checkStored with the attributes the store reported
+// when it completed the write, if w has them.
+func (b *Bucket) checkReported(ctx context.Context, key string, sum Sum, w any) error {
+	r, ok := w.(storedReporter)
+	if !ok {
+		return b.checkStored(ctx, key, sum)
+	}
+	a, ok := r.StoredAttrs()
+	if !ok {
+		return b.checkStored(ctx, key, sum)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), verifyTimeout)
+	defer cancel()
+	return b.compareStored(ctx, key, sum, a)
+}
+
+// compareStored checks a's store-computed CRC32C and size (of a just
+// committed object) against sum, deleting the object on a mismatch.
+func (b *Bucket) compareStored(ctx context.Context, key string, sum Sum, a Attrs) error {
 	if !a.HasCRC32C || a.CRC32C != sum.CRC32C || a.Size != sum.Size {
 		got := "none"
 		if a.HasCRC32C {

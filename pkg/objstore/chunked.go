@@ -97,7 +97,7 @@ func (u *BucketChunkedUpload) Finish(ctx context.Context, off int64, tail []byte
 		}
 		return u.b.wrap("write", u.key, err)
 	}
-	return u.b.checkStored(ctx, u.key, sum)
+	return u.b.checkReported(ctx, u.key, sum, u.u)
 }
 
 // Abort ends the session; nothing becomes visible.

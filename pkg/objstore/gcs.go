@@ -250,6 +250,16 @@ func (w *gcsWriter) Close() error {
 	return gcsErr("write", w.key, err)
 }
 
+// StoredAttrs returns the object's size and CRC32C from the service's
+// answer to the completing request (the SDK keeps the object resource).
+func (w *gcsWriter) StoredAttrs() (Attrs, bool) {
+	a := w.w.Attrs()
+	if a == nil {
+		return Attrs{}, false
+	}
+	return Attrs{Key: w.key, Size: a.Size, CRC32C: a.CRC32C, HasCRC32C: true, ModTime: a.Updated, StorageClass: a.StorageClass}, true
+}
+
 // Abort cancels the upload before it is finalised: nothing becomes
 // visible (an unfinished resumable session expires on its own).
 func (w *gcsWriter) Abort() error {

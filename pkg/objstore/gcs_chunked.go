@@ -3,9 +3,7 @@ package objstore
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/binary"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,6 +31,10 @@ const gcsQuantum = 256 << 10
 // uploadWriteBuffer is the write buffer of the upload client's connections.
 const uploadWriteBuffer = 256 << 10
 
+// uploadIdleConns is how many idle connections the upload client keeps
+// to the service (more than any sensible --transfers).
+const uploadIdleConns = 64
+
 var _ ChunkedUploader = (*gcsDriver)(nil)
 
 // uploadClient returns the HTTP client and base URL of the upload
@@ -44,6 +46,10 @@ func (d *gcsDriver) uploadClient(ctx context.Context) (*http.Client, string, err
 		// transport's write buffer: 4 KiB by default, a system call each.
 		base := http.DefaultTransport.(*http.Transport).Clone()
 		base.WriteBufferSize = uploadWriteBuffer
+		// The default keeps 2 idle connections a host: with more
+		// transfers than that, every burst of answers closed the rest
+		// and the next requests opened new ones.
+		base.MaxIdleConnsPerHost = uploadIdleConns
 		if host := os.Getenv("STORAGE_EMULATOR_HOST"); host != "" {
 			if !strings.Contains(host, "://") {
 				host = "http://" + host
@@ -65,6 +71,16 @@ type gcsChunked struct {
 	c       *http.Client
 	session string // the session URI
 	key     string
+	stored  *Attrs // from the answer that completed the object
+}
+
+// StoredAttrs returns the object's size and CRC32C from the service's
+// answer to Finish.
+func (u *gcsChunked) StoredAttrs() (Attrs, bool) {
+	if u.stored == nil {
+		return Attrs{}, false
+	}
+	return *u.stored, true
 }
 
 func (d *gcsDriver) NewChunkedUpload(ctx context.Context, key string, opts WriterOptions) (ChunkedUpload, error) {
@@ -77,19 +93,7 @@ func (d *gcsDriver) NewChunkedUpload(ctx context.Context, key string, opts Write
 	if opts.IfAbsent {
 		q.Set("ifGenerationMatch", "0")
 	}
-	meta := map[string]string{"name": name}
-	if opts.ContentType != "" {
-		meta["contentType"] = opts.ContentType
-	}
-	if opts.StorageClass != "" {
-		meta["storageClass"] = opts.StorageClass
-	}
-	if opts.HasCRC32C {
-		var b [4]byte
-		binary.BigEndian.PutUint32(b[:], opts.CRC32C)
-		meta["crc32c"] = base64.StdEncoding.EncodeToString(b[:])
-	}
-	body, _ := json.Marshal(meta)
+	body := uploadMeta(name, opts)
 	u := base + "/upload/storage/v1/b/" + url.PathEscape(d.name) + "/o?" + q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
@@ -152,16 +156,18 @@ func (u *gcsChunked) Finish(ctx context.Context, off int64, tail []byte) error {
 	} else {
 		req.Header.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", off, total-1, total))
 	}
-	resp, err := gcsDo(u.c, req, "write", u.key)
+	resp, answer, err := gcsDoBody(u.c, req, "write", u.key, true)
 	if err != nil {
-		if ge, ok := err.(*gcsHTTPError); ok && ge.code == http.StatusBadRequest && strings.Contains(strings.ToLower(ge.msg), "crc32c") {
-			// The service refused bytes that differ from the declared CRC32C.
-			return &ChecksumError{Key: u.key, Algorithm: "crc32c", Want: "the declared value", Got: "another value computed by the store", Detail: "refused by the store: " + ge.msg}
+		if ce := gcsCRCRefused(u.key, err); ce != nil {
+			return ce
 		}
 		return err
 	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
 		return fmt.Errorf("write %s: the service did not complete the object (status %d)", u.key, resp.StatusCode)
+	}
+	if a, err := parseGCSObject(u.key, answer); err == nil {
+		u.stored = &a
 	}
 	return nil
 }
@@ -191,35 +197,61 @@ type gcsHTTPError struct {
 
 func (e *gcsHTTPError) Error() string { return fmt.Sprintf("status %d: %s", e.code, e.msg) }
 
-// gcsDo sends req and maps a failure like gcsErr does: network errors,
-// 408, 429, 5xx and 404 (the session is gone) are retryable, 412 is
-// ErrExists. The body of a good answer is drained and closed.
+// gcsCRCRefused returns a *ChecksumError when err is the service
+// refusing bytes that differ from the declared CRC32C, else nil.
+func gcsCRCRefused(key string, err error) error {
+	var ge *gcsHTTPError
+	if errors.As(err, &ge) && ge.code == http.StatusBadRequest && strings.Contains(strings.ToLower(ge.msg), "crc32c") {
+		return &ChecksumError{Key: key, Algorithm: "crc32c", Want: "the declared value", Got: "another value computed by the store", Detail: "refused by the store: " + ge.msg}
+	}
+	return nil
+}
+
+// gcsDo sends a request of an upload session and maps a failure like
+// gcsErr does: network errors, 408, 429, 5xx and 404 (the session is
+// gone) are retryable, 412 is ErrExists. The body of a good answer is
+// drained and closed.
 func gcsDo(c *http.Client, req *http.Request, op, key string) (*http.Response, error) {
+	resp, _, err := gcsDoBody(c, req, op, key, true)
+	return resp, err
+}
+
+// gcsAnswerLimit bounds the answer read (an object resource or an error).
+const gcsAnswerLimit = 64 << 10
+
+// gcsDoBody is gcsDo returning the (small) body of the answer. A 404 is
+// a session gone when session is set, else ErrNotFound (no bucket).
+func gcsDoBody(c *http.Client, req *http.Request, op, key string, session bool) (*http.Response, []byte, error) {
 	what := op + " " + key
 	resp, err := c.Do(req)
 	if err != nil {
 		err = maskSecrets(err)
 		if req.Context().Err() != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
+			return nil, nil, fmt.Errorf("%s: %w", what, err)
 		}
-		return nil, Retryable(fmt.Errorf("%s: %w", what, err))
+		return nil, nil, Retryable(fmt.Errorf("%s: %w", what, err))
 	}
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	// Drained to the end, so the connection goes back to the pool.
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, gcsAnswerLimit))
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	code := resp.StatusCode
 	if code < 300 || code == http.StatusPermanentRedirect {
-		return resp, nil
+		return resp, msg, nil
 	}
 	he := &gcsHTTPError{code: code, msg: strings.TrimSpace(string(msg))}
 	switch {
+	case code == http.StatusNotFound && !session:
+		return nil, nil, fmt.Errorf("%s: %w: %w", what, ErrNotFound, he)
 	case code == http.StatusNotFound:
 		// The session expired or was completed: a new one may pass.
-		return nil, Retryable(fmt.Errorf("%s: upload session gone: %w", what, he))
+		return nil, nil, Retryable(fmt.Errorf("%s: upload session gone: %w", what, he))
 	case code == http.StatusPreconditionFailed:
-		return nil, fmt.Errorf("%s: %w", what, ErrExists)
+		return nil, nil, fmt.Errorf("%s: %w", what, ErrExists)
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		return nil, nil, fmt.Errorf("%s: %w (HTTP %d): %w", what, ErrPermission, code, he)
 	case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
-		return nil, Retryable(fmt.Errorf("%s: %w", what, he))
+		return nil, nil, Retryable(fmt.Errorf("%s: %w", what, he))
 	}
-	return nil, he
+	return nil, nil, he
 }

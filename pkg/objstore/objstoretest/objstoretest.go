@@ -121,6 +121,7 @@ func RunConformanceTests(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"ListMany", testListMany},
 		{"Copy", testCopy},
 		{"Chunked", testChunked},
+		{"Single", testSingle},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

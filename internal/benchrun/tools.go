@@ -82,22 +82,16 @@ func (h *harness) export() {
 		return h.wantRows(s, i, dir, i < c.repeat-1)
 	}
 
-	null := &tool{r: &result{Group: "export", Tool: "lading null sink", Note: "the exporter's scan and NDJSON encoding with no compression and no store (internal/export's TestBenchNullSinkChild: its splits, 4 readers, pages of 1,000); output bytes are the NDJSON it encoded and dropped"},
-		repeat: c.repeat, servers: []string{"cassandra"}}
-	null.run = func(int) (*exec.Cmd, error) {
-		cmd := exec.Command(c.exportTest, "-test.run", "^TestBenchNullSinkChild$", "-test.v")
-		cmd.Env = append(os.Environ(), "LADING_BENCH_NULL_SINK="+table)
-		return cmd, nil
-	}
-	null.check = func(_ int, out string, s *sample) error {
-		i := strings.Index(out, "NULLSINK ")
-		if i < 0 {
-			return fmt.Errorf("the null sink printed no result: %s", tail(out, 4))
-		}
-		if _, err := fmt.Sscanf(out[i:], "NULLSINK %d %d", &s.Rows, &s.OutBytes); err != nil {
-			return err
-		}
-		return h.wantRows(s, 0, "", false)
+	null := h.scanChild("lading null sink", "the exporter's scan and NDJSON encoding with no compression and no store (internal/export's TestBenchNullSinkChild: its splits, 4 readers, pages of 1,000); output bytes are the NDJSON it encoded and dropped",
+		"TestBenchNullSinkChild", "NULLSINK", "LADING_BENCH_NULL_SINK="+table)
+	// The source's own ceiling (issue 18): the same splits and statement
+	// read through the driver alone, values dropped as they arrive, at a
+	// few concurrencies; the best of them is the ceiling.
+	tools := []*tool{exporter, null}
+	for _, n := range []int{c.parallel, 2 * c.parallel, 4 * c.parallel} {
+		tools = append(tools, h.scanChild(fmt.Sprintf("raw scan, %d readers", n),
+			fmt.Sprintf("the source's ceiling: a paged full scan of the exporter's splits and statement with the driver alone, %d readers, pages of 1,000, no decoding, no encoding, no sink (internal/export's TestBenchRawScanChild); output bytes are the values' bytes as sent", n),
+			"TestBenchRawScanChild", "RAWSCAN", "LADING_BENCH_RAW_SCAN="+table, fmt.Sprintf("LADING_BENCH_READERS=%d", n)))
 	}
 
 	dsb := &tool{r: &result{Group: "export", Tool: "DSBulk unload → JSON", Note: "DSBulk 1.10.0 `unload -c json` to a local directory, --engine.maxConcurrentQueries " + p + "; the JVM at its defaults (no -Xmx)"},
@@ -136,7 +130,30 @@ func (h *harness) export() {
 		}
 		return h.wantRows(s, i, f, true)
 	}
-	h.rounds([]*tool{exporter, null, dsb, cq})
+	h.rounds(append(tools, dsb, cq))
+}
+
+// scanChild is a run of one of internal/export's scanning children (the
+// test binary's test named test, with env added), which prints
+// "<word> <rows> <bytes>".
+func (h *harness) scanChild(name, note, test, word string, env ...string) *tool {
+	t := &tool{r: &result{Group: "export", Tool: name, Note: note}, repeat: h.c.repeat, servers: []string{"cassandra"}}
+	t.run = func(int) (*exec.Cmd, error) {
+		cmd := exec.Command(h.c.exportTest, "-test.run", "^"+test+"$", "-test.v")
+		cmd.Env = append(os.Environ(), env...)
+		return cmd, nil
+	}
+	t.check = func(_ int, out string, s *sample) error {
+		i := strings.Index(out, word+" ")
+		if i < 0 {
+			return fmt.Errorf("%s printed no result: %s", name, tail(out, 4))
+		}
+		if _, err := fmt.Sscanf(out[i:], word+" %d %d", &s.Rows, &s.OutBytes); err != nil {
+			return err
+		}
+		return h.wantRows(s, 0, "", false)
+	}
+	return t
 }
 
 // wantRows checks a run saw every row, sets its data bytes, and removes

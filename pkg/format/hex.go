@@ -21,14 +21,15 @@ func appendHexDigits(dst, src []byte) []byte {
 	n := len(dst)
 	dst = grow(dst, 2*len(src))
 	out := dst[n:]
-	i := 0
-	for ; i+8 <= len(src); i += 8 {
-		x := binary.BigEndian.Uint64(src[i:])
-		binary.BigEndian.PutUint64(out[2*i:], hexDigits4(uint32(x>>32)))
-		binary.BigEndian.PutUint64(out[2*i+8:], hexDigits4(uint32(x)))
+	// Walking both slices forward keeps the loop free of bounds checks.
+	for len(src) >= 8 && len(out) >= 16 {
+		x := binary.BigEndian.Uint64(src)
+		binary.BigEndian.PutUint64(out, hexDigits4(uint32(x>>32)))
+		binary.BigEndian.PutUint64(out[8:], hexDigits4(uint32(x)))
+		src, out = src[8:], out[16:]
 	}
-	for ; i < len(src); i++ {
-		out[2*i], out[2*i+1] = hexDigits[src[i]>>4], hexDigits[src[i]&0xf]
+	for i, c := range src {
+		out[2*i], out[2*i+1] = hexDigits[c>>4], hexDigits[c&0xf]
 	}
 	return dst
 }

@@ -64,7 +64,7 @@ func (h *harness) work(name string) string { return filepath.Join(h.c.out, "work
 func (h *harness) export() {
 	c, table := h.c, keyspace+".events"
 	p := strconv.Itoa(c.parallel)
-	exporter := &tool{r: &result{Group: "export", Tool: "lading exporter → file://", Note: "zstd NDJSON parts + manifest, at its defaults but --parallel"},
+	exporter := &tool{r: &result{Group: "export", Tool: toolExporter, Note: "zstd NDJSON parts + manifest, at its defaults but --parallel"},
 		repeat: c.repeat, servers: []string{"cassandra"}}
 	exporter.run = func(i int) (*exec.Cmd, error) {
 		dir, _ := filepath.Abs(h.work(fmt.Sprintf("export-%d", i)))
@@ -82,19 +82,19 @@ func (h *harness) export() {
 		return h.wantRows(s, i, dir, i < c.repeat-1)
 	}
 
-	null := h.scanChild("lading null sink", "the exporter's scan and NDJSON encoding with no compression and no store (internal/export's TestBenchNullSinkChild: its splits, 4 readers, pages of 1,000); output bytes are the NDJSON it encoded and dropped",
+	null := h.scanChild(toolNullSink, "the exporter's scan and NDJSON encoding with no compression and no store (internal/export's TestBenchNullSinkChild: its splits, 4 readers, pages of 1,000); output bytes are the NDJSON it encoded and dropped",
 		"TestBenchNullSinkChild", "NULLSINK", "LADING_BENCH_NULL_SINK="+table)
 	// The source's own ceiling (issue 18): the same splits and statement
 	// read through the driver alone, values dropped as they arrive, at a
 	// few concurrencies; the best of them is the ceiling.
 	tools := []*tool{exporter, null}
 	for _, n := range []int{c.parallel, 2 * c.parallel, 4 * c.parallel} {
-		tools = append(tools, h.scanChild(fmt.Sprintf("raw scan, %d readers", n),
+		tools = append(tools, h.scanChild(fmt.Sprintf("%s%d readers", rawScanTool, n),
 			fmt.Sprintf("the source's ceiling: a paged full scan of the exporter's splits and statement with the driver alone, %d readers, pages of 1,000, no decoding, no encoding, no sink (internal/export's TestBenchRawScanChild); output bytes are the values' bytes as sent", n),
 			"TestBenchRawScanChild", "RAWSCAN", "LADING_BENCH_RAW_SCAN="+table, fmt.Sprintf("LADING_BENCH_READERS=%d", n)))
 	}
 
-	dsb := &tool{r: &result{Group: "export", Tool: "DSBulk unload → JSON", Note: "DSBulk 1.10.0 `unload -c json` to a local directory, --engine.maxConcurrentQueries " + p + "; the JVM at its defaults (no -Xmx)"},
+	dsb := &tool{r: &result{Group: "export", Tool: toolDSBulk, Note: "DSBulk 1.10.0 `unload -c json` to a local directory, --engine.maxConcurrentQueries " + p + "; the JVM at its defaults (no -Xmx)"},
 		repeat: c.repeat, servers: []string{"cassandra"}}
 	dsb.run = func(i int) (*exec.Cmd, error) {
 		dir, _ := filepath.Abs(h.work(fmt.Sprintf("dsbulk-unload-%d", i)))

@@ -126,6 +126,7 @@ func TestExportTargets(t *testing.T) {
 		{Tool: rawScanTool + "8 readers", Runs: runs(1000, 70)},
 		{Tool: rawScanTool + "16 readers", Runs: runs(950, 70)},
 		{Tool: toolDSBulk, Runs: runs(200, 1000)},
+		{Tool: toolExporterV4, Runs: runs(600, 100)},
 	}
 	for _, r := range rs {
 		r.summarize()
@@ -136,6 +137,7 @@ func TestExportTargets(t *testing.T) {
 		"50% of the source's ceiling, the best raw scan (8 readers, 1000 rows/s; target >= 90%)",
 		"62% of the null sink's rows/s",
 		"peak RSS 100 MiB (target <= 128)",
+		"with protocol v4: 3.00x DSBulk, 60% of the ceiling",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("targets lack %q: %s", want, got)

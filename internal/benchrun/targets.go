@@ -8,9 +8,11 @@ import (
 // The export group's tools the targets compare (tools.go names them).
 const (
 	toolExporter = "lading exporter → file://"
-	toolNullSink = "lading null sink"
-	toolDSBulk   = "DSBulk unload → JSON"
-	rawScanTool  = "raw scan, " // followed by the readers
+	// toolExporterV4 is the exporter with the driver on protocol v4.
+	toolExporterV4 = toolExporter + ", protocol v4"
+	toolNullSink   = "lading null sink"
+	toolDSBulk     = "DSBulk unload → JSON"
+	rawScanTool    = "raw scan, " // followed by the readers
 )
 
 // exportTargets states issue 18's exporter targets as this run measured
@@ -20,7 +22,7 @@ const (
 // said to be missing.
 func exportTargets(rs []*result) string {
 	rate := func(r *result) float64 { return r.Stats["rows_per_s"].Median }
-	var exp, dsb, null, raw *result
+	var exp, v4, dsb, null, raw *result
 	for _, r := range rs {
 		if len(r.Runs) == 0 {
 			continue
@@ -28,6 +30,8 @@ func exportTargets(rs []*result) string {
 		switch {
 		case r.Tool == toolExporter:
 			exp = r
+		case r.Tool == toolExporterV4:
+			v4 = r
 		case r.Tool == toolDSBulk:
 			dsb = r
 		case r.Tool == toolNullSink:
@@ -55,5 +59,8 @@ func exportTargets(rs []*result) string {
 		parts = append(parts, fmt.Sprintf("%.0f%% of the null sink's rows/s", 100*rate(exp)/rate(null)))
 	}
 	parts = append(parts, fmt.Sprintf("peak RSS %.0f MiB (target <= 128)", exp.Stats["peak_rss_mib"].Median))
+	if v4 != nil && dsb != nil && raw != nil {
+		parts = append(parts, fmt.Sprintf("with protocol v4: %.2fx DSBulk, %.0f%% of the ceiling", rate(v4)/rate(dsb), 100*rate(v4)/rate(raw)))
+	}
 	return "**Exporter targets (issue 18), from the medians:** " + strings.Join(parts, "; ") + ".\n\n"
 }

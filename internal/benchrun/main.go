@@ -44,7 +44,7 @@ func main() {
 	flag.StringVar(&c.out, "out", "bench", "directory of results.md, results.json, logs/ and work/")
 	flag.StringVar(&c.gen, "gen", "", "the scripts/gen binary")
 	flag.StringVar(&c.bin, "bin", "bin", "directory of the exporter, shipper and loader binaries")
-	flag.StringVar(&c.exportTest, "export-test", "", "internal/export's test binary (its null sink child)")
+	flag.StringVar(&c.exportTest, "export-test", "", "internal/export's test binary (its null sink and raw scan children)")
 	flag.StringVar(&c.java, "java", "", "java binary for DSBulk (empty: DSBulk is reported as not run)")
 	flag.StringVar(&c.dsbulk, "dsbulk", "", "directory of DSBulk's jars")
 	flag.StringVar(&c.cqlsh, "cqlsh", "", "cqlsh script")
@@ -96,9 +96,9 @@ func run(c *config) error {
 	h.rep.Scale = map[string]any{
 		"rows": c.rows, "seed": c.seed, "repeat": c.repeat, "slow_repeat": c.slowRepeat, "parallel": c.parallel,
 		"emulator_rows": c.emuRows, "slow_tools": "cqlsh COPY TO",
-		"parallel_means": fmt.Sprintf("exporter --parallel %[1]d; null sink %[1]d readers; DSBulk --engine.maxConcurrentQueries %[1]d; "+
+		"parallel_means": fmt.Sprintf("exporter --parallel %[1]d; null sink 4 readers; raw scan %[1]d, %[3]d and %[4]d readers; DSBulk --engine.maxConcurrentQueries %[1]d; "+
 			"cqlsh NUMPROCESSES=%[1]d; shipper and rclone --transfers %[1]d; loader --workers %[2]d and DSBulk load --executor.maxInFlight %[2]d "+
-			"(requests in flight: %[1]d × 8)", c.parallel, c.parallel*8),
+			"(requests in flight: %[1]d × 8)", c.parallel, c.parallel*8, c.parallel*2, c.parallel*4),
 	}
 	h.versions()
 	if err := h.generate(); err != nil {

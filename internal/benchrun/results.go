@@ -205,6 +205,9 @@ func (rep *report) markdown() string {
 			}
 		}
 		b.WriteString("\n")
+		if g == "export" {
+			b.WriteString(exportTargets(rs))
+		}
 	}
 	rep.emulatorsMarkdown(&b)
 	b.WriteString("## Versions\n\n")

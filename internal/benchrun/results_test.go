@@ -112,3 +112,41 @@ func TestProcCPU(t *testing.T) {
 	}
 	t.Fatalf("procCPU(%s) stayed 0 while the child spun", pid)
 }
+
+// The export group states the exporter's targets from the medians: the
+// best raw scan is the ceiling, whichever readers it had.
+func TestExportTargets(t *testing.T) {
+	runs := func(rowsPerS float64, rss int64) []sample {
+		return []sample{{Rows: 1000, WallS: 1000 / rowsPerS, PeakRSS: rss << 20}}
+	}
+	rs := []*result{
+		{Tool: toolExporter, Runs: runs(500, 100)},
+		{Tool: toolNullSink, Runs: runs(800, 80)},
+		{Tool: rawScanTool + "4 readers", Runs: runs(900, 70)},
+		{Tool: rawScanTool + "8 readers", Runs: runs(1000, 70)},
+		{Tool: rawScanTool + "16 readers", Runs: runs(950, 70)},
+		{Tool: toolDSBulk, Runs: runs(200, 1000)},
+		{Tool: toolExporterV4, Runs: runs(600, 100)},
+	}
+	for _, r := range rs {
+		r.summarize()
+	}
+	got := exportTargets(rs)
+	for _, want := range []string{
+		"2.50x DSBulk unload's rows/s (target >= 2x)",
+		"50% of the source's ceiling, the best raw scan (8 readers, 1000 rows/s; target >= 90%)",
+		"62% of the null sink's rows/s",
+		"peak RSS 100 MiB (target <= 128)",
+		"with protocol v4: 3.00x DSBulk, 60% of the ceiling",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("targets lack %q: %s", want, got)
+		}
+	}
+	if got := exportTargets(rs[1:]); got != "" {
+		t.Errorf("targets without the exporter's runs: %q, want none", got)
+	}
+	if got := exportTargets(rs[:1]); !strings.Contains(got, "DSBulk unload's rows/s missing") || !strings.Contains(got, "raw scan's rows/s missing") {
+		t.Errorf("targets with the exporter alone: %q", got)
+	}
+}

@@ -64,43 +64,26 @@ func (h *harness) work(name string) string { return filepath.Join(h.c.out, "work
 func (h *harness) export() {
 	c, table := h.c, keyspace+".events"
 	p := strconv.Itoa(c.parallel)
-	exporter := &tool{r: &result{Group: "export", Tool: "lading exporter → file://", Note: "zstd NDJSON parts + manifest, at its defaults but --parallel"},
-		repeat: c.repeat, servers: []string{"cassandra"}}
-	exporter.run = func(i int) (*exec.Cmd, error) {
-		dir, _ := filepath.Abs(h.work(fmt.Sprintf("export-%d", i)))
-		h.ladingDump = dir
-		return exec.Command(filepath.Join(c.bin, "exporter"), "--source", "cassandra://"+c.hosts, "--table", table,
-			"--dest", "file://"+dir, "--batch", "bench", "--parallel", p, "--log-level", "warn", "--report", dir+".report.json"), nil
-	}
-	exporter.check = func(i int, _ string, s *sample) error {
-		dir := h.work(fmt.Sprintf("export-%d", i))
-		var rep struct{ Counters map[string]int64 }
-		if err := readJSON(dir+".report.json", &rep); err != nil {
-			return err
-		}
-		s.Rows, s.OutBytes = rep.Counters["rows"], rep.Counters["stored_bytes"]
-		return h.wantRows(s, i, dir, i < c.repeat-1)
+	exporter := h.exporterTool(toolExporter, "zstd NDJSON parts + manifest, at its defaults but --parallel", "cassandra://"+c.hosts, "export", true)
+	// The same with the driver on protocol v4, which spends about half
+	// the client CPU of v5 on reading (bench/profiles.md): what pinning
+	// it would give, measured beside the default.
+	exporterV4 := h.exporterTool(toolExporterV4, "the same with the source URL's ?protocol=4 (v5's frame checksums off; half the driver's client CPU)",
+		"cassandra://"+c.hosts+"/?protocol=4", "export-v4", false)
+
+	null := h.scanChild(toolNullSink, "the exporter's scan and NDJSON encoding with no compression and no store (internal/export's TestBenchNullSinkChild: its splits, 4 readers, pages of 1,000); output bytes are the NDJSON it encoded and dropped",
+		"TestBenchNullSinkChild", "NULLSINK", "LADING_BENCH_NULL_SINK="+table)
+	// The source's own ceiling (issue 18): the same splits and statement
+	// read through the driver alone, values dropped as they arrive, at a
+	// few concurrencies; the best of them is the ceiling.
+	tools := []*tool{exporter, exporterV4, null}
+	for _, n := range []int{c.parallel, 2 * c.parallel, 4 * c.parallel} {
+		tools = append(tools, h.scanChild(fmt.Sprintf("%s%d readers", rawScanTool, n),
+			fmt.Sprintf("the source's ceiling: a paged full scan of the exporter's splits and statement with the driver alone, %d readers, pages of 1,000, no decoding, no encoding, no sink (internal/export's TestBenchRawScanChild); output bytes are the values' bytes as sent", n),
+			"TestBenchRawScanChild", "RAWSCAN", "LADING_BENCH_RAW_SCAN="+table, fmt.Sprintf("LADING_BENCH_READERS=%d", n)))
 	}
 
-	null := &tool{r: &result{Group: "export", Tool: "lading null sink", Note: "the exporter's scan and NDJSON encoding with no compression and no store (internal/export's TestBenchNullSinkChild: its splits, 4 readers, pages of 1,000); output bytes are the NDJSON it encoded and dropped"},
-		repeat: c.repeat, servers: []string{"cassandra"}}
-	null.run = func(int) (*exec.Cmd, error) {
-		cmd := exec.Command(c.exportTest, "-test.run", "^TestBenchNullSinkChild$", "-test.v")
-		cmd.Env = append(os.Environ(), "LADING_BENCH_NULL_SINK="+table)
-		return cmd, nil
-	}
-	null.check = func(_ int, out string, s *sample) error {
-		i := strings.Index(out, "NULLSINK ")
-		if i < 0 {
-			return fmt.Errorf("the null sink printed no result: %s", tail(out, 4))
-		}
-		if _, err := fmt.Sscanf(out[i:], "NULLSINK %d %d", &s.Rows, &s.OutBytes); err != nil {
-			return err
-		}
-		return h.wantRows(s, 0, "", false)
-	}
-
-	dsb := &tool{r: &result{Group: "export", Tool: "DSBulk unload → JSON", Note: "DSBulk 1.10.0 `unload -c json` to a local directory, --engine.maxConcurrentQueries " + p + "; the JVM at its defaults (no -Xmx)"},
+	dsb := &tool{r: &result{Group: "export", Tool: toolDSBulk, Note: "DSBulk 1.10.0 `unload -c json` to a local directory, --engine.maxConcurrentQueries " + p + "; the JVM at its defaults (no -Xmx)"},
 		repeat: c.repeat, servers: []string{"cassandra"}}
 	dsb.run = func(i int) (*exec.Cmd, error) {
 		dir, _ := filepath.Abs(h.work(fmt.Sprintf("dsbulk-unload-%d", i)))
@@ -136,7 +119,56 @@ func (h *harness) export() {
 		}
 		return h.wantRows(s, i, f, true)
 	}
-	h.rounds([]*tool{exporter, null, dsb, cq})
+	h.rounds(append(tools, dsb, cq))
+}
+
+// exporterTool is a run of the exporter from source to a file:// dump in
+// the work directory work-<run>. The default exporter's last dump is the
+// ship and load groups' input (keep); any other's dumps are removed.
+func (h *harness) exporterTool(name, note, source, work string, keep bool) *tool {
+	c := h.c
+	t := &tool{r: &result{Group: "export", Tool: name, Note: note}, repeat: c.repeat, servers: []string{"cassandra"}}
+	t.run = func(i int) (*exec.Cmd, error) {
+		dir, _ := filepath.Abs(h.work(fmt.Sprintf("%s-%d", work, i)))
+		if keep {
+			h.ladingDump = dir
+		}
+		return exec.Command(filepath.Join(c.bin, "exporter"), "--source", source, "--table", keyspace+".events",
+			"--dest", "file://"+dir, "--batch", "bench", "--parallel", strconv.Itoa(c.parallel), "--log-level", "warn", "--report", dir+".report.json"), nil
+	}
+	t.check = func(i int, _ string, s *sample) error {
+		dir := h.work(fmt.Sprintf("%s-%d", work, i))
+		var rep struct{ Counters map[string]int64 }
+		if err := readJSON(dir+".report.json", &rep); err != nil {
+			return err
+		}
+		s.Rows, s.OutBytes = rep.Counters["rows"], rep.Counters["stored_bytes"]
+		return h.wantRows(s, i, dir, !keep || i < c.repeat-1)
+	}
+	return t
+}
+
+// scanChild is a run of one of internal/export's scanning children (the
+// test binary's test named test, with env added), which prints
+// "<word> <rows> <bytes>".
+func (h *harness) scanChild(name, note, test, word string, env ...string) *tool {
+	t := &tool{r: &result{Group: "export", Tool: name, Note: note}, repeat: h.c.repeat, servers: []string{"cassandra"}}
+	t.run = func(int) (*exec.Cmd, error) {
+		cmd := exec.Command(h.c.exportTest, "-test.run", "^"+test+"$", "-test.v")
+		cmd.Env = append(os.Environ(), env...)
+		return cmd, nil
+	}
+	t.check = func(_ int, out string, s *sample) error {
+		i := strings.Index(out, word+" ")
+		if i < 0 {
+			return fmt.Errorf("%s printed no result: %s", name, tail(out, 4))
+		}
+		if _, err := fmt.Sscanf(out[i:], word+" %d %d", &s.Rows, &s.OutBytes); err != nil {
+			return err
+		}
+		return h.wantRows(s, 0, "", false)
+	}
+	return t
 }
 
 // wantRows checks a run saw every row, sets its data bytes, and removes

@@ -58,6 +58,11 @@ func width(p *Partitioner, r Range) *big.Int {
 	return new(big.Int).Sub(end, r.Start)
 }
 
+// QueryBounds returns the values to bind to a Scanner's Statement for
+// r: token(pk) > lo AND token(pk) <= hi (benchmarks scan with the driver
+// alone through it).
+func QueryBounds(p *Partitioner, r Range) (lo, hi any) { return queryBounds(p, r) }
+
 // queryBounds returns the bounds to bind for token(pk) > lo AND
 // token(pk) <= hi: the end "Min" (ring's end) becomes Max.
 func queryBounds(p *Partitioner, r Range) (lo, hi any) {

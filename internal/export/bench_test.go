@@ -62,8 +62,9 @@ func measure(b *testing.B, cmd *exec.Cmd, what string) benchUsage {
 // BenchmarkExport exports a table of LADING_BENCH_ROWS rows (default 1M;
 // about 300 bytes of JSON a row: text, double, set, timestamp and a
 // 64-byte blob; 100 rows a partition) with the exporter binary at its
-// defaults to file:// and to the S3 server, and scans and encodes it
-// without any store (null sink). Each run is its own process, so CPU
+// defaults to file:// and to the S3 server, scans and encodes it
+// without any store (null sink), and scans it through the driver alone
+// (raw scan). Each run is its own process, so CPU
 // time and peak RSS are the run's.
 func BenchmarkExport(b *testing.B) {
 	n := benchRows(b)
@@ -98,22 +99,33 @@ func BenchmarkExport(b *testing.B) {
 	// difference is what starting at a quarter of the cap costs.
 	b.Run("file-fixed-inflight", func(b *testing.B) { export(b, fileDest(b), "--adaptive=false") })
 	b.Run("s3", func(b *testing.B) { export(b, s3Dest(b)) })
+	// The same scan encoded and dropped (null sink), and read through the
+	// driver alone (raw scan: the source's own ceiling).
 	b.Run("null", func(b *testing.B) {
-		for range b.N {
-			cmd := exec.Command(os.Args[0], "-test.run", "^TestBenchNullSinkChild$", "-test.v")
-			cmd.Env = append(os.Environ(), "LADING_BENCH_NULL_SINK="+ks+".bench")
-			u := measure(b, cmd, "null sink")
-			out := cmd.Stdout.(*bytes.Buffer)
-			i := strings.Index(out.String(), "NULLSINK ")
-			if i < 0 {
-				b.Fatalf("null sink printed no result:\n%s", out.String())
-			}
-			if _, err := fmt.Sscanf(out.String()[i:], "NULLSINK %d %d", &u.rows, &u.bytes); err != nil || u.rows != int64(n) {
-				b.Fatalf("null sink: %d rows (%v), want %d\n%s", u.rows, err, n, out.String())
-			}
-			u.report(b)
-		}
+		scanChild(b, n, "TestBenchNullSinkChild", "NULLSINK", "LADING_BENCH_NULL_SINK="+ks+".bench")
 	})
+	b.Run("raw", func(b *testing.B) {
+		scanChild(b, n, "TestBenchRawScanChild", "RAWSCAN", "LADING_BENCH_RAW_SCAN="+ks+".bench")
+	})
+}
+
+// scanChild runs one of the scanning children (test) in a process of its
+// own, b.N times, and reports it; it prints "<word> <rows> <bytes>".
+func scanChild(b *testing.B, n int, test, word string, env ...string) {
+	for range b.N {
+		cmd := exec.Command(os.Args[0], "-test.run", "^"+test+"$", "-test.v")
+		cmd.Env = append(os.Environ(), env...)
+		u := measure(b, cmd, test)
+		out := cmd.Stdout.(*bytes.Buffer)
+		i := strings.Index(out.String(), word+" ")
+		if i < 0 {
+			b.Fatalf("%s printed no result:\n%s", test, out.String())
+		}
+		if _, err := fmt.Sscanf(out.String()[i:], word+" %d %d", &u.rows, &u.bytes); err != nil || u.rows != int64(n) {
+			b.Fatalf("%s: %d rows (%v), want %d\n%s", test, u.rows, err, n, out.String())
+		}
+		u.report(b)
+	}
 }
 
 type benchReport struct {
@@ -141,6 +153,52 @@ func TestBenchNullSinkChild(t *testing.T) {
 	if name == "" {
 		t.Skip("a child process of BenchmarkExport")
 	}
+	bs := newBenchScan(t, name)
+	sc, err := cql.NewScanner(bs.s, cql.ScanSpec{Table: bs.tab, Columns: bs.cols}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range bs.cols {
+		names = append(names, c.Name)
+	}
+	enc, err := format.NewEncoder(bs.tab, names, format.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, nbytes := bs.each(t, 4, func(ctx context.Context, sp cql.Split, rows, nbytes *int64) error {
+		var line []byte
+		var r format.Row
+		return sc.Scan(ctx, bs.p, sp.Range, func(pg *cql.Page) error {
+			for i := range pg.Rows {
+				r.Values = pg.Rows[i].Values
+				var err error
+				if line, err = enc.AppendRow(line[:0], &r); err != nil {
+					return err
+				}
+				*nbytes += int64(len(line))
+			}
+			*rows += int64(len(pg.Rows))
+			pg.Release()
+			return nil
+		})
+	})
+	fmt.Printf("NULLSINK %d %d\n", rows, nbytes)
+}
+
+// benchScan is what the benchmarks' scanning children share: the table,
+// its partitioner and the splits the exporter would cut it into.
+type benchScan struct {
+	s      *cql.Session
+	tab    *schema.Table
+	cols   []*schema.Column
+	p      *cql.Partitioner
+	splits []cql.Split
+}
+
+// newBenchScan reads the table name ("ks.table"), its ring and its
+// estimates from the test server.
+func newBenchScan(t *testing.T, name string) *benchScan {
 	ks, table, _ := strings.Cut(name, ".")
 	s := cqltest.Session(t)
 	ctx := context.Background()
@@ -157,52 +215,32 @@ func TestBenchNullSinkChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	est, _ := cql.ReadEstimates(ctx, s, p, ks, table)
-	splits := cql.Splits(ring, est, cql.SplitOptions{Min: 16})
-	var cols []*schema.Column
-	var names []string
+	bs := &benchScan{s: s, tab: tab, p: p, splits: cql.Splits(ring, est, cql.SplitOptions{Min: 16})}
 	for i := range tab.Columns {
-		cols = append(cols, &tab.Columns[i])
-		names = append(names, tab.Columns[i].Name)
+		bs.cols = append(bs.cols, &tab.Columns[i])
 	}
-	sc, err := cql.NewScanner(s, cql.ScanSpec{Table: tab, Columns: cols}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := format.NewEncoder(tab, names, format.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	return bs
+}
+
+// each runs scan on every split with n readers, each split once, and
+// returns the rows and bytes the scans counted; the first error fails t.
+func (bs *benchScan) each(t *testing.T, n int, scan func(ctx context.Context, sp cql.Split, rows, nbytes *int64) error) (rows, nbytes int64) {
+	ctx := context.Background()
 	var mu sync.Mutex
-	var rows, nbytes int64
 	work := make(chan cql.Split)
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	for range 4 {
+	errs := make(chan error, n)
+	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var line []byte
-			var r format.Row
 			var myRows, myBytes int64
 			failed := false
 			for sp := range work {
 				if failed {
 					continue
 				}
-				err := sc.Scan(ctx, p, sp.Range, func(pg *cql.Page) error {
-					for i := range pg.Rows {
-						r.Values = pg.Rows[i].Values
-						var err error
-						if line, err = enc.AppendRow(line[:0], &r); err != nil {
-							return err
-						}
-						myBytes += int64(len(line))
-					}
-					myRows += int64(len(pg.Rows))
-					pg.Release()
-					return nil
-				})
-				if err != nil {
+				if err := scan(ctx, sp, &myRows, &myBytes); err != nil {
 					errs <- err
 					failed = true
 				}
@@ -212,7 +250,7 @@ func TestBenchNullSinkChild(t *testing.T) {
 			mu.Unlock()
 		}()
 	}
-	for _, sp := range splits {
+	for _, sp := range bs.splits {
 		work <- sp
 	}
 	close(work)
@@ -222,5 +260,5 @@ func TestBenchNullSinkChild(t *testing.T) {
 		t.Fatal(err)
 	default:
 	}
-	fmt.Printf("NULLSINK %d %d\n", rows, nbytes)
+	return rows, nbytes
 }

@@ -118,12 +118,6 @@ func appendDynamoString(dst []byte, s string) ([]byte, error) {
 	return appendJSONString(dst, []byte(s))
 }
 
-func appendHex(dst []byte, b []byte) []byte {
-	dst = append(dst, '"', '0', 'x')
-	dst = hex.AppendEncode(dst, b)
-	return append(dst, '"')
-}
-
 func appendDynamoValue(dst []byte, v DynamoValue, depth int) ([]byte, error) {
 	if depth > maxDynamoDepth {
 		return dst, fmt.Errorf("nested deeper than %d levels", maxDynamoDepth)
@@ -146,7 +140,7 @@ func appendDynamoValue(dst []byte, v DynamoValue, depth int) ([]byte, error) {
 		return append(dst, "null"...), nil
 	case DynamoB:
 		dst = append(dst, `{"B":`...)
-		return append(appendHex(dst, v.B), '}'), nil
+		return append(appendBlob(dst, v.B), '}'), nil
 	case DynamoL:
 		dst = append(dst, '[')
 		for i, e := range v.L {
@@ -197,7 +191,7 @@ func appendDynamoSet(dst []byte, v DynamoValue) ([]byte, error) {
 		}
 	case DynamoBS:
 		for _, b := range v.BSet {
-			members = append(members, appendHex(nil, b))
+			members = append(members, appendBlob(nil, b))
 		}
 	}
 	if len(members) == 0 {

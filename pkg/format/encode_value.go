@@ -131,11 +131,7 @@ func appendValue(dst []byte, t *schema.Type, raw []byte) ([]byte, error) {
 		u := binary.BigEndian.Uint64(raw)
 		return appendFloat(dst, math.Float64frombits(u), 64, u), nil
 	case schema.Blob:
-		dst = append(dst, '"', '0', 'x')
-		for _, c := range raw {
-			dst = append(dst, hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		return append(dst, '"'), nil
+		return appendBlob(dst, raw), nil
 	case schema.UUID, schema.Timeuuid:
 		if len(raw) != 16 {
 			return dst, sizeError(t, "16", len(raw))
@@ -189,12 +185,15 @@ func appendValue(dst []byte, t *schema.Type, raw []byte) ([]byte, error) {
 
 func appendUUID(dst, b []byte) []byte {
 	dst = append(dst, '"')
-	for i, c := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			dst = append(dst, '-')
-		}
-		dst = append(dst, hexDigits[c>>4], hexDigits[c&0xf])
-	}
+	dst = appendHexDigits(dst, b[:4])
+	dst = append(dst, '-')
+	dst = appendHexDigits(dst, b[4:6])
+	dst = append(dst, '-')
+	dst = appendHexDigits(dst, b[6:8])
+	dst = append(dst, '-')
+	dst = appendHexDigits(dst, b[8:10])
+	dst = append(dst, '-')
+	dst = appendHexDigits(dst, b[10:16])
 	return append(dst, '"')
 }
 

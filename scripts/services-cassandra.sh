@@ -87,6 +87,9 @@ commitlog_sync: periodic
 disk_failure_policy: stop
 commit_failure_policy: stop
 concurrent_compactors: 1
+# Tests drop their keyspaces and tables all the time; the snapshot
+# Cassandra takes of each by default filled the disk of a long run.
+auto_snapshot: false
 EOF
 }
 

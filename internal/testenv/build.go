@@ -1,13 +1,16 @@
 package testenv
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -47,8 +50,12 @@ func Commands(t testing.TB, names ...string) string {
 	built.mu.Lock()
 	defer built.mu.Unlock()
 	if built.dir == "" {
-		// Not t.TempDir: the binaries serve every later test of the process.
-		dir, err := os.MkdirTemp("", "lading-bin-")
+		// Not t.TempDir: the binaries serve every later test of the
+		// process, which has no hook at its exit; the directory is named
+		// after the process, and the next test process removes those of
+		// processes that are gone.
+		removeStaleCommands()
+		dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-", binPrefix, os.Getpid()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,6 +74,26 @@ func Commands(t testing.TB, names ...string) string {
 		built.have[n] = true
 	}
 	return built.dir
+}
+
+// binPrefix starts the name of a test process's directory of commands,
+// followed by its process ID.
+const binPrefix = "lading-bin-p"
+
+// removeStaleCommands removes the directories of commands left by test
+// processes that have exited (some 100-300 MB each).
+func removeStaleCommands() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), binPrefix+"*"))
+	for _, d := range dirs {
+		pid, _, ok := strings.Cut(strings.TrimPrefix(filepath.Base(d), binPrefix), "-")
+		n, err := strconv.Atoi(pid)
+		if !ok || err != nil || n <= 0 {
+			continue
+		}
+		if err := syscall.Kill(n, 0); errors.Is(err, syscall.ESRCH) {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // Command returns the path of lading's command name, built once per

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	"github.com/lading-dev/lading/internal/cli"
@@ -96,11 +95,8 @@ func main() {
 
 	app.Main(func(ctx context.Context, rt *cli.Runtime) error {
 		o.SpoolBytes, o.BatchBytes, o.MemoryBytes = int64(spoolBytes), int(batchBytes), int64(memory)
-		if memory > 0 && rt.Env("GOMEMLIMIT") == "" {
-			// The runtime collects harder near the budget instead of
-			// letting the heap double past what is live.
-			debug.SetMemoryLimit(int64(memory))
-		}
+		// The runtime collects near the budget (memory.go).
+		applyMemory(int64(memory), rt.Env)
 		o.Logger, o.Run, o.Env = rt.Logger, rt.Run, rt.Env
 		var err error
 		if o.Shard, o.Shards, err = shards.Resolve(rt.Env); err != nil {

@@ -37,6 +37,7 @@ type converter struct {
 	readAt  time.Time
 	lastPK  string // partition of the previous row (statics are written once per partition and part; a counter table's once per partition)
 	expiry  time.Time
+	arena   *rowArena // the current row's (see arena.go)
 }
 
 // RowExpiry says when the last converted row expires (zero: never).
@@ -158,6 +159,7 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 	tb := cv.tb
 	now := cv.info.Now()
 	cv.expiry = time.Time{}
+	cv.arena = newRowArena(row)
 	keyArgs := make([]any, 0, len(tb.pk)+len(tb.ck))
 	pkParts := make([][]byte, len(tb.pk))
 	keyBytes := 0
@@ -167,7 +169,7 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 			return dst, false, fmt.Errorf("partition key column %s is null", c.name)
 		}
 		pkParts[i] = v
-		keyArgs = bindValue(keyArgs, c.t, v)
+		keyArgs = bindValue(keyArgs, c.t, v, cv.arena)
 		keyBytes += len(v) + valueOverhead
 	}
 	pkN := len(keyArgs)
@@ -177,7 +179,7 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 		if v == nil {
 			nullCK++
 		}
-		keyArgs = bindValue(keyArgs, c.t, v)
+		keyArgs = bindValue(keyArgs, c.t, v, cv.arena)
 		if v != nil {
 			keyBytes += len(v) + valueOverhead
 		}
@@ -289,7 +291,7 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 			w = pkArgs
 		}
 		ts, ttl := cv.bindTime(ct)
-		args := bindValue([]any{ts, ttl}, c.t, v)
+		args := bindValue([]any{ts, ttl}, c.t, v, cv.arena)
 		dst = append(dst, mut(stmt{c.add, append(args, w...)}, len(v)))
 	}
 
@@ -439,12 +441,12 @@ type cellRun struct {
 // within each group and ordering groups by first appearance.
 func groupCells(es []elem, times []cellTime) []cellRun {
 	var out []cellRun
-	idx := map[cellTime]int{}
 	for i, e := range es {
-		j, ok := idx[times[i]]
-		if !ok {
-			j = len(out)
-			idx[times[i]] = j
+		j := 0
+		for j < len(out) && out[j].ct != times[i] {
+			j++
+		}
+		if j == len(out) {
 			out = append(out, cellRun{ct: times[i]})
 		}
 		out[j].elems = append(out[j].elems, e)

@@ -6,7 +6,6 @@ import (
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
-	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/load"
 	"github.com/lading-dev/lading/pkg/schema"
 )
@@ -143,7 +142,7 @@ func (cv *converter) addScalar(gs *rowGroups, c *col, v []byte, ct cellTime, sta
 		}
 		g.insert = unsets(n)
 	}
-	g.insert[cv.scalarIndex(c, staticOnly)] = own(v)
+	g.insert[cv.scalarIndex(c, staticOnly)] = cv.arena.own(v)
 	g.insBytes += len(v) + valueOverhead
 }
 
@@ -155,13 +154,15 @@ func (cv *converter) addCells(gs *rowGroups, c *col, v []byte, n int, live []ele
 	tb := cv.tb
 	if cv.info.Fresh && !static && c.t.Kind != schema.UDT && oneTime(times) {
 		if g := gs.find(times[0]); g != nil && g.insert != nil {
-			val := own(v)
+			size := len(v)
+			val := cv.arena.own(v)
 			if len(live) != n {
-				val = cql.Raw(joinCells(c.t.Kind, live))
+				j := joinCells(c.t.Kind, live)
+				size, val = len(j), cv.arena.bind(j)
 			}
 			g.insert[c.collPos] = val
 			g.whole = true
-			g.insBytes += len(val) + valueOverhead
+			g.insBytes += size + valueOverhead
 			return
 		}
 	}
@@ -176,13 +177,13 @@ func (cv *converter) addCells(gs *rowGroups, c *col, v []byte, n int, live []ele
 		}
 		if c.t.Kind == schema.UDT {
 			for _, e := range run.elems {
-				(*vals)[c.updPos+e.field] = own(e.value)
+				(*vals)[c.updPos+e.field] = cv.arena.own(e.value)
 				*bytes += len(e.value) + valueOverhead
 			}
 			continue
 		}
 		val := joinCells(c.t.Kind, run.elems)
-		(*vals)[c.updPos] = cql.Raw(val)
+		(*vals)[c.updPos] = cv.arena.bind(val)
 		*bytes += len(val) + valueOverhead
 	}
 }

@@ -79,7 +79,7 @@ func main() {
 	f.StringVar(&o.Consistency, "consistency", "", "consistency of writes and reads (default LOCAL_QUORUM)")
 	f.IntVar(&o.Workers, "workers", 16, "most write requests in flight (the adaptive controller may use fewer)")
 	f.IntVar(&o.Parts, "parts", 2, "parts read and converted at once")
-	f.Var(&memory, "memory", "memory budget: a quarter bounds the batches queued and in flight, and the Go runtime's soft memory limit is set to it (unless GOMEMLIMIT is set)")
+	f.Var(&memory, "memory", "memory budget: a quarter bounds the batches queued and in flight, and the Go runtime's soft memory limit is set to it (unless GOMEMLIMIT is set), with the collector's GOGC at 400 under it (unless GOGC is set)")
 	f.Var(&batchBytes, "batch-bytes", "cap on a batch's size, below the target's hard limit (default: the target's)")
 	f.StringVar(&o.SpoolDir, "spool-dir", "", "directory to spool parts to while their checksums are proven (default: the system's temporary directory)")
 	f.Var(&spoolBytes, "spool-bytes", "disk all spooled parts together may use; 0 reads every part twice instead")

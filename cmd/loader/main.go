@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	"github.com/lading-dev/lading/internal/cli"
@@ -80,7 +79,7 @@ func main() {
 	f.StringVar(&o.Consistency, "consistency", "", "consistency of writes and reads (default LOCAL_QUORUM)")
 	f.IntVar(&o.Workers, "workers", 16, "most write requests in flight (the adaptive controller may use fewer)")
 	f.IntVar(&o.Parts, "parts", 2, "parts read and converted at once")
-	f.Var(&memory, "memory", "memory budget: a quarter bounds the batches queued and in flight, and the Go runtime's soft memory limit is set to it (unless GOMEMLIMIT is set)")
+	f.Var(&memory, "memory", "memory budget: a quarter bounds the batches queued and in flight, and the Go runtime's soft memory limit is set to it (unless GOMEMLIMIT is set), with the collector's GOGC at 400 under it (unless GOGC is set)")
 	f.Var(&batchBytes, "batch-bytes", "cap on a batch's size, below the target's hard limit (default: the target's)")
 	f.StringVar(&o.SpoolDir, "spool-dir", "", "directory to spool parts to while their checksums are proven (default: the system's temporary directory)")
 	f.Var(&spoolBytes, "spool-bytes", "disk all spooled parts together may use; 0 reads every part twice instead")
@@ -96,11 +95,8 @@ func main() {
 
 	app.Main(func(ctx context.Context, rt *cli.Runtime) error {
 		o.SpoolBytes, o.BatchBytes, o.MemoryBytes = int64(spoolBytes), int(batchBytes), int64(memory)
-		if memory > 0 && rt.Env("GOMEMLIMIT") == "" {
-			// The runtime collects harder near the budget instead of
-			// letting the heap double past what is live.
-			debug.SetMemoryLimit(int64(memory))
-		}
+		// The runtime collects near the budget (memory.go).
+		applyMemory(int64(memory), rt.Env)
 		o.Logger, o.Run, o.Env = rt.Logger, rt.Run, rt.Env
 		var err error
 		if o.Shard, o.Shards, err = shards.Resolve(rt.Env); err != nil {

@@ -28,13 +28,11 @@ func marker(t *schema.Type) string {
 }
 
 // bindValue appends the values that bind v (serialized t; nil is null)
-// to args: v itself, or a tuple's elements.
-func bindValue(args []any, t *schema.Type, v []byte) []any {
+// to args: v itself, or a tuple's elements, copied into a (nil: each
+// copied on its own).
+func bindValue(args []any, t *schema.Type, v []byte, a *rowArena) []any {
 	if t.Kind != schema.Tuple {
-		if v == nil {
-			return append(args, cql.Raw(nil))
-		}
-		return append(args, own(v))
+		return append(args, a.own(v))
 	}
 	for _, p := range t.Params {
 		var item []byte
@@ -48,7 +46,7 @@ func bindValue(args []any, t *schema.Type, v []byte) []any {
 			}
 			v = rest
 		}
-		args = bindValue(args, p, item)
+		args = bindValue(args, p, item, a)
 	}
 	return args
 }

@@ -77,7 +77,7 @@ func TestTupleBinding(t *testing.T) {
 	}
 	inner := []byte{0, 0, 0, 1, 'x', 0xff, 0xff, 0xff, 0xff}
 	v := append([]byte{0, 0, 0, 4, 0, 0, 0, 9, 0, 0, 0, byte(len(inner))}, inner...)
-	args := bindValue(nil, tup, v)
+	args := bindValue(nil, tup, v, nil)
 	if len(args) != 3 || !bytes.Equal(args[0].(cql.Raw), []byte{0, 0, 0, 9}) || !bytes.Equal(args[1].(cql.Raw), []byte("x")) || args[2].(cql.Raw) != nil {
 		t.Errorf("bind %v", args)
 	}

@@ -37,6 +37,7 @@ type converter struct {
 	readAt  time.Time
 	lastPK  string // partition of the previous row (statics are written once per partition and part; a counter table's once per partition)
 	expiry  time.Time
+	arena   *rowArena // the current row's (see arena.go)
 }
 
 // RowExpiry says when the last converted row expires (zero: never).
@@ -150,13 +151,15 @@ func (cv *converter) bindTime(ct cellTime) (any, any) {
 	return ct.ts, ttl
 }
 
-// Convert turns one row into mutations: one INSERT per (writetime, TTL)
-// group of its single-cell columns, element-wise UPDATEs for sets, maps
-// and user types, and a list write per non-frozen list.
+// Convert turns one row into mutations: per (writetime, TTL) group of
+// its cells an INSERT of its single-cell columns and an UPDATE of its
+// set and map elements and user type fields (fold.go), a statement per
+// tuple, and a list write per non-frozen list.
 func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) ([]load.Mutation, bool, error) {
 	tb := cv.tb
 	now := cv.info.Now()
 	cv.expiry = time.Time{}
+	cv.arena = newRowArena(row)
 	keyArgs := make([]any, 0, len(tb.pk)+len(tb.ck))
 	pkParts := make([][]byte, len(tb.pk))
 	keyBytes := 0
@@ -166,7 +169,7 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 			return dst, false, fmt.Errorf("partition key column %s is null", c.name)
 		}
 		pkParts[i] = v
-		keyArgs = bindValue(keyArgs, c.t, v)
+		keyArgs = bindValue(keyArgs, c.t, v, cv.arena)
 		keyBytes += len(v) + valueOverhead
 	}
 	pkN := len(keyArgs)
@@ -176,7 +179,7 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 		if v == nil {
 			nullCK++
 		}
-		keyArgs = bindValue(keyArgs, c.t, v)
+		keyArgs = bindValue(keyArgs, c.t, v, cv.arena)
 		if v != nil {
 			keyBytes += len(v) + valueOverhead
 		}
@@ -202,13 +205,8 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 		return cv.convertCounter(row, line, dst, group, keyArgs, pkArgs, staticOnly, newPartition, keyBytes)
 	}
 
-	// Single-cell columns, grouped by (writetime, TTL).
-	type grp struct {
-		args  []any
-		bytes int
-	}
-	var groups map[cellTime]*grp
-	var order []cellTime
+	// Every cell goes into its (writetime, TTL) group (fold.go).
+	var gs rowGroups
 	// Of the row's regular (non-static) cells: how many the dump has,
 	// how many expired, how many are written.
 	regDump, regExpired, regWritten := 0, 0, 0
@@ -271,38 +269,9 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 		if err != nil {
 			return dst, false, err
 		}
-		if !write {
-			continue
+		if write {
+			cv.addScalar(&gs, c, v, ct, staticOnly)
 		}
-		g := groups[ct]
-		if g == nil {
-			if groups == nil {
-				groups = map[cellTime]*grp{}
-			}
-			n := len(tb.scalars)
-			if staticOnly {
-				n = len(tb.statics)
-			}
-			g = &grp{args: make([]any, n)}
-			for i := range g.args {
-				g.args[i] = gocql.UnsetValue
-			}
-			groups[ct] = g
-			order = append(order, ct)
-		}
-		g.args[cv.scalarIndex(c, staticOnly)] = own(v)
-		g.bytes += len(v) + valueOverhead
-	}
-	for _, ct := range order {
-		g := groups[ct]
-		ts, ttl := cv.bindTime(ct)
-		args := make([]any, 0, len(rowKey)+len(g.args)+2)
-		args = append(append(append(args, rowKey...), g.args...), ts, ttl)
-		q := tb.insertRow
-		if staticOnly {
-			q = tb.insertStatic
-		}
-		dst = append(dst, mut(stmt{q, args}, g.bytes))
 	}
 
 	// Tuple columns, each by a statement of its own (see bind.go).
@@ -322,7 +291,7 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 			w = pkArgs
 		}
 		ts, ttl := cv.bindTime(ct)
-		args := bindValue([]any{ts, ttl}, c.t, v)
+		args := bindValue([]any{ts, ttl}, c.t, v, cv.arena)
 		dst = append(dst, mut(stmt{c.add, append(args, w...)}, len(v)))
 	}
 
@@ -380,28 +349,9 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 			dst = append(dst, load.Mutation{Group: group, Bytes: n + keyBytes + statementOverhead, Line: line, Op: lo})
 			continue
 		}
-		for _, run := range groupCells(live, times) {
-			ts, ttl := cv.bindTime(run.ct)
-			var args []any
-			n := 0
-			if c.t.Kind == schema.UDT {
-				fields := make([]any, len(c.t.Fields))
-				for i := range fields {
-					fields[i] = gocql.UnsetValue
-				}
-				for _, e := range run.elems {
-					fields[e.field] = own(e.value)
-					n += len(e.value) + valueOverhead
-				}
-				args = append(append([]any{ts, ttl}, fields...), w...)
-			} else {
-				val := joinCells(c.t.Kind, run.elems)
-				n = len(val)
-				args = append([]any{ts, ttl, cql.Raw(val)}, w...)
-			}
-			dst = append(dst, mut(stmt{c.add, args}, n))
-		}
+		cv.addCells(&gs, c, v, len(es), live, times, static)
 	}
+	dst = cv.emitGroups(dst, gs, rowKey, pkArgs, staticOnly, mut)
 
 	if staticOnly {
 		// The partition's static row: gone when every static cell expired.
@@ -424,7 +374,7 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 		// time is unknown, so it takes the part's read time.
 		ts, ttl := cv.bindTime(cellTime{ts: cv.readAt.UnixMicro()})
 		dst = append(dst, cv.marker(rowKey, false, ts, ttl, mut))
-	case !hasScalarInsert(tb, order, groups != nil):
+	case !gs.hasInsert():
 		// Only multi-cell regular cells: give the row a marker that
 		// lives as long as its longest-lived cell, as an INSERT would.
 		ct := cellTime{ts: maxTS}
@@ -435,12 +385,6 @@ func (cv *converter) Convert(row *format.Row, line int64, dst []load.Mutation) (
 		dst = append(dst, cv.marker(rowKey, false, ts, ttl, mut))
 	}
 	return dst, false, nil
-}
-
-// hasScalarInsert reports whether the row got an INSERT (which writes
-// its row marker).
-func hasScalarInsert(tb *Table, order []cellTime, any bool) bool {
-	return any && len(order) > 0
 }
 
 // metaIndex is the index of cell i's writetime and TTL: a user type's
@@ -497,12 +441,12 @@ type cellRun struct {
 // within each group and ordering groups by first appearance.
 func groupCells(es []elem, times []cellTime) []cellRun {
 	var out []cellRun
-	idx := map[cellTime]int{}
 	for i, e := range es {
-		j, ok := idx[times[i]]
-		if !ok {
-			j = len(out)
-			idx[times[i]] = j
+		j := 0
+		for j < len(out) && out[j].ct != times[i] {
+			j++
+		}
+		if j == len(out) {
 			out = append(out, cellRun{ct: times[i]})
 		}
 		out[j].elems = append(out[j].elems, e)

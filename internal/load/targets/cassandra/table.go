@@ -46,12 +46,18 @@ type col struct {
 	// (Cassandra before 5.0): verification compares its values only, and
 	// a list is replaced without being read (see writeCarefully).
 	noTimes bool
-	// add writes this multi-cell column's cells; discard removes list
+	// add appends to a list (a tuple: sets it); discard removes list
 	// elements by value; set replaces a whole list; read reads a list
 	// and its writetimes.
 	add, discard, set, read string
 	// scalarPos is the column's position among the INSERT's values.
 	scalarPos int
+	// updPos is the position of the column's first value among
+	// updateRow's or updateStatic's SET values (fold.go).
+	updPos int
+	// collPos is a non-static set's or map's position among
+	// insertRowColl's values after the key (fold.go).
+	collPos int
 }
 
 // Table is one target table being loaded.
@@ -68,6 +74,13 @@ type Table struct {
 	counter bool
 
 	insertRow, insertStatic string
+	// Folded writes (fold.go): an INSERT of the scalars with whole sets
+	// and maps, and one UPDATE of the regular (and one of the static)
+	// sets, maps and user types.
+	colls                   []*col
+	insertRowColl           string
+	updateRow, updateStatic string
+	updRowN, updStatN       int
 	counterRow, counterStat string
 	selectRow, selectStatic string
 	selectCols              []*col // what selectRow returns after the key
@@ -175,21 +188,15 @@ func (tb *Table) build() {
 			}
 			continue
 		}
-		switch c.t.Kind {
-		case schema.UDT:
-			sets := make([]string, len(c.t.Fields))
-			for i, f := range c.t.Fields {
-				sets[i] = qn + "." + schema.QuoteIdent(f) + " = ?"
-			}
-			c.add = fmt.Sprintf("UPDATE %s USING TIMESTAMP ? AND TTL ? SET %s WHERE %s", tb.q, strings.Join(sets, ", "), w)
-		default:
-			c.add = fmt.Sprintf("UPDATE %s USING TIMESTAMP ? AND TTL ? SET %s = %s + ? WHERE %s", tb.q, qn, qn, w)
+		// Sets, maps and user types are written by the folded
+		// statements (fold.go); a list by its own (list.go).
+		if c.t.Kind != schema.List {
+			continue
 		}
-		if c.t.Kind == schema.List {
-			c.discard = fmt.Sprintf("UPDATE %s USING TIMESTAMP ? SET %s = %s - ? WHERE %s", tb.q, qn, qn, w)
-			c.set = fmt.Sprintf("UPDATE %s USING TIMESTAMP ? AND TTL ? SET %s = ? WHERE %s", tb.q, qn, w)
-			c.read = fmt.Sprintf("SELECT %s, WRITETIME(%s) FROM %s WHERE %s", qn, qn, tb.q, w)
-		}
+		c.add = fmt.Sprintf("UPDATE %s USING TIMESTAMP ? AND TTL ? SET %s = %s + ? WHERE %s", tb.q, qn, qn, w)
+		c.discard = fmt.Sprintf("UPDATE %s USING TIMESTAMP ? SET %s = %s - ? WHERE %s", tb.q, qn, qn, w)
+		c.set = fmt.Sprintf("UPDATE %s USING TIMESTAMP ? AND TTL ? SET %s = ? WHERE %s", tb.q, qn, w)
+		c.read = fmt.Sprintf("SELECT %s, WRITETIME(%s) FROM %s WHERE %s", qn, qn, tb.q, w)
 	}
 	if tb.counter {
 		var rs, ss []string
@@ -212,6 +219,7 @@ func (tb *Table) build() {
 		tb.insertRow = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) USING TIMESTAMP ? AND TTL ?", tb.q, strings.Join(quoted(all), ", "), marks(all))
 		st := append(append([]*col{}, tb.pk...), tb.statics...)
 		tb.insertStatic = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) USING TIMESTAMP ? AND TTL ?", tb.q, strings.Join(quoted(st), ", "), marks(st))
+		tb.buildFolded(all, rowWhere, statWhere)
 	}
 	// Verification reads every dumped column, with WRITETIME and TTL of
 	// the timed ones when the dump has them.

@@ -95,7 +95,7 @@ func staticSpread(t manifest.Totals) int64 {
 func (tb *Table) compareRow(ctx context.Context, row *format.Row, now, readAt time.Time, wt, ttl bool, spread int64) ([]load.Mismatch, error) {
 	var key []any
 	for _, c := range tb.pk {
-		key = bindValue(key, c.t, valueOf(row, c.idx))
+		key = bindValue(key, c.t, valueOf(row, c.idx), nil)
 	}
 	pkN := len(key)
 	staticOnly := len(tb.ck) > 0
@@ -104,7 +104,7 @@ func (tb *Table) compareRow(ctx context.Context, row *format.Row, now, readAt ti
 		if v != nil {
 			staticOnly = false
 		}
-		key = bindValue(key, c.t, v)
+		key = bindValue(key, c.t, v, nil)
 	}
 	q := tb.selectRow
 	if staticOnly {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/lading-dev/lading/internal/load/targets/cassandra"
 )
 
 // raw captures a value as the bytes Cassandra sent: nil for null, a
@@ -152,18 +154,22 @@ func (p *partitionScan) close() error { return p.iter.Close() }
 
 // comparison counts what differs between the source and the restore.
 type comparison struct {
-	ttlSlackLow  time.Duration // how much earlier a restored cell may expire
-	rows, parts  int64
-	missingRows  int64
-	extraRows    int64
-	valueDiff    map[string]int64
-	wtDiff       map[string]int64
-	ttlDiff      map[string]int64
-	longerLists  int64
-	examples     []string
-	maxTTLBehind time.Duration
-	maxTTLAhead  time.Duration
-	ttlCells     int64
+	ttlSlackLow time.Duration // how much earlier a restored cell may expire
+	rows, parts int64
+	missingRows int64
+	extraRows   int64
+	valueDiff   map[string]int64
+	wtDiff      map[string]int64
+	ttlDiff     map[string]int64
+	longerLists int64
+	// replacedLists counts lists restored at one writetime of their own
+	// just above the source's newest (a list the loader replaced as a
+	// whole after a kill): documented, and not a difference.
+	replacedLists int64
+	examples      []string
+	maxTTLBehind  time.Duration
+	maxTTLAhead   time.Duration
+	ttlCells      int64
 }
 
 func (cmp *comparison) example(format string, args ...any) {
@@ -221,12 +227,28 @@ func (cmp *comparison) compareRow(s, d *compareRow) {
 			}
 			cmp.example("row %s column %s: source %s, restore %s", describeKey(s.key), c.name, s.vals[i], d.vals[i])
 		}
-		if !sameRaw(s.wt[i], d.wt[i]) {
+		if !sameRaw(s.wt[i], d.wt[i]) && !cmp.listReplaced(c, s.wt[i], d.wt[i]) {
 			cmp.wtDiff[c.name]++
 			cmp.example("row %s WRITETIME(%s): source %s, restore %s", describeKey(s.key), c.name, s.wt[i], d.wt[i])
 		}
 		cmp.compareTTL(c, s, d, i)
 	}
+}
+
+// listReplaced reports whether a list column's restored writetimes are
+// those of a list the loader replaced as a whole (documented: one
+// writetime just above the source's newest), and counts it.
+func (cmp *comparison) listReplaced(c column, src, dst raw) bool {
+	if !strings.HasPrefix(c.cqlType, "list<") || !multiCell(c) {
+		return false
+	}
+	sw, err1 := decodeInts(src, 8)
+	dw, err2 := decodeInts(dst, 8)
+	if err1 != nil || err2 != nil || !cassandra.ListReplaced(dw, sw) {
+		return false
+	}
+	cmp.replacedLists++
+	return true
 }
 
 // compareTTL compares when the cells of one column expire, in whole
@@ -275,15 +297,21 @@ func decodeTTL(r raw, multi bool) ([]int64, error) {
 		}
 		return []int64{int64(int32(binary.BigEndian.Uint32(r)))}, nil
 	}
+	return decodeInts(r, 4)
+}
+
+// decodeInts decodes a serialized list of ints (width 4) or bigints
+// (width 8); -1 stands for a null element.
+func decodeInts(r raw, width int) ([]int64, error) {
 	if len(r) < 4 {
-		return nil, fmt.Errorf("TTL list of %d bytes", len(r))
+		return nil, fmt.Errorf("list of %d bytes", len(r))
 	}
 	n := int(int32(binary.BigEndian.Uint32(r)))
 	r = r[4:]
 	var out []int64
 	for range n {
 		if len(r) < 4 {
-			return nil, fmt.Errorf("TTL list cut short")
+			return nil, fmt.Errorf("list cut short")
 		}
 		l := int(int32(binary.BigEndian.Uint32(r)))
 		r = r[4:]
@@ -291,11 +319,15 @@ func decodeTTL(r raw, multi bool) ([]int64, error) {
 			out = append(out, -1)
 			continue
 		}
-		if l != 4 || len(r) < 4 {
-			return nil, fmt.Errorf("TTL list element of %d bytes", l)
+		if l != width || len(r) < width {
+			return nil, fmt.Errorf("list element of %d bytes, want %d", l, width)
 		}
-		out = append(out, int64(int32(binary.BigEndian.Uint32(r))))
-		r = r[4:]
+		if width == 4 {
+			out = append(out, int64(int32(binary.BigEndian.Uint32(r))))
+		} else {
+			out = append(out, int64(binary.BigEndian.Uint64(r)))
+		}
+		r = r[width:]
 	}
 	return out, nil
 }
@@ -373,8 +405,8 @@ func (c *chaos) compareStage(exportElapsed time.Duration) {
 	}
 	wall := time.Since(start)
 	fig := stageFigures{Stage: "compare", Runs: 1, Wall: wall, Rows: cmp.rows,
-		Notes: []string{fmt.Sprintf("%d partitions, %d rows, %d cells with a TTL: restored ones expire at most %s earlier (the export took %s) and at most %s later (rounding to seconds)",
-			cmp.parts, cmp.rows, cmp.ttlCells, cmp.maxTTLBehind.Round(time.Millisecond), exportElapsed.Round(time.Second), cmp.maxTTLAhead.Round(time.Millisecond))}}
+		Notes: []string{fmt.Sprintf("%d partitions, %d rows, %d cells with a TTL: restored ones expire at most %s earlier (the export took %s) and at most %s later (rounding to seconds); %d lists replaced as a whole after a kill (one writetime just above the source's newest, as documented)",
+			cmp.parts, cmp.rows, cmp.ttlCells, cmp.maxTTLBehind.Round(time.Millisecond), exportElapsed.Round(time.Second), cmp.maxTTLAhead.Round(time.Millisecond), cmp.replacedLists)}}
 	c.addFigures(fig)
 	if p := cmp.problems(); p != "" {
 		t.Fatalf("the restored table %s.%s differs from the source %s.%s: %s", c.dstKS, tableName, c.srcKS, tableName, p)

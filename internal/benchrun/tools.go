@@ -64,13 +64,13 @@ func (h *harness) work(name string) string { return filepath.Join(h.c.out, "work
 func (h *harness) export() {
 	c, table := h.c, keyspace+".events"
 	p := strconv.Itoa(c.parallel)
-	exporter := &tool{r: &result{Group: "export", Tool: "lading exporter → file://", Note: "zstd NDJSON parts + manifest, at its defaults but --parallel"},
+	exporter := &tool{r: &result{Group: "export", Tool: "lading exporter → file://", Note: "zstd NDJSON parts + manifest, at its defaults but --parallel and --adaptive=false (a fixed budget, as every peer has; the adaptive controller is measured by BenchmarkForegroundLatency)"},
 		repeat: c.repeat, servers: []string{"cassandra"}}
 	exporter.run = func(i int) (*exec.Cmd, error) {
 		dir, _ := filepath.Abs(h.work(fmt.Sprintf("export-%d", i)))
 		h.ladingDump = dir
 		return exec.Command(filepath.Join(c.bin, "exporter"), "--source", "cassandra://"+c.hosts, "--table", table,
-			"--dest", "file://"+dir, "--batch", "bench", "--parallel", p, "--log-level", "warn", "--report", dir+".report.json"), nil
+			"--dest", "file://"+dir, "--batch", "bench", "--parallel", p, "--adaptive=false", "--log-level", "warn", "--report", dir+".report.json"), nil
 	}
 	exporter.check = func(i int, _ string, s *sample) error {
 		dir := h.work(fmt.Sprintf("export-%d", i))

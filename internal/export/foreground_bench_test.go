@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,8 +42,9 @@ type fgPhase struct {
 // phases against the test Cassandra: idle (15 s); an export of
 // LADING_BENCH_FG_ROWS rows (default 4,000,000: about a minute at 70,000
 // rows/s) with --adaptive=false at --parallel 16; the same export with
-// --adaptive (its defaults; and, unless LADING_BENCH_FG_AB=0, with
-// --adaptive-signal pages, for an A/B of the controller's signal). Each
+// --adaptive (its defaults; and, unless LADING_BENCH_FG_AB=0, with the
+// flags of LADING_BENCH_FG_AB_ARGS, default --adaptive-signal pages, for
+// an A/B of the controller's signal or tuning). Each
 // export phase follows a minute of foreground alone. The phases repeat
 // LADING_BENCH_FG_ROUNDS times (default 2); each phase's figure is the
 // median of its rounds, and the spread of the rounds is printed as the
@@ -53,6 +55,10 @@ func BenchmarkForegroundLatency(b *testing.B) {
 	rows := envInt(b, "LADING_BENCH_FG_ROWS", 4_000_000)
 	rounds := envInt(b, "LADING_BENCH_FG_ROUNDS", 2)
 	ab := os.Getenv("LADING_BENCH_FG_AB") != "0"
+	abArgs := strings.Fields(os.Getenv("LADING_BENCH_FG_AB_ARGS"))
+	if len(abArgs) == 0 {
+		abArgs = []string{"--adaptive-signal", "pages"}
+	}
 	s := cqltest.Session(b)
 	ks := cqltest.Keyspace(b, s)
 	cqltest.Exec(b, s, fmt.Sprintf(benchDDL, ks))
@@ -89,7 +95,7 @@ func BenchmarkForegroundLatency(b *testing.B) {
 			}
 			wall := time.Since(t0)
 			r := readReport(b, report)
-			p.throttle = fmt.Sprintf("; limit decreases %d, increases %d", r.Counters["throttle_decreases"], r.Counters["throttle_increases"])
+			p.throttle = fmt.Sprintf("; limit decreases %d, increases %d (%s)", r.Counters["throttle_decreases"], r.Counters["throttle_increases"], throttlePath(b, report))
 			if n := r.Counters["rows"]; n != int64(rows) {
 				cancel()
 				b.Fatalf("%s: exported %d rows, want %d", name, n, rows)
@@ -109,21 +115,23 @@ func BenchmarkForegroundLatency(b *testing.B) {
 		// Cassandra's latency views decay over about a minute: every
 		// export phase starts after a minute of foreground alone, so that
 		// an adaptive export's baseline is the foreground's own latency.
-		settle := func() { phase("settle", time.Minute) }
+		// LADING_BENCH_FG_SETTLE (seconds) shortens it for the probes,
+		// whose baseline is taken in the 2 s before the first page.
+		settle := func() { phase("settle", time.Duration(envInt(b, "LADING_BENCH_FG_SETTLE", 60))*time.Second) }
 		for range rounds {
 			settle()
 			idle = append(idle, phase("idle", 15*time.Second))
 			adaptive = append(adaptive, phase("adaptive", 0, "--parallel", "16"))
 			if ab {
 				settle()
-				pages = append(pages, phase("adaptive-pages", 0, "--parallel", "16", "--adaptive-signal", "pages"))
+				pages = append(pages, phase("adaptive-ab", 0, append([]string{"--parallel", "16"}, abArgs...)...))
 			}
 			settle()
 			fixed = append(fixed, phase("unthrottled", 0, "--adaptive=false", "--parallel", "16"))
 		}
 		reportForeground(b, "adaptive", idle, fixed, adaptive)
 		if ab {
-			reportForeground(b, "adaptive-signal pages", idle, fixed, pages)
+			reportForeground(b, "adaptive "+strings.Join(abArgs, " "), idle, fixed, pages)
 		}
 	}
 }

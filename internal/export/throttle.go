@@ -15,17 +15,28 @@ const TargetLatencyFloor = 100 * time.Millisecond
 // by default (--retry-for): long enough for a node to restart.
 const DefaultRetryFor = 5 * time.Minute
 
+// Adaptive, the controller decides every AdaptiveDecideEvery, and may
+// pace the page requests down to AdaptiveMinDuty of the time at one in
+// flight (see throttle.Config.MinDuty).
+const (
+	AdaptiveDecideEvery = 500 * time.Millisecond
+	AdaptiveMinDuty     = 1.0 / 16
+)
+
 // throttleConfig is the in-flight controller of the source's page
 // requests. The hard cap is --max-inflight, at most --parallel (each
 // reader has one page request in flight at a time; with --tables, every
 // table's readers: --parallel times --table-parallel). The controller is
-// one for the whole run, whatever the number of tables. Adaptive, the limit
-// starts at a quarter of the cap, so that the latency the target is
-// derived from is the cluster's own, not the export's; it grows by one
-// per decision (one a second) while the p99 page latency stays under
-// the target and the limit is in use, and halves when the p99 goes over
-// it or a page times out or is refused as overloaded or unavailable.
-// Fixed (NoAdaptive), it is the cap.
+// one for the whole run, whatever the number of tables. Adaptive, the
+// limit starts at one page in flight (a slow start: the first seconds
+// of an export must not be the ones that hurt the source, and the page
+// latency target is derived from the cluster's own latency, not the
+// export's); at each decision it grows by one while the signals (the
+// probes, see probe.go, and the p99 page latency) stay under their
+// targets and the limit is in use, and halves when one goes over or a
+// page times out or is refused as overloaded or unavailable; at one in
+// flight it halves the duty instead, down to AdaptiveMinDuty. Fixed
+// (NoAdaptive), it is the cap.
 func (c Config) throttleConfig() throttle.Config {
 	ceiling := c.Parallel * max(1, c.TableParallel)
 	if c.MaxInflight > 0 {
@@ -35,9 +46,12 @@ func (c Config) throttleConfig() throttle.Config {
 	if c.NoAdaptive {
 		tc.Min = ceiling
 	} else {
-		tc.Initial = max(1, (ceiling+3)/4)
+		tc.Initial = 1
 		tc.TargetLatency = c.TargetLatency
 		tc.TargetFloor = TargetLatencyFloor
+		tc.DecideInterval = AdaptiveDecideEvery
+		tc.MinDuty = AdaptiveMinDuty
+		tc.Probe.Ratio, tc.Probe.Floor, tc.Probe.Quantile = c.ProbeRatio, ProbeFloor, ProbeQuantile
 	}
 	return tc
 }

@@ -301,3 +301,13 @@ type LatencyReporter interface {
 	// or an error (e.g. when the servers do not report it at all).
 	ServerLatency(ctx context.Context) (map[string]time.Duration, error)
 }
+
+// Prober is a Source that can time a tiny request to each of its nodes,
+// which the exporter's adaptive controller sends a few times a second to
+// feel what an application's point request feels while the export runs.
+type Prober interface {
+	// Probe sends one probe to every node that is up and returns each
+	// one's latency by node; one that takes longer than timeout counts
+	// with the time it took. An error when no node answered.
+	Probe(ctx context.Context, timeout time.Duration) (map[string]time.Duration, error)
+}

@@ -15,3 +15,11 @@ var _ source.LatencyReporter = (*Source)(nil)
 func (c *Source) ServerLatency(ctx context.Context) (map[string]time.Duration, error) {
 	return c.s.ServerLatency(ctx)
 }
+
+var _ source.Prober = (*Source)(nil)
+
+// Probe times a one-row read of every node's own system.local (see
+// cql.Session.Probe).
+func (c *Source) Probe(ctx context.Context, timeout time.Duration) (map[string]time.Duration, error) {
+	return c.s.Probe(ctx, timeout)
+}

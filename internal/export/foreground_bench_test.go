@@ -43,8 +43,10 @@ type fgPhase struct {
 // LADING_BENCH_FG_ROWS rows (default 4,000,000: about a minute at 70,000
 // rows/s) with --adaptive=false at --parallel 16; the same export with
 // --adaptive (its defaults; and, unless LADING_BENCH_FG_AB=0, with the
-// flags of LADING_BENCH_FG_AB_ARGS, default --adaptive-signal pages, for
-// an A/B of the controller's signal or tuning). Each
+// flags of each arm of LADING_BENCH_FG_AB_ARGS, arms separated by ";",
+// default --adaptive-signal pages, for an A/B of the controller's signal
+// or tuning). The exporter runs at niceness LADING_BENCH_FG_NICE (default
+// 19; 0 runs it as is), as if on a machine of its own. Each
 // export phase follows a minute of foreground alone. The phases repeat
 // LADING_BENCH_FG_ROUNDS times (default 2); each phase's figure is the
 // median of its rounds, and the spread of the rounds is printed as the
@@ -55,10 +57,8 @@ func BenchmarkForegroundLatency(b *testing.B) {
 	rows := envInt(b, "LADING_BENCH_FG_ROWS", 4_000_000)
 	rounds := envInt(b, "LADING_BENCH_FG_ROUNDS", 2)
 	ab := os.Getenv("LADING_BENCH_FG_AB") != "0"
-	abArgs := strings.Fields(os.Getenv("LADING_BENCH_FG_AB_ARGS"))
-	if len(abArgs) == 0 {
-		abArgs = []string{"--adaptive-signal", "pages"}
-	}
+	arms := abArms(os.Getenv("LADING_BENCH_FG_AB_ARGS"))
+	nice := envInt(b, "LADING_BENCH_FG_NICE", 19)
 	s := cqltest.Session(b)
 	ks := cqltest.Keyspace(b, s)
 	cqltest.Exec(b, s, fmt.Sprintf(benchDDL, ks))
@@ -86,6 +86,12 @@ func BenchmarkForegroundLatency(b *testing.B) {
 			args := append(append([]string{}, exportArgs...), "--source", cqltest.URL(b), "--table", ks+".bench",
 				"--dest", fileDest(b), "--batch", name, "--report", report, "--log-level", "warn")
 			cmd := exec.Command(bin, args...)
+			if nice != 0 {
+				// The exporter as on a machine of its own (see
+				// bench/foreground.md): its CPU yields to the
+				// server's and the foreground's.
+				cmd = exec.Command("nice", append([]string{"-n", strconv.Itoa(nice), bin}, args...)...)
+			}
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			t0 := time.Now()
@@ -108,7 +114,8 @@ func BenchmarkForegroundLatency(b *testing.B) {
 		return p
 	}
 	for range b.N {
-		var idle, fixed, adaptive, pages []fgPhase
+		var idle, fixed, adaptive []fgPhase
+		abPhases := make([][]fgPhase, len(arms))
 		// A first export, not measured, reads the table into the caches
 		// (the first export after loading pays for it otherwise).
 		phase("warm-up", 0, "--adaptive=false", "--parallel", "16")
@@ -122,16 +129,37 @@ func BenchmarkForegroundLatency(b *testing.B) {
 			settle()
 			idle = append(idle, phase("idle", 15*time.Second))
 			adaptive = append(adaptive, phase("adaptive", 0, "--parallel", "16"))
-			if ab {
+			for i, arm := range arms {
+				if !ab {
+					break
+				}
 				settle()
-				pages = append(pages, phase("adaptive-ab", 0, append([]string{"--parallel", "16"}, abArgs...)...))
+				abPhases[i] = append(abPhases[i], phase(fmt.Sprintf("ab-%d", i+1), 0, append([]string{"--parallel", "16"}, arm...)...))
 			}
 			settle()
 			fixed = append(fixed, phase("unthrottled", 0, "--adaptive=false", "--parallel", "16"))
 		}
-		reportForeground(b, "adaptive", idle, fixed, adaptive)
-		if ab {
-			reportForeground(b, "adaptive "+strings.Join(abArgs, " "), idle, fixed, pages)
+		niced := fmt.Sprintf(", exporter at nice %d", nice)
+		reportForeground(b, "adaptive"+niced, idle, fixed, adaptive)
+		for i, arm := range arms {
+			if ab {
+				reportForeground(b, "adaptive "+strings.Join(arm, " ")+niced, idle, fixed, abPhases[i])
+			}
 		}
 	}
+}
+
+// abArms splits LADING_BENCH_FG_AB_ARGS into its arms (";" between
+// arms, spaces between flags); none: one arm, --adaptive-signal pages.
+func abArms(v string) [][]string {
+	var arms [][]string
+	for _, a := range strings.Split(v, ";") {
+		if f := strings.Fields(a); len(f) > 0 {
+			arms = append(arms, f)
+		}
+	}
+	if len(arms) == 0 {
+		arms = [][]string{{"--adaptive-signal", "pages"}}
+	}
+	return arms
 }

@@ -38,7 +38,7 @@ func reportForeground(b *testing.B, label string, idle, fixed, adaptive []fgPhas
 	ip, _ := phaseFigures(idle)
 	fp, fr := phaseFigures(fixed)
 	ap, ar := phaseFigures(adaptive)
-	if label != "adaptive" {
+	if !strings.HasPrefix(label, "adaptive,") {
 		b.Logf("%s: not reported as metrics (the A/B's other arm)", label)
 	} else {
 		b.ReportMetric(median(ip), "idle-p99-ms")
@@ -86,6 +86,8 @@ func throttlePath(b *testing.B, report string) string {
 			base = append(base, fmt.Sprintf("%v %v->%v", ev.Attrs["node"], ev.Attrs["baseline"], ev.Attrs["target"]))
 		case "throttle":
 			path = append(path, fmt.Sprint(ev.Attrs["to"]))
+		case "throttle_alone":
+			path = append(path, fmt.Sprintf("alone=%v", ev.Attrs["alone"]))
 		case "throttle_duty":
 			path = append(path, fmt.Sprintf("d%v%%", ev.Attrs["to_pct"]))
 		}

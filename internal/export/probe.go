@@ -1,7 +1,6 @@
 package export
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -12,15 +11,19 @@ import (
 // The probes of --adaptive-signal auto: every ProbeInterval the exporter
 // sends each node of the source one tiny read (a Cassandra node: its own
 // system.local row), ProbeRate requests/s per node in all, and feeds the
-// latencies to the adaptive controller. The ProbeBaseline of probes
-// before the first page is each node's baseline.
+// latencies to the adaptive controller. Before the first page the nodes
+// are probed for ProbeBaseline, every ProbeBaselineInterval: each node's
+// baseline. Meanwhile the source's count of its other clients' requests
+// (TrafficPoll) tells whether anybody else uses it (traffic.go).
 const (
 	ProbeInterval = 50 * time.Millisecond
 	// ProbeRate is the probes' cost: requests per second per node.
 	ProbeRate = int(time.Second / ProbeInterval)
 	// ProbeBaseline is how long the nodes are probed at rest, before the
-	// export's first page: 40 probes per node.
-	ProbeBaseline = 2 * time.Second
+	// export's first page, every ProbeBaselineInterval: 10 probes per
+	// node. Short, so that a small export (or a test's) is not held up.
+	ProbeBaseline         = 250 * time.Millisecond
+	ProbeBaselineInterval = 25 * time.Millisecond
 	// ProbeTimeout: a probe slower than this counts as this slow.
 	ProbeTimeout = time.Second
 	// DefaultProbeRatio is --probe-ratio's default: the controller backs
@@ -28,9 +31,7 @@ const (
 	// its p90 at rest plus ProbeFloor. 2, not nearer the 1.25 x target:
 	// on the quiet 2-core bench it held the foreground's p99 at 3.2 x
 	// idle at 41% of the unthrottled rows/s where 1.2 gave 3.7 x at 18%
-	// in the same run, and an export of an otherwise idle 300,000-row
-	// table took 15.6 s with 2 against 36.5 s with 1.2 (5.0 s
-	// unthrottled): 1.2 cost most of the speed for no measured gain.
+	// in the same run.
 	DefaultProbeRatio = 2.0
 	// ProbeFloor keeps the scheduler's jitter on a sub-millisecond
 	// baseline from counting as overload.
@@ -41,22 +42,23 @@ const (
 	ProbeQuantile = 1.0
 )
 
-// startProbes takes the probes' baseline and keeps probing; where the
-// source cannot be probed, the page latency is the signal.
-func (w *watcher) startProbes(src source.Source, gate *throttle.Controller, logger *slog.Logger) {
+// startProbes takes the probes' baseline and keeps probing, and watches
+// the source's other clients; where the source cannot be probed, the
+// page latency is the signal.
+func (w *watcher) startProbes(src source.Source, gate *throttle.Controller, pointReads bool, logger *slog.Logger) {
 	p, ok := src.(source.Prober)
 	if !ok {
 		logger.Info("adaptive signal: the export's page latency (the source cannot be probed)")
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	traffic := newTrafficWatch(w.ctx, src, pointReads, logger)
 	base := map[string][]time.Duration{}
 	var lastErr error
-	for i := range int(ProbeBaseline / ProbeInterval) {
+	for i := range int(ProbeBaseline / ProbeBaselineInterval) {
 		if i > 0 {
-			time.Sleep(ProbeInterval)
+			time.Sleep(ProbeBaselineInterval)
 		}
-		got, err := p.Probe(ctx, ProbeTimeout)
+		got, err := p.Probe(w.ctx, ProbeTimeout)
 		if err != nil {
 			lastErr = err
 		}
@@ -65,7 +67,6 @@ func (w *watcher) startProbes(src source.Source, gate *throttle.Controller, logg
 		}
 	}
 	if len(base) == 0 {
-		cancel()
 		reason := "no probe answered"
 		if lastErr != nil {
 			reason = lastErr.Error()
@@ -78,8 +79,13 @@ func (w *watcher) startProbes(src source.Source, gate *throttle.Controller, logg
 	}
 	logger.Info("adaptive signal: probes of every node (a one-row read), against their latency at rest, and the page latency",
 		"nodes", len(base), "every", ProbeInterval, "requests_per_second_per_node", ProbeRate)
-	w.loop(ctx, cancel, ProbeInterval, func() error {
-		got, err := p.Probe(ctx, ProbeTimeout)
+	if traffic != nil {
+		traffic.poll(gate)
+		w.loop(TrafficPoll, func() error { return traffic.poll(gate) }, logger,
+			"counting the source's other clients' requests failed; retrying every poll")
+	}
+	w.loop(ProbeInterval, func() error {
+		got, err := p.Probe(w.ctx, ProbeTimeout)
 		for node, lat := range got {
 			gate.ObserveProbe(node, lat)
 		}

@@ -23,14 +23,18 @@ const ServerPollInterval = time.Second
 // before the run's first page. Which signal the run uses is logged once.
 type watcher struct {
 	once   sync.Once
+	ctx    context.Context
 	cancel context.CancelFunc
-	done   chan struct{}
+	loops  sync.WaitGroup
 }
 
 // start begins watching, once per run; it returns after the baseline
 // is taken.
-func (w *watcher) start(src source.Source, gate *throttle.Controller, cfg Config, logger *slog.Logger) {
+// pointReads: the export's own reads are point reads (a key list), so
+// the source's count of point reads cannot tell other clients from it.
+func (w *watcher) start(src source.Source, gate *throttle.Controller, cfg Config, pointReads bool, logger *slog.Logger) {
 	w.once.Do(func() {
+		w.ctx, w.cancel = context.WithCancel(context.Background())
 		switch {
 		case cfg.NoAdaptive:
 		case cfg.AdaptiveSignal == "pages":
@@ -38,7 +42,7 @@ func (w *watcher) start(src source.Source, gate *throttle.Controller, cfg Config
 		case cfg.AdaptiveSignal == "server":
 			w.startServer(src, gate, logger)
 		default:
-			w.startProbes(src, gate, logger)
+			w.startProbes(src, gate, pointReads, logger)
 		}
 	})
 }
@@ -50,9 +54,8 @@ func (w *watcher) startServer(src source.Source, gate *throttle.Controller, logg
 		logger.Info("adaptive signal: the export's page latency (the source reports no server latency)")
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	poll := func() error {
-		pctx, pcancel := context.WithTimeout(ctx, 2*ServerPollInterval)
+		pctx, pcancel := context.WithTimeout(w.ctx, 2*ServerPollInterval)
 		defer pcancel()
 		readings, err := r.ServerLatency(pctx)
 		for name, lat := range readings {
@@ -61,13 +64,12 @@ func (w *watcher) startServer(src source.Source, gate *throttle.Controller, logg
 		return err
 	}
 	if err := poll(); err != nil {
-		cancel()
 		logger.Info("adaptive signal: the export's page latency (no server-reported latency)", "reason", err.Error())
 		return
 	}
 	logger.Info("adaptive signal: the server-reported latency of the other clients' point reads and writes, against its value at the start, and the page latency",
 		"poll", ServerPollInterval)
-	w.loop(ctx, cancel, ServerPollInterval, func() error {
+	w.loop(ServerPollInterval, func() error {
 		// A failed poll (a node down) leaves the readings to go stale;
 		// the page outcomes still count.
 		return poll()
@@ -76,10 +78,11 @@ func (w *watcher) startServer(src source.Source, gate *throttle.Controller, logg
 
 // loop runs tick every interval until stop, warning once about a
 // failing tick.
-func (w *watcher) loop(ctx context.Context, cancel context.CancelFunc, interval time.Duration, tick func() error, logger *slog.Logger, warning string) {
-	w.cancel, w.done = cancel, make(chan struct{})
+func (w *watcher) loop(interval time.Duration, tick func() error, logger *slog.Logger, warning string) {
+	ctx := w.ctx
+	w.loops.Add(1)
 	go func() {
-		defer close(w.done)
+		defer w.loops.Done()
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		warned := false
@@ -102,6 +105,6 @@ func (w *watcher) stop() {
 	w.once.Do(func() {}) // a run that never started one starts none after
 	if w.cancel != nil {
 		w.cancel()
-		<-w.done
+		w.loops.Wait()
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/internal/cql/cqltest"
 	"github.com/lading-dev/lading/internal/export"
 	"github.com/lading-dev/lading/internal/report"
@@ -31,15 +33,21 @@ func signalRun(t *testing.T, ks, signal string) (*report.Run, string) {
 	return run, logs.String()
 }
 
-// TestAdaptiveSignalProbes: by default (auto) an adaptive export probes
-// every node before its first page (one baseline per node, a plausible
-// latency) and keeps probing while it runs (the controller judges the
-// probes: its gauge is set); with --adaptive-signal pages it probes
-// nothing.
+// TestAdaptiveSignalProbes: by default (auto), while another client
+// writes to the cluster, an adaptive export probes every node before its
+// first page (one baseline per node, a plausible latency), keeps probing
+// while it runs (the controller judges the probes: its gauge is set) and
+// never runs as if alone (no "throttle_alone" event says alone: the
+// controller starts as not alone); with --adaptive-signal pages it probes
+// nothing. (An idle cluster's export at the cap is tested on recorded
+// counts, internal/throttle TestTrafficVerdicts and TestAloneRunsAtTheCap:
+// the shared test server is not reliably idle.)
 func TestAdaptiveSignalProbes(t *testing.T) {
 	s := cqltest.Session(t)
 	ks, _ := kvTable(t, s, 200, 10, 0)
+	stop := otherClient(t, s, ks)
 	run, logs := signalRun(t, ks, "auto")
+	stop()
 	probes := run.Events("throttle_probe_baseline")
 	switch {
 	case len(probes) != 1 || !strings.Contains(logs, "adaptive signal: probes"):
@@ -54,10 +62,32 @@ func TestAdaptiveSignalProbes(t *testing.T) {
 			t.Errorf("auto: probe baseline %q: not a plausible latency", v)
 		}
 	}
+	for _, ev := range run.Events("throttle_alone") {
+		if ev.Attrs["alone"] == true {
+			t.Errorf("auto: the export ran as if alone while another client wrote: %v\n%s", ev.Attrs, logs)
+		}
+	}
 	run, logs = signalRun(t, ks, "pages")
 	if n := len(run.Events("throttle_probe_baseline")) + len(run.Events("throttle_server_baseline")); n != 0 || !strings.Contains(logs, "--adaptive-signal pages") {
 		t.Errorf("pages: %d baselines, want none:\n%s", n, logs)
 	}
+}
+
+// otherClient writes to ks.fg without pause, as an application would,
+// until the returned stop is called.
+func otherClient(t *testing.T, s *cql.Session, ks string) (stop func()) {
+	t.Helper()
+	cqltest.Exec(t, s, "CREATE TABLE IF NOT EXISTS "+ks+".fg (k int PRIMARY KEY, v text)")
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ctx.Err() == nil; i++ {
+			_ = s.Driver().Query("INSERT INTO "+ks+".fg (k, v) VALUES (?, 'x')", i%100).ExecContext(ctx)
+		}
+	}()
+	return func() { cancel(); wg.Wait() }
 }
 
 // TestAdaptiveSignalFromServer: with --adaptive-signal server, on a

@@ -28,10 +28,10 @@ const (
 // reader has one page request in flight at a time; with --tables, every
 // table's readers: --parallel times --table-parallel). The controller is
 // one for the whole run, whatever the number of tables. Adaptive, the
-// limit starts at one page in flight (a slow start: the first seconds
-// of an export must not be the ones that hurt the source, and the page
-// latency target is derived from the cluster's own latency, not the
-// export's); at each decision it grows by one while the signals (the
+// limit starts at a quarter of the cap (the first seconds of an export
+// must not be the ones that hurt the source, yet a small export must not
+// crawl), or at the cap when the source has no other client (traffic.go);
+// at each decision it grows by one while the signals (the
 // probes, see probe.go, and the p99 page latency) stay under their
 // targets and the limit is in use, and halves when one goes over or a
 // page times out or is refused as overloaded or unavailable; at one in
@@ -46,7 +46,7 @@ func (c Config) throttleConfig() throttle.Config {
 	if c.NoAdaptive {
 		tc.Min = ceiling
 	} else {
-		tc.Initial = 1
+		tc.Initial = max(1, (ceiling+3)/4)
 		tc.TargetLatency = c.TargetLatency
 		tc.TargetFloor = TargetLatencyFloor
 		tc.DecideInterval = AdaptiveDecideEvery

@@ -311,3 +311,15 @@ type Prober interface {
 	// with the time it took. An error when no node answered.
 	Probe(ctx context.Context, timeout time.Duration) (map[string]time.Duration, error)
 }
+
+// TrafficReporter is a Source whose servers count the requests of their
+// other clients, so that the exporter can tell whether anybody else uses
+// the source: with nobody there, there is nobody to protect and the
+// adaptive controller runs at the full budget.
+type TrafficReporter interface {
+	// ClientRequests returns, by node, the cumulative count of requests
+	// of clients other than a token-range export (e.g. point reads and
+	// writes of the applications' tables), or an error (e.g. when the
+	// servers do not count them).
+	ClientRequests(ctx context.Context) (map[string]int64, error)
+}

@@ -208,6 +208,8 @@ type Controller struct {
 	// paceUntil when the next may start (pace.go).
 	duty      float64
 	paceUntil time.Time
+	// alone: the remote side has no other client (alone.go).
+	alone bool
 }
 
 // NewController returns a controller with cfg (defaults filled in),
@@ -371,6 +373,10 @@ func (c *Controller) decideLocked(now time.Time) {
 
 	if overloads > 0 {
 		c.decreaseLocked(fmt.Sprintf("%d overloaded outcome(s)", overloads))
+		return
+	}
+	if c.alone {
+		c.decideAloneLocked(saturated)
 		return
 	}
 	probe, pending := c.judgeProbesLocked(now)

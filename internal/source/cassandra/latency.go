@@ -23,3 +23,12 @@ var _ source.Prober = (*Source)(nil)
 func (c *Source) Probe(ctx context.Context, timeout time.Duration) (map[string]time.Duration, error) {
 	return c.s.Probe(ctx, timeout)
 }
+
+var _ source.TrafficReporter = (*Source)(nil)
+
+// ClientRequests is every node's count of point reads and writes of the
+// applications' tables since it started (Cassandra 4.0 and later; see
+// cql.Session.ClientRequests).
+func (c *Source) ClientRequests(ctx context.Context) (map[string]int64, error) {
+	return c.s.ClientRequests(ctx)
+}

@@ -11,10 +11,11 @@ import (
 // not named system*) since it started: the count column of the latency
 // views (latencyViews), summed by node. The rise between two readings is
 // the other clients' traffic in between: an export's own pages are range
-// scans, which count in coordinator_scan_latency, not here (a key-list
-// export's reads are point reads and do count). One query per view and
-// node. ErrNoServerLatency: the server lacks the views.
-func (s *Session) ClientRequests(ctx context.Context) (map[string]int64, error) {
+// scans, which count in coordinator_scan_latency, not here. A key-list
+// export's reads are point reads: the reads of exceptReadsOf
+// ("keyspace.table", or "") are left out. One query per view and node.
+// ErrNoServerLatency: the server lacks the views.
+func (s *Session) ClientRequests(ctx context.Context, exceptReadsOf string) (map[string]int64, error) {
 	out := map[string]int64{}
 	var firstErr error
 	for _, h := range s.s.GetHosts() {
@@ -25,12 +26,13 @@ func (s *Session) ClientRequests(ctx context.Context) (map[string]int64, error) 
 		var sum int64
 		ok := true
 		for _, v := range latencyViews {
-			it := s.s.Query("SELECT keyspace_name, count FROM " + v.table).
+			it := s.s.Query("SELECT keyspace_name, table_name, count FROM " + v.table).
 				SetHostID(h.HostID()).Idempotent(true).IterContext(ctx)
-			var ks string
+			var ks, table string
 			var n int64
-			for it.Scan(&ks, &n) {
-				if !strings.HasPrefix(ks, "system") {
+			for it.Scan(&ks, &table, &n) {
+				own := v.name == "read" && ks+"."+table == exceptReadsOf
+				if !strings.HasPrefix(ks, "system") && !own {
 					sum += n
 				}
 			}

@@ -16,7 +16,7 @@ func TestClientRequestsCountsPointRequests(t *testing.T) {
 	s := cqltest.Session(t)
 	ks := cqltest.Keyspace(t, s)
 	cqltest.Exec(t, s, "CREATE TABLE IF NOT EXISTS "+ks+".fg (k int PRIMARY KEY, v text)")
-	before, err := s.ClientRequests(context.Background())
+	before, err := s.ClientRequests(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestClientRequestsCountsPointRequests(t *testing.T) {
 	}
 	rounds := 0
 	cqltest.PointTraffic(t, s, ks, 30*time.Second, func() bool { rounds++; return rounds > 1 })
-	after, err := s.ClientRequests(context.Background())
+	after, err := s.ClientRequests(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,8 +58,8 @@ func TestConfigKeysAndThrottle(t *testing.T) {
 		wantMin, wantMax, ini int
 	}{
 		{4, 0, false, 1, 4, 1},
-		{16, 0, false, 1, 16, 1},
-		{16, 6, false, 1, 6, 1},
+		{16, 0, false, 1, 16, 4},
+		{16, 6, false, 1, 6, 2},
 		{4, 64, false, 1, 4, 1},
 		{8, 0, true, 8, 8, 8},
 		{8, 3, true, 3, 3, 3},

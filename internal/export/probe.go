@@ -27,31 +27,39 @@ const (
 	// ProbeTimeout: a probe slower than this counts as this slow.
 	ProbeTimeout = time.Second
 	// DefaultProbeRatio is --probe-ratio's default: the controller backs
-	// off when a node's slowest probe of the last second goes over 2 x
-	// its p90 at rest plus ProbeFloor. 2, not nearer the 1.25 x target:
-	// on the quiet 2-core bench it held the foreground's p99 at 3.2 x
-	// idle at 41% of the unthrottled rows/s where 1.2 gave 3.7 x at 18%
-	// in the same run.
-	DefaultProbeRatio = 2.0
+	// off when a node's p90 of the probes of the last second goes over
+	// 1.5 x its p90 at rest plus ProbeFloor.
+	DefaultProbeRatio = 1.5
 	// ProbeFloor keeps the scheduler's jitter on a sub-millisecond
 	// baseline from counting as overload.
 	ProbeFloor = 500 * time.Microsecond
-	// ProbeQuantile of the last second's probes is judged: the slowest,
-	// since an application's p99 is made of the remote side's pauses
-	// (garbage collection, a CPU taken) that only some probes meet.
-	ProbeQuantile = 1.0
+	// ProbeQuantile of the last second's probes (20 a node) is judged
+	// against the same quantile of the probes at rest, so that the
+	// remote side's own noise, as frequent with the export as without
+	// it, is not taken for the export's doing. ProbeMinSamples of them
+	// are needed to judge.
+	ProbeQuantile   = 0.9
+	ProbeMinSamples = 5
+	// ProbeRestEvery, the export rests (no new page until those in
+	// flight are done, then ProbeRestFor of probes every
+	// ProbeRestInterval) and each node's baseline is taken again from
+	// its last 100 probes at rest (throttle/rest.go): a baseline taken
+	// once goes stale as the cluster gets busier or quieter on its own.
+	ProbeRestEvery    = 10 * time.Second
+	ProbeRestFor      = 250 * time.Millisecond
+	ProbeRestInterval = 10 * time.Millisecond
 )
 
 // startProbes takes the probes' baseline and keeps probing, and watches
 // the source's other clients; where the source cannot be probed, the
 // page latency is the signal.
-func (w *watcher) startProbes(src source.Source, gate *throttle.Controller, pointReads bool, logger *slog.Logger) {
+func (w *watcher) startProbes(src source.Source, gate *throttle.Controller, ownReads string, logger *slog.Logger) {
 	p, ok := src.(source.Prober)
 	if !ok {
 		logger.Info("adaptive signal: the export's page latency (the source cannot be probed)")
 		return
 	}
-	traffic := newTrafficWatch(w.ctx, src, pointReads, logger)
+	traffic := newTrafficWatch(w.ctx, src, ownReads, logger)
 	base := map[string][]time.Duration{}
 	var lastErr error
 	for i := range int(ProbeBaseline / ProbeBaselineInterval) {
@@ -84,7 +92,13 @@ func (w *watcher) startProbes(src source.Source, gate *throttle.Controller, poin
 		w.loop(TrafficPoll, func() error { return traffic.poll(gate) }, logger,
 			"counting the source's other clients' requests failed; retrying every poll")
 	}
-	w.loop(ProbeInterval, func() error {
+	var last time.Time
+	w.loop(ProbeRestInterval, func() error {
+		// Every ProbeInterval, and every tick while the export rests.
+		if time.Since(last) < ProbeInterval-ProbeRestInterval/2 && !gate.Resting() {
+			return nil
+		}
+		last = time.Now()
 		got, err := p.Probe(w.ctx, ProbeTimeout)
 		for node, lat := range got {
 			gate.ObserveProbe(node, lat)

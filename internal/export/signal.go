@@ -30,9 +30,9 @@ type watcher struct {
 
 // start begins watching, once per run; it returns after the baseline
 // is taken.
-// pointReads: the export's own reads are point reads (a key list), so
-// the source's count of point reads cannot tell other clients from it.
-func (w *watcher) start(src source.Source, gate *throttle.Controller, cfg Config, pointReads bool, logger *slog.Logger) {
+// ownReads names the table ("keyspace.table") whose point reads are the
+// export's own (a key-list export reads its keys so), "" otherwise.
+func (w *watcher) start(src source.Source, gate *throttle.Controller, cfg Config, ownReads string, logger *slog.Logger) {
 	w.once.Do(func() {
 		w.ctx, w.cancel = context.WithCancel(context.Background())
 		switch {
@@ -42,7 +42,7 @@ func (w *watcher) start(src source.Source, gate *throttle.Controller, cfg Config
 		case cfg.AdaptiveSignal == "server":
 			w.startServer(src, gate, logger)
 		default:
-			w.startProbes(src, gate, pointReads, logger)
+			w.startProbes(src, gate, ownReads, logger)
 		}
 	})
 }

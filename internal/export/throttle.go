@@ -51,7 +51,12 @@ func (c Config) throttleConfig() throttle.Config {
 		tc.TargetFloor = TargetLatencyFloor
 		tc.DecideInterval = AdaptiveDecideEvery
 		tc.MinDuty = AdaptiveMinDuty
-		tc.Probe.Ratio, tc.Probe.Floor, tc.Probe.Quantile = c.ProbeRatio, ProbeFloor, ProbeQuantile
+		ratio := c.ProbeRatio
+		if ratio == 0 {
+			ratio = DefaultProbeRatio
+		}
+		tc.Probe = throttle.ProbeConfig{Ratio: ratio, Floor: ProbeFloor, Quantile: ProbeQuantile, MinSamples: ProbeMinSamples,
+			RestEvery: ProbeRestEvery, RestFor: ProbeRestFor}
 	}
 	return tc
 }

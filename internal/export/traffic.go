@@ -7,6 +7,7 @@ import (
 
 	"github.com/lading-dev/lading/internal/source"
 	"github.com/lading-dev/lading/internal/throttle"
+	"github.com/lading-dev/lading/pkg/manifest"
 )
 
 // TrafficPoll is how often an adaptive export (--adaptive-signal auto)
@@ -21,20 +22,21 @@ const TrafficPoll = time.Second
 type trafficWatch struct {
 	ctx     context.Context
 	r       source.TrafficReporter
+	except  string // the table whose reads are the export's own
 	logger  *slog.Logger
 	traffic throttle.Traffic
 }
 
 // newTrafficWatch reads the first counts, or returns nil where the
-// source does not count its other clients' requests, or cannot tell
-// them from the export's own (pointReads: a key-list export's reads are
-// point reads, as an application's are).
-func newTrafficWatch(ctx context.Context, src source.Source, pointReads bool, logger *slog.Logger) *trafficWatch {
+// source does not count its other clients' requests. ownReads names the
+// table ("keyspace.table") whose point reads are the export's own (a
+// key-list export), left out of the counts; "" for a range export.
+func newTrafficWatch(ctx context.Context, src source.Source, ownReads string, logger *slog.Logger) *trafficWatch {
 	r, ok := src.(source.TrafficReporter)
-	if !ok || pointReads {
+	if !ok {
 		return nil
 	}
-	t := &trafficWatch{ctx: ctx, r: r, logger: logger}
+	t := &trafficWatch{ctx: ctx, r: r, except: ownReads, logger: logger}
 	if err := t.poll(nil); err != nil {
 		logger.Info("the source's other clients cannot be counted: the export assumes they are there", "reason", err.Error())
 		return nil
@@ -46,7 +48,7 @@ func newTrafficWatch(ctx context.Context, src source.Source, pointReads bool, lo
 func (t *trafficWatch) poll(gate *throttle.Controller) error {
 	ctx, cancel := context.WithTimeout(t.ctx, 2*TrafficPoll)
 	defer cancel()
-	counts, err := t.r.ClientRequests(ctx)
+	counts, err := t.r.ClientRequests(ctx, t.except)
 	if err != nil {
 		return err
 	}
@@ -55,4 +57,13 @@ func (t *trafficWatch) poll(gate *throttle.Controller) error {
 		gate.SetAlone(!present, reason)
 	}
 	return nil
+}
+
+// ownReads names the table whose point reads are the export's own: a
+// key-list export's table, "" for a range export.
+func (x *exporter) ownReads() string {
+	if x.plan.Options.Mode != manifest.ModeKeys {
+		return ""
+	}
+	return x.live.Table.Keyspace + "." + x.live.Table.Name
 }

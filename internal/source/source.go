@@ -319,7 +319,9 @@ type Prober interface {
 type TrafficReporter interface {
 	// ClientRequests returns, by node, the cumulative count of requests
 	// of clients other than a token-range export (e.g. point reads and
-	// writes of the applications' tables), or an error (e.g. when the
-	// servers do not count them).
-	ClientRequests(ctx context.Context) (map[string]int64, error)
+	// writes of the applications' tables), leaving out the reads of the
+	// table exceptReadsOf ("keyspace.table" or "": a key-list export's
+	// own point reads), or an error (e.g. when the servers do not count
+	// them).
+	ClientRequests(ctx context.Context, exceptReadsOf string) (map[string]int64, error)
 }

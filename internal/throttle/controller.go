@@ -208,8 +208,15 @@ type Controller struct {
 	// paceUntil when the next may start (pace.go).
 	duty      float64
 	paceUntil time.Time
+	// strikes: decisions in a row with a signal over its target at
+	// limit Min (decreaseConfirmedLocked).
+	strikes int
 	// alone: the remote side has no other client (alone.go).
 	alone bool
+	// A rest (rest.go): since restStart, quiet (nothing in flight) since
+	// restQuiet; the next one is due at nextRest.
+	resting                        bool
+	restStart, restQuiet, nextRest time.Time
 }
 
 // NewController returns a controller with cfg (defaults filled in),
@@ -247,6 +254,12 @@ func (c *Controller) Acquire(ctx context.Context) error {
 			return err
 		}
 		c.mu.Lock()
+		if wait := c.restWaitLocked(c.cfg.Now()); wait > 0 {
+			if err := c.waitLocked(ctx, wait); err != nil {
+				return err
+			}
+			continue
+		}
 		if wait := c.paceWaitLocked(); wait > 0 {
 			c.saturated = true
 			c.mu.Unlock()
@@ -291,6 +304,9 @@ func (c *Controller) Acquire(ctx context.Context) error {
 func (c *Controller) TryAcquire() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.restWaitLocked(c.cfg.Now()) > 0 {
+		return false
+	}
 	if c.inflight >= c.limit || c.paceWaitLocked() > 0 {
 		c.saturated = true
 		return false
@@ -314,6 +330,9 @@ func (c *Controller) Release(latency time.Duration, outcome Outcome) {
 	}
 	c.inflight--
 	c.run.Set("inflight", int64(c.inflight))
+	if c.inflight == 0 {
+		c.restQuietLocked(c.cfg.Now())
+	}
 	c.paceLocked(latency)
 	c.observeLocked(latency, outcome)
 	c.broadcastLocked()
@@ -370,6 +389,7 @@ func (c *Controller) decideLocked(now time.Time) {
 	c.overloads, c.sinceDecide, c.lastDecision = 0, 0, now
 	c.saturated = c.inflight >= c.limit
 	c.pruneLocked(now)
+	defer c.maybeRestLocked(now)
 
 	if overloads > 0 {
 		c.decreaseLocked(fmt.Sprintf("%d overloaded outcome(s)", overloads))
@@ -384,15 +404,16 @@ func (c *Controller) decideLocked(now time.Time) {
 	page := c.judgePagesLocked()
 	switch {
 	case probe.over:
-		c.decreaseLocked(probe.reason)
+		c.decreaseConfirmedLocked(probe.reason)
 	case srv.over && !srv.hold:
 		c.serverDecrease = now
 		c.decreaseLocked(srv.reason)
 	case srv.over: // holding: the reading falls already
 	case page.over:
-		c.decreaseLocked(page.reason)
+		c.decreaseConfirmedLocked(page.reason)
 	case pending: // a probed node not judged yet: no growth on the rest
 	case (probe.judged || srv.judged || page.judged) && saturated:
+		c.strikes = 0
 		reason := page.reason
 		if srv.judged {
 			reason = srv.reason

@@ -79,3 +79,20 @@ func (c *Controller) Duty() float64 {
 	defer c.mu.Unlock()
 	return c.duty
 }
+
+// decreaseConfirmedLocked is a decrease on a latency signal. At limit
+// Min with pacing it lowers the duty only at the second decision in a
+// row that finds a signal over its target: one reading over it, of a
+// remote side's noise, must not halve the pace of a caller already at
+// one operation in flight (a short export would crawl from its first
+// second). Overloaded outcomes decrease at once (decreaseLocked).
+func (c *Controller) decreaseConfirmedLocked(reason string) {
+	if c.cfg.MinDuty > 0 && c.limit <= c.cfg.Min {
+		c.strikes++
+		if c.strikes < 2 {
+			return
+		}
+	}
+	c.strikes = 0
+	c.decreaseLocked(reason)
+}

@@ -47,6 +47,18 @@ type ProbeConfig struct {
 	// default 3. Until every node probed in the last 3 Windows has them,
 	// the limit does not grow.
 	MinSamples int
+	// RestEvery, when > 0, takes the baselines again at rest this often
+	// (rest.go); 0: the baselines are the ones given before the first
+	// operation, for good.
+	RestEvery time.Duration
+	// RestFor is how long a rest measures, once nothing is in flight;
+	// default 250ms. RestDrain is the longest a rest waits for the
+	// operations in flight; default 2s (after it the rest ends without
+	// measuring).
+	RestFor, RestDrain time.Duration
+	// RestKeep is how many probes at rest a node's baseline is taken
+	// from (the newest); default 100.
+	RestKeep int
 }
 
 func (p ProbeConfig) withDefaults() ProbeConfig {
@@ -68,12 +80,23 @@ func (p ProbeConfig) withDefaults() ProbeConfig {
 	if p.MinSamples <= 0 {
 		p.MinSamples = 3
 	}
+	if p.RestFor <= 0 {
+		p.RestFor = 250 * time.Millisecond
+	}
+	if p.RestDrain <= 0 {
+		p.RestDrain = 2 * time.Second
+	}
+	if p.RestKeep <= 0 {
+		p.RestKeep = 100
+	}
 	return p
 }
 
 // probeSignal is one node's probes.
 type probeSignal struct {
 	baseline, target time.Duration
+	recorded         time.Duration   // the baseline last logged
+	rest             []time.Duration // probes at rest, the newest RestKeep
 	recent           []sample
 	last             time.Time // of the last probe, kept across decreases
 }
@@ -89,17 +112,23 @@ func (c *Controller) ProbeBaseline(name string, latencies []time.Duration) {
 	if len(latencies) == 0 {
 		return
 	}
-	pc := c.cfg.Probe
-	base := percentile(latencies, pc.BaselineQuantile)
-	target := time.Duration(pc.Ratio*float64(base)) + pc.Floor
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.probes == nil {
 		c.probes = map[string]*probeSignal{}
 	}
-	c.probes[name] = &probeSignal{baseline: base, target: target}
-	c.logger.Info("throttle probe baseline", "node", name, "baseline", base, "target", target, "probes", len(latencies))
-	c.run.Event("throttle_probe_baseline", "node", name, "baseline", base, "target", target, "probes", len(latencies))
+	p := &probeSignal{}
+	c.probes[name] = p
+	p.rest = keepLast(append([]time.Duration(nil), latencies...), c.cfg.Probe.RestKeep)
+	c.rebaseLocked(name, p)
+}
+
+// keepLast returns the last n of d.
+func keepLast(d []time.Duration, n int) []time.Duration {
+	if len(d) > n {
+		return append(d[:0], d[len(d)-n:]...)
+	}
+	return d
 }
 
 // ObserveProbe feeds one probe's latency for name; it is ignored for a
@@ -112,6 +141,14 @@ func (c *Controller) ObserveProbe(name string, latency time.Duration) {
 		return
 	}
 	now := c.cfg.Now()
+	if c.measuringRestLocked(now) {
+		p.rest = keepLast(append(p.rest, latency), c.cfg.Probe.RestKeep)
+		p.last = now
+		return
+	}
+	if c.resting { // draining: neither at rest nor the caller's usual load
+		return
+	}
 	p.recent = append(p.recent, sample{at: now, latency: latency})
 	p.last = now
 	i := 0

@@ -66,8 +66,9 @@ func ps(v ...time.Duration) []time.Duration { return v }
 // while both nodes' probes stay under the target (one stray slow probe
 // among ten is not trouble); one node's probes over it halve the limit,
 // and right after a decrease the limit holds until that node has three
-// fresh probes; at limit 1 the duty halves down to 1/16, and it is raised
-// back (by 1/16 a decision) before the limit grows again.
+// fresh probes; at limit 1 the duty halves at every second decision in
+// a row over the target, down to 1/16, and it is raised back (by 1/16 a decision) before the
+// limit grows again.
 func TestProbeDecisions(t *testing.T) {
 	calm := ps(430*us, 450*us, 410*us, 470*us, 440*us)
 	slow := ps(1900*us, 2600*us, 1300*us, 3100*us, 2200*us)
@@ -78,9 +79,14 @@ func TestProbeDecisions(t *testing.T) {
 		{map[string][]time.Duration{"a": calm, "b": slow}, 2, 1},               // b over 1.124ms: halve
 		{map[string][]time.Duration{"a": calm, "b": ps(450*us, 420*us)}, 2, 1}, // b: two fresh probes only: hold
 		{map[string][]time.Duration{"a": calm, "b": slow}, 1, 1},               // halve
-		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.5},             // at Min: pace
+		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 1},               // at Min: a first strike
+		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.5},             // the second in a row: pace
+		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.5},             // a first strike
+		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.25},            //
 		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.25},            //
 		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.125},           //
+		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.125},           //
+		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.0625},          //
 		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.0625},          //
 		{map[string][]time.Duration{"a": slow, "b": slow}, 1, 0.0625},          // MinDuty
 	}

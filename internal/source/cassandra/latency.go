@@ -29,6 +29,6 @@ var _ source.TrafficReporter = (*Source)(nil)
 // ClientRequests is every node's count of point reads and writes of the
 // applications' tables since it started (Cassandra 4.0 and later; see
 // cql.Session.ClientRequests).
-func (c *Source) ClientRequests(ctx context.Context) (map[string]int64, error) {
-	return c.s.ClientRequests(ctx)
+func (c *Source) ClientRequests(ctx context.Context, exceptReadsOf string) (map[string]int64, error) {
+	return c.s.ClientRequests(ctx, exceptReadsOf)
 }

@@ -63,8 +63,9 @@ func reportForeground(b *testing.B, label string, idle, fixed, adaptive []fgPhas
 }
 
 // throttlePath sums up an export report's adaptive controller: its probe
-// baselines and targets, then every change of the limit ("4") or the
-// duty ("d25%") in order (the first 80).
+// baselines and targets, then every change of the limit ("4"), the duty
+// ("d25%") or of the other clients' presence ("alone=true") in order
+// (the first 80).
 func throttlePath(b *testing.B, report string) string {
 	data, err := os.ReadFile(report)
 	if err != nil {
@@ -98,5 +99,5 @@ func throttlePath(b *testing.B, report string) string {
 	if len(path) > 80 {
 		path = append(path[:80], "...")
 	}
-	return fmt.Sprintf("probe baseline %v; limit 1 %s", base, strings.Join(path, " "))
+	return fmt.Sprintf("probe baselines %v; limit changes %s", base, strings.Join(path, " "))
 }

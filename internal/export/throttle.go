@@ -18,9 +18,15 @@ const DefaultRetryFor = 5 * time.Minute
 // Adaptive, the controller decides every AdaptiveDecideEvery, and may
 // pace the page requests down to AdaptiveMinDuty of the time at one in
 // flight (see throttle.Config.MinDuty).
+//
+// AdaptiveLinger: the last quarter of the climb back to the level of the
+// last decrease takes this many healthy decisions a step (2 s), since
+// the other clients' p99 is made of the seconds after each climb past
+// what the cluster takes (throttle/linger.go).
 const (
 	AdaptiveDecideEvery = 500 * time.Millisecond
 	AdaptiveMinDuty     = 1.0 / 16
+	AdaptiveLinger      = 4
 )
 
 // throttleConfig is the in-flight controller of the source's page
@@ -51,6 +57,7 @@ func (c Config) throttleConfig() throttle.Config {
 		tc.TargetFloor = TargetLatencyFloor
 		tc.DecideInterval = AdaptiveDecideEvery
 		tc.MinDuty = AdaptiveMinDuty
+		tc.Linger = AdaptiveLinger
 		ratio := c.ProbeRatio
 		if ratio == 0 {
 			ratio = DefaultProbeRatio

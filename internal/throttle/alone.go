@@ -26,6 +26,7 @@ func (c *Controller) SetAlone(alone bool, reason string) {
 		return
 	}
 	c.alone = alone
+	c.hurt, c.lingered = 0, 0
 	c.logger.Info("throttle: other clients", "present", !alone, "reason", reason)
 	c.run.Event("throttle_alone", "alone", alone, "reason", reason)
 	if alone {

@@ -87,6 +87,11 @@ type Config struct {
 	DecideEvery    int
 	DecideInterval time.Duration
 
+	// Linger, when > 1, is how many healthy decisions a step of the
+	// climb takes in its last quarter back to the level of the last
+	// decrease (linger.go); 0 or 1: one, as everywhere else.
+	Linger int
+
 	// Server tunes the judgement of server-reported latency readings
 	// (ObserveServer), when a caller feeds them.
 	Server ServerConfig
@@ -211,6 +216,11 @@ type Controller struct {
 	// strikes: decisions in a row with a signal over its target at
 	// limit Min (decreaseConfirmedLocked).
 	strikes int
+	// hurt is the level (limit, or duty below 1) of the last decrease,
+	// 0 once climbed past; lingered counts the healthy decisions held
+	// near it (linger.go).
+	hurt     float64
+	lingered int
 	// alone: the remote side has no other client (alone.go).
 	alone bool
 	// A rest (rest.go): since restStart, quiet (nothing in flight) since
@@ -427,6 +437,10 @@ func (c *Controller) decideLocked(now time.Time) {
 
 // increaseLocked raises the duty while pacing, else the limit by Increase.
 func (c *Controller) increaseLocked(reason string) {
+	if c.lingerLocked() {
+		return
+	}
+	defer c.climbedLocked()
 	if c.raiseDutyLocked(reason) || c.limit >= c.cfg.Max {
 		return
 	}
@@ -472,6 +486,7 @@ func (c *Controller) decreaseLocked(reason string) {
 		to = c.limit - 1
 	}
 	to = max(to, c.cfg.Min)
+	c.hurt, c.lingered = c.levelLocked(), 0
 	c.window = c.window[:0]
 	c.forgetProbesLocked()
 	if c.lowerDutyLocked(reason) {

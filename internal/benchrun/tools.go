@@ -64,7 +64,7 @@ func (h *harness) work(name string) string { return filepath.Join(h.c.out, "work
 func (h *harness) export() {
 	c, table := h.c, keyspace+".events"
 	p := strconv.Itoa(c.parallel)
-	exporter := h.exporterTool(toolExporter, "zstd NDJSON parts + manifest, at its defaults but --parallel", "cassandra://"+c.hosts, "export", true)
+	exporter := h.exporterTool(toolExporter, "zstd NDJSON parts + manifest, at its defaults but --parallel and --adaptive=false (a fixed budget, as every peer has; the adaptive controller is measured by BenchmarkForegroundLatency)", "cassandra://"+c.hosts, "export", true)
 	// The same with the driver on protocol v4, which spends about half
 	// the client CPU of v5 on reading (bench/profiles.md): what pinning
 	// it would give, measured beside the default.
@@ -134,7 +134,7 @@ func (h *harness) exporterTool(name, note, source, work string, keep bool) *tool
 			h.ladingDump = dir
 		}
 		return exec.Command(filepath.Join(c.bin, "exporter"), "--source", source, "--table", keyspace+".events",
-			"--dest", "file://"+dir, "--batch", "bench", "--parallel", strconv.Itoa(c.parallel), "--log-level", "warn", "--report", dir+".report.json"), nil
+			"--dest", "file://"+dir, "--batch", "bench", "--parallel", strconv.Itoa(c.parallel), "--adaptive=false", "--log-level", "warn", "--report", dir+".report.json"), nil
 	}
 	t.check = func(i int, _ string, s *sample) error {
 		dir := h.work(fmt.Sprintf("%s-%d", work, i))

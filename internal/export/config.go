@@ -109,11 +109,16 @@ type Config struct {
 	// (a few seconds). The command's --retry-for defaults to
 	// DefaultRetryFor.
 	RetryFor time.Duration
-	// AdaptiveSignal is what the adaptive controller judges: "auto" (or
-	// ""), the source's server-reported latency of its other clients'
-	// requests where the source reports it, and the export's own page
-	// latency; "pages", the page latency only.
+	// AdaptiveSignal is what the adaptive controller judges besides the
+	// export's own page latency: "auto" (or ""), the latency of probes
+	// of every node where the source can be probed (probe.go); "server",
+	// the latency the source's servers report for their other clients'
+	// requests (signal.go); "pages", nothing else.
 	AdaptiveSignal string
+	// ProbeRatio is how far the probes' latency may rise over its value
+	// at rest (plus a small floor) before the adaptive controller backs
+	// off; 0: DefaultProbeRatio.
+	ProbeRatio float64
 
 	// Keys, when set, exports the partitions of a key list instead of
 	// token ranges: a file name, or "-" for KeysInput. Only the first run
@@ -236,8 +241,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxInflight < 0 {
 		return c, fault.Usagef("--max-inflight %d: want 0 (= --parallel) or more", c.MaxInflight)
 	}
-	if c.AdaptiveSignal != "" && c.AdaptiveSignal != "auto" && c.AdaptiveSignal != "pages" {
-		return c, fault.Usagef("--adaptive-signal %q: want auto or pages", c.AdaptiveSignal)
+	if c.AdaptiveSignal != "" && c.AdaptiveSignal != "auto" && c.AdaptiveSignal != "server" && c.AdaptiveSignal != "pages" {
+		return c, fault.Usagef("--adaptive-signal %q: want auto, server or pages", c.AdaptiveSignal)
+	}
+	if c.ProbeRatio != 0 && c.ProbeRatio <= 1 {
+		return c, fault.Usagef("--probe-ratio %g: want more than 1", c.ProbeRatio)
 	}
 	if c.RetryFor < 0 {
 		return c, fault.Usagef("--retry-for %s: want 0 (the retry attempts only) or more", c.RetryFor)

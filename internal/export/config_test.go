@@ -37,6 +37,7 @@ func TestConfigKeysAndThrottle(t *testing.T) {
 		{"target latency", func(c *Config) { c.TargetLatency = -1 }, "--target-latency"},
 		{"retry for", func(c *Config) { c.RetryFor = -1 }, "--retry-for"},
 		{"adaptive signal", func(c *Config) { c.AdaptiveSignal = "foreground" }, "--adaptive-signal"},
+		{"probe ratio", func(c *Config) { c.ProbeRatio = 0.9 }, "--probe-ratio"},
 	} {
 		c := base
 		tc.mod(&c)
@@ -69,8 +70,11 @@ func TestConfigKeysAndThrottle(t *testing.T) {
 			t.Errorf("parallel %d max-inflight %d fixed %v: min %d max %d initial %d, want %d %d %d",
 				tc.parallel, tc.maxInflight, tc.fixed, tcfg.Min, tcfg.Max, tcfg.Initial, tc.wantMin, tc.wantMax, tc.ini)
 		}
-		if !tc.fixed && tcfg.TargetFloor != TargetLatencyFloor {
-			t.Errorf("adaptive floor %s", tcfg.TargetFloor)
+		if !tc.fixed && (tcfg.TargetFloor != TargetLatencyFloor || tcfg.MinDuty != AdaptiveMinDuty || tcfg.DecideInterval != AdaptiveDecideEvery) {
+			t.Errorf("adaptive floor %s, min duty %v, decisions every %s", tcfg.TargetFloor, tcfg.MinDuty, tcfg.DecideInterval)
+		}
+		if tc.fixed && tcfg.MinDuty != 0 {
+			t.Errorf("fixed: min duty %v", tcfg.MinDuty)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,8 +42,11 @@ type fgPhase struct {
 // phases against the test Cassandra: idle (15 s); an export of
 // LADING_BENCH_FG_ROWS rows (default 4,000,000: about a minute at 70,000
 // rows/s) with --adaptive=false at --parallel 16; the same export with
-// --adaptive (its defaults; and, unless LADING_BENCH_FG_AB=0, with
-// --adaptive-signal pages, for an A/B of the controller's signal). Each
+// --adaptive (its defaults; and, unless LADING_BENCH_FG_AB=0, with the
+// flags of each arm of LADING_BENCH_FG_AB_ARGS, arms separated by ";",
+// default --adaptive-signal pages, for an A/B of the controller's signal
+// or tuning). The exporter runs at niceness LADING_BENCH_FG_NICE (default
+// 19; 0 runs it as is), as if on a machine of its own. Each
 // export phase follows a minute of foreground alone. The phases repeat
 // LADING_BENCH_FG_ROUNDS times (default 2); each phase's figure is the
 // median of its rounds, and the spread of the rounds is printed as the
@@ -53,6 +57,8 @@ func BenchmarkForegroundLatency(b *testing.B) {
 	rows := envInt(b, "LADING_BENCH_FG_ROWS", 4_000_000)
 	rounds := envInt(b, "LADING_BENCH_FG_ROUNDS", 2)
 	ab := os.Getenv("LADING_BENCH_FG_AB") != "0"
+	arms := abArms(os.Getenv("LADING_BENCH_FG_AB_ARGS"))
+	nice := envInt(b, "LADING_BENCH_FG_NICE", 19)
 	s := cqltest.Session(b)
 	ks := cqltest.Keyspace(b, s)
 	cqltest.Exec(b, s, fmt.Sprintf(benchDDL, ks))
@@ -80,6 +86,12 @@ func BenchmarkForegroundLatency(b *testing.B) {
 			args := append(append([]string{}, exportArgs...), "--source", cqltest.URL(b), "--table", ks+".bench",
 				"--dest", fileDest(b), "--batch", name, "--report", report, "--log-level", "warn")
 			cmd := exec.Command(bin, args...)
+			if nice != 0 {
+				// The exporter as on a machine of its own (see
+				// bench/foreground.md): its CPU yields to the
+				// server's and the foreground's.
+				cmd = exec.Command("nice", append([]string{"-n", strconv.Itoa(nice), bin}, args...)...)
+			}
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			t0 := time.Now()
@@ -89,7 +101,7 @@ func BenchmarkForegroundLatency(b *testing.B) {
 			}
 			wall := time.Since(t0)
 			r := readReport(b, report)
-			p.throttle = fmt.Sprintf("; limit decreases %d, increases %d", r.Counters["throttle_decreases"], r.Counters["throttle_increases"])
+			p.throttle = fmt.Sprintf("; limit decreases %d, increases %d (%s)", r.Counters["throttle_decreases"], r.Counters["throttle_increases"], throttlePath(b, report))
 			if n := r.Counters["rows"]; n != int64(rows) {
 				cancel()
 				b.Fatalf("%s: exported %d rows, want %d", name, n, rows)
@@ -102,28 +114,52 @@ func BenchmarkForegroundLatency(b *testing.B) {
 		return p
 	}
 	for range b.N {
-		var idle, fixed, adaptive, pages []fgPhase
+		var idle, fixed, adaptive []fgPhase
+		abPhases := make([][]fgPhase, len(arms))
 		// A first export, not measured, reads the table into the caches
 		// (the first export after loading pays for it otherwise).
 		phase("warm-up", 0, "--adaptive=false", "--parallel", "16")
 		// Cassandra's latency views decay over about a minute: every
 		// export phase starts after a minute of foreground alone, so that
 		// an adaptive export's baseline is the foreground's own latency.
-		settle := func() { phase("settle", time.Minute) }
+		// LADING_BENCH_FG_SETTLE (seconds) shortens it for the probes,
+		// whose baseline is taken in the 2 s before the first page.
+		settle := func() { phase("settle", time.Duration(envInt(b, "LADING_BENCH_FG_SETTLE", 60))*time.Second) }
 		for range rounds {
 			settle()
 			idle = append(idle, phase("idle", 15*time.Second))
 			adaptive = append(adaptive, phase("adaptive", 0, "--parallel", "16"))
-			if ab {
+			for i, arm := range arms {
+				if !ab {
+					break
+				}
 				settle()
-				pages = append(pages, phase("adaptive-pages", 0, "--parallel", "16", "--adaptive-signal", "pages"))
+				abPhases[i] = append(abPhases[i], phase(fmt.Sprintf("ab-%d", i+1), 0, append([]string{"--parallel", "16"}, arm...)...))
 			}
 			settle()
 			fixed = append(fixed, phase("unthrottled", 0, "--adaptive=false", "--parallel", "16"))
 		}
-		reportForeground(b, "adaptive", idle, fixed, adaptive)
-		if ab {
-			reportForeground(b, "adaptive-signal pages", idle, fixed, pages)
+		niced := fmt.Sprintf(", exporter at nice %d", nice)
+		reportForeground(b, "adaptive"+niced, idle, fixed, adaptive)
+		for i, arm := range arms {
+			if ab {
+				reportForeground(b, "adaptive "+strings.Join(arm, " ")+niced, idle, fixed, abPhases[i])
+			}
 		}
 	}
+}
+
+// abArms splits LADING_BENCH_FG_AB_ARGS into its arms (";" between
+// arms, spaces between flags); none: one arm, --adaptive-signal pages.
+func abArms(v string) [][]string {
+	var arms [][]string
+	for _, a := range strings.Split(v, ";") {
+		if f := strings.Fields(a); len(f) > 0 {
+			arms = append(arms, f)
+		}
+	}
+	if len(arms) == 0 {
+		arms = [][]string{{"--adaptive-signal", "pages"}}
+	}
+	return arms
 }

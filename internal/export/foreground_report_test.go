@@ -1,7 +1,9 @@
 package export_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -36,7 +38,7 @@ func reportForeground(b *testing.B, label string, idle, fixed, adaptive []fgPhas
 	ip, _ := phaseFigures(idle)
 	fp, fr := phaseFigures(fixed)
 	ap, ar := phaseFigures(adaptive)
-	if label != "adaptive" {
+	if !strings.HasPrefix(label, "adaptive,") {
 		b.Logf("%s: not reported as metrics (the A/B's other arm)", label)
 	} else {
 		b.ReportMetric(median(ip), "idle-p99-ms")
@@ -58,4 +60,44 @@ func reportForeground(b *testing.B, label string, idle, fixed, adaptive []fgPhas
 		latRatio, verdict(latRatio <= 1.25), 100*rateRatio, verdict(rateRatio >= 0.6))
 	b.Log(line)
 	fmt.Println(strings.TrimSpace(line)) // also outside -v, for make bench's output
+}
+
+// throttlePath sums up an export report's adaptive controller: its probe
+// baselines and targets, then every change of the limit ("4"), the duty
+// ("d25%") or of the other clients' presence ("alone=true") in order
+// (the first 80).
+func throttlePath(b *testing.B, report string) string {
+	data, err := os.ReadFile(report)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var r struct {
+		Events []struct {
+			Kind  string         `json:"kind"`
+			Attrs map[string]any `json:"attrs"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		b.Fatal(err)
+	}
+	var base, path []string
+	for _, ev := range r.Events {
+		switch ev.Kind {
+		case "throttle_probe_baseline":
+			base = append(base, fmt.Sprintf("%v %v->%v", ev.Attrs["node"], ev.Attrs["baseline"], ev.Attrs["target"]))
+		case "throttle":
+			path = append(path, fmt.Sprint(ev.Attrs["to"]))
+		case "throttle_alone":
+			path = append(path, fmt.Sprintf("alone=%v", ev.Attrs["alone"]))
+		case "throttle_duty":
+			path = append(path, fmt.Sprintf("d%v%%", ev.Attrs["to_pct"]))
+		}
+	}
+	if len(base) == 0 && len(path) == 0 {
+		return "no limit changes"
+	}
+	if len(path) > 80 {
+		path = append(path[:80], "...")
+	}
+	return fmt.Sprintf("probe baselines %v; limit changes %s", base, strings.Join(path, " "))
 }

@@ -228,7 +228,7 @@ func (x *exporter) prepare(ctx context.Context) error {
 		}
 	}
 	gate, limiter := x.budget.limits()
-	x.budget.watch.start(x.src, gate, x.cfg, x.budget.logger)
+	x.budget.watch.start(x.src, gate, x.cfg, x.ownReads(), x.budget.logger)
 	x.scanner, err = x.src.Scanner(ctx, x.plan, source.ScanSpec{
 		PageSize: x.cfg.PageSize,
 		RetryFor: x.cfg.RetryFor,

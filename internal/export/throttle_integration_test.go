@@ -94,7 +94,7 @@ func TestAdaptiveThrottleFollowsLatency(t *testing.T) {
 		res, runErr = export.Run(ctx, cfg, logger, run)
 	}()
 
-	// Healthy: the limit climbs from a quarter of the cap to the cap.
+	// Healthy: the limit climbs from one page in flight to the cap.
 	waitFor(t, "climb to the cap", 60*time.Second, done, func() bool { return run.Gauge("inflight_limit") == parallel })
 	start := len(throttleEvents(run))
 

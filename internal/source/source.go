@@ -307,3 +307,27 @@ type LatencyReporter interface {
 	// or an error (e.g. when the servers do not report it at all).
 	ServerLatency(ctx context.Context) (map[string]time.Duration, error)
 }
+
+// Prober is a Source that can time a tiny request to each of its nodes,
+// which the exporter's adaptive controller sends a few times a second to
+// feel what an application's point request feels while the export runs.
+type Prober interface {
+	// Probe sends one probe to every node that is up and returns each
+	// one's latency by node; one that takes longer than timeout counts
+	// with the time it took. An error when no node answered.
+	Probe(ctx context.Context, timeout time.Duration) (map[string]time.Duration, error)
+}
+
+// TrafficReporter is a Source whose servers count the requests of their
+// other clients, so that the exporter can tell whether anybody else uses
+// the source: with nobody there, there is nobody to protect and the
+// adaptive controller runs at the full budget.
+type TrafficReporter interface {
+	// ClientRequests returns, by node, the cumulative count of requests
+	// of clients other than a token-range export (e.g. point reads and
+	// writes of the applications' tables), leaving out the reads of the
+	// table exceptReadsOf ("keyspace.table" or "": a key-list export's
+	// own point reads), or an error (e.g. when the servers do not count
+	// them).
+	ClientRequests(ctx context.Context, exceptReadsOf string) (map[string]int64, error)
+}

@@ -87,9 +87,21 @@ type Config struct {
 	DecideEvery    int
 	DecideInterval time.Duration
 
+	// Linger, when > 1, is how many healthy decisions a step of the
+	// climb takes in its last quarter back to the level of the last
+	// decrease (linger.go); 0 or 1: one, as everywhere else.
+	Linger int
+
 	// Server tunes the judgement of server-reported latency readings
 	// (ObserveServer), when a caller feeds them.
 	Server ServerConfig
+	// Probe tunes the judgement of probe latencies (ObserveProbe, probe.go),
+	// when a caller feeds them.
+	Probe ProbeConfig
+	// MinDuty, in (0, 1), lets the controller go below Min operations in
+	// flight by pacing them (pace.go) down to this share of the time;
+	// 0: no pacing, Min is the floor.
+	MinDuty float64
 
 	// Now is the clock; default time.Now. Tests pass a fake one.
 	Now func() time.Time
@@ -143,6 +155,10 @@ func (c Config) withDefaults() Config {
 		c.Now = time.Now
 	}
 	c.Server = c.Server.withDefaults()
+	c.Probe = c.Probe.withDefaults()
+	if c.MinDuty >= 1 {
+		c.MinDuty = 0
+	}
 	return c
 }
 
@@ -157,7 +173,10 @@ type sample struct {
 // At each decision point the controller
 //
 //   - shrinks the limit by Decrease if any outcome since the last decision
-//     was Overloaded, or if the p99 of recent OK latencies exceeds the target;
+//     was Overloaded, if the probes of a node are over their target
+//     (probe.go), if the server's readings are (server.go), or if the p99
+//     of recent OK latencies exceeds the target (at limit Min, with
+//     MinDuty, it lowers the duty instead: pace.go);
 //   - otherwise grows it by Increase, if the limit was actually reached
 //     since the last decision (an unused limit proves nothing).
 //
@@ -188,6 +207,26 @@ type Controller struct {
 	// (server.go); serverDecrease is when they last shrank the limit.
 	server         map[string]*serverSignal
 	serverDecrease time.Time
+	// probes holds the probe latencies by node (probe.go).
+	probes map[string]*probeSignal
+	// duty is the share of the time operations run at limit Min, and
+	// paceUntil when the next may start (pace.go).
+	duty      float64
+	paceUntil time.Time
+	// strikes: decisions in a row with a signal over its target at
+	// limit Min (decreaseConfirmedLocked).
+	strikes int
+	// hurt is the level (limit, or duty below 1) of the last decrease,
+	// 0 once climbed past; lingered counts the healthy decisions held
+	// near it (linger.go).
+	hurt     float64
+	lingered int
+	// alone: the remote side has no other client (alone.go).
+	alone bool
+	// A rest (rest.go): since restStart, quiet (nothing in flight) since
+	// restQuiet; the next one is due at nextRest.
+	resting                        bool
+	restStart, restQuiet, nextRest time.Time
 }
 
 // NewController returns a controller with cfg (defaults filled in),
@@ -206,6 +245,7 @@ func NewController(cfg Config, run *report.Run, logger *slog.Logger) *Controller
 		run:          run,
 		logger:       logger,
 		limit:        cfg.Initial,
+		duty:         1,
 		wake:         make(chan struct{}),
 		target:       cfg.TargetLatency,
 		started:      now,
@@ -224,6 +264,24 @@ func (c *Controller) Acquire(ctx context.Context) error {
 			return err
 		}
 		c.mu.Lock()
+		if wait := c.restWaitLocked(c.cfg.Now()); wait > 0 {
+			if err := c.waitLocked(ctx, wait); err != nil {
+				return err
+			}
+			continue
+		}
+		if wait := c.paceWaitLocked(); wait > 0 {
+			c.saturated = true
+			c.mu.Unlock()
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+			continue
+		}
 		if c.inflight < c.limit {
 			c.inflight++
 			if c.inflight >= c.limit {
@@ -256,7 +314,10 @@ func (c *Controller) Acquire(ctx context.Context) error {
 func (c *Controller) TryAcquire() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.inflight >= c.limit {
+	if c.restWaitLocked(c.cfg.Now()) > 0 {
+		return false
+	}
+	if c.inflight >= c.limit || c.paceWaitLocked() > 0 {
 		c.saturated = true
 		return false
 	}
@@ -279,6 +340,10 @@ func (c *Controller) Release(latency time.Duration, outcome Outcome) {
 	}
 	c.inflight--
 	c.run.Set("inflight", int64(c.inflight))
+	if c.inflight == 0 {
+		c.restQuietLocked(c.cfg.Now())
+	}
+	c.paceLocked(latency)
 	c.observeLocked(latency, outcome)
 	c.broadcastLocked()
 }
@@ -334,27 +399,52 @@ func (c *Controller) decideLocked(now time.Time) {
 	c.overloads, c.sinceDecide, c.lastDecision = 0, 0, now
 	c.saturated = c.inflight >= c.limit
 	c.pruneLocked(now)
+	defer c.maybeRestLocked(now)
 
 	if overloads > 0 {
 		c.decreaseLocked(fmt.Sprintf("%d overloaded outcome(s)", overloads))
 		return
 	}
+	if c.alone {
+		c.decideAloneLocked(saturated)
+		return
+	}
+	probe, pending := c.judgeProbesLocked(now)
 	srv := c.judgeServerLocked(now)
 	page := c.judgePagesLocked()
 	switch {
+	case probe.over:
+		c.decreaseConfirmedLocked(probe.reason)
 	case srv.over && !srv.hold:
 		c.serverDecrease = now
 		c.decreaseLocked(srv.reason)
 	case srv.over: // holding: the reading falls already
 	case page.over:
-		c.decreaseLocked(page.reason)
-	case (srv.judged || page.judged) && saturated && c.limit < c.cfg.Max:
+		c.decreaseConfirmedLocked(page.reason)
+	case pending: // a probed node not judged yet: no growth on the rest
+	case (probe.judged || srv.judged || page.judged) && saturated:
+		c.strikes = 0
 		reason := page.reason
 		if srv.judged {
 			reason = srv.reason
 		}
-		c.setLimitLocked(min(c.limit+c.cfg.Increase, c.cfg.Max), "healthy: "+reason)
+		if probe.judged {
+			reason = probe.reason
+		}
+		c.increaseLocked("healthy: " + reason)
 	}
+}
+
+// increaseLocked raises the duty while pacing, else the limit by Increase.
+func (c *Controller) increaseLocked(reason string) {
+	if c.lingerLocked() {
+		return
+	}
+	defer c.climbedLocked()
+	if c.raiseDutyLocked(reason) || c.limit >= c.cfg.Max {
+		return
+	}
+	c.setLimitLocked(min(c.limit+c.cfg.Increase, c.cfg.Max), reason)
 }
 
 // verdict is one signal's judgement at a decision.
@@ -396,7 +486,12 @@ func (c *Controller) decreaseLocked(reason string) {
 		to = c.limit - 1
 	}
 	to = max(to, c.cfg.Min)
+	c.hurt, c.lingered = c.levelLocked(), 0
 	c.window = c.window[:0]
+	c.forgetProbesLocked()
+	if c.lowerDutyLocked(reason) {
+		return
+	}
 	if to != c.limit {
 		c.setLimitLocked(to, reason)
 	}

@@ -62,6 +62,9 @@ func (s *Session) ServerLatency(ctx context.Context) (map[string]time.Duration, 
 	return out, nil
 }
 
+// viewResolution is the smallest step of the latency views' p99th_ms.
+const viewResolution = 0.001
+
 // nodeLatency is one node's rate-weighted p99 of one view.
 func (s *Session) nodeLatency(ctx context.Context, h *gocql.HostInfo, view string) (time.Duration, error) {
 	it := s.s.Query("SELECT keyspace_name, p99th_ms, per_second FROM " + view).
@@ -69,9 +72,16 @@ func (s *Session) nodeLatency(ctx context.Context, h *gocql.HostInfo, view strin
 	var ks string
 	var p99, rate, sum, weight float64
 	for it.Scan(&ks, &p99, &rate) {
-		if strings.HasPrefix(ks, "system") || rate <= 0 || p99 <= 0 {
+		if strings.HasPrefix(ks, "system") || rate <= 0 {
 			continue
 		}
+		// The views round to a thousandth of their unit, and Cassandra
+		// 5.0's unit reads a thousand times smaller than 4.0's: a warm
+		// 5.0 node's point requests show a p99 of 0. That is a reading
+		// ("under the resolution"), not a missing one: it counts as half
+		// the resolution, so that the controller, which only compares
+		// readings with their baseline, keeps the node's signal.
+		p99 = max(p99, viewResolution/2)
 		sum += p99 * rate
 		weight += rate
 	}

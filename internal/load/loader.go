@@ -8,10 +8,10 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/lading-dev/lading/internal/discover"
 	"github.com/lading-dev/lading/internal/fault"
+	"github.com/lading-dev/lading/internal/throttle"
 	"github.com/lading-dev/lading/pkg/objstore"
 )
 
@@ -115,12 +115,8 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 			}
 			opts.Logger.Error("load pass failed; will try again", "err", err.Error(), "in", opts.WatchInterval)
 		}
-		t := time.NewTimer(opts.WatchInterval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if throttle.Sleep(ctx, opts.WatchInterval) != nil {
 			return result(), nil
-		case <-t.C:
 		}
 	}
 }

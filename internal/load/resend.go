@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/internal/throttle"
 )
 
 // Resend is how a target whose requests answer per item (Bigtable's
@@ -89,12 +90,8 @@ func (r Resend) Do(ctx context.Context, n int, send func(ctx context.Context, id
 		if r.Logger != nil {
 			r.Logger.Warn("resending failed items", "items", len(failed), "of", len(idx), "wait", wait, "err", first.Err.Error())
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := throttle.Sleep(ctx, wait); err != nil {
+			return err
 		}
 		idx = failed
 	}

@@ -207,13 +207,9 @@ func (p *pool) write(ctx context.Context, j *job) {
 			capped := p.backoff.Cap(b.Attempt - 1)
 			wait := capped/2 + time.Duration(rand.Int64N(int64(capped/2)+1)) // jittered
 			p.logger.Warn("retrying batch", "attempt", b.Attempt, "wait", wait, "err", err.Error())
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				j.part.fail(ctx.Err())
+			if err := throttle.Sleep(ctx, wait); err != nil {
+				j.part.fail(err)
 				return
-			case <-t.C:
 			}
 		case TooLarge, Rejected:
 			p.ctrl.Release(lat, throttle.Failed)

@@ -8,13 +8,13 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lading-dev/lading/internal/discover"
 	"github.com/lading-dev/lading/internal/fault"
 	"github.com/lading-dev/lading/internal/report"
+	"github.com/lading-dev/lading/internal/throttle"
 	"github.com/lading-dev/lading/pkg/objstore"
 )
 
@@ -89,12 +89,8 @@ func (s *shipper) loop(ctx context.Context) (Result, error) {
 		if err != nil {
 			s.log.Error("pass failed; trying again at the next interval", "err", err.Error())
 		}
-		t := time.NewTimer(s.cfg.Interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if throttle.Sleep(ctx, s.cfg.Interval) != nil {
 			return res, nil
-		case <-t.C:
 		}
 	}
 }

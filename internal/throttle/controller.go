@@ -273,12 +273,8 @@ func (c *Controller) Acquire(ctx context.Context) error {
 		if wait := c.paceWaitLocked(); wait > 0 {
 			c.saturated = true
 			c.mu.Unlock()
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
-			case <-t.C:
+			if err := Sleep(ctx, wait); err != nil {
+				return err
 			}
 			continue
 		}

@@ -113,12 +113,8 @@ func Retry(ctx context.Context, policy Backoff, isRetryable func(error) bool, lo
 			of = fmt.Sprintf("%d or %s", policy.Attempts, policy.For)
 		}
 		logger.Warn("retrying", "op", op, "attempt", attempt+1, "of", of, "wait", wait.Round(time.Millisecond), "err", err.Error())
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("%s: %w after %d attempts (last error: %v)", op, ctx.Err(), attempt+1, err)
-		case <-t.C:
+		if cerr := Sleep(ctx, wait); cerr != nil {
+			return fmt.Errorf("%s: %w after %d attempts (last error: %v)", op, cerr, attempt+1, err)
 		}
 	}
 }
@@ -129,4 +125,17 @@ func jitter(d time.Duration) time.Duration {
 		return 0
 	}
 	return time.Duration(rand.Int64N(int64(d) + 1))
+}
+
+// Sleep waits d, or less if ctx is done first; it returns ctx's error
+// then, nil after the full wait.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/lading-dev/lading/internal/throttle"
 )
 
 // capacityBucket holds the read capacity units all segments of this
@@ -44,12 +46,8 @@ func (b *capacityBucket) wait(ctx context.Context) error {
 			return nil
 		}
 		d := time.Duration((debt/b.rate)*float64(time.Second)) + time.Millisecond
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := throttle.Sleep(ctx, d); err != nil {
+			return err
 		}
 	}
 }

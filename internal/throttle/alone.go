@@ -56,6 +56,7 @@ func (c *Controller) Alone() bool {
 // decideAloneLocked is a decision while alone (overloads were handled
 // before): grow back towards Max while the limit is in use.
 func (c *Controller) decideAloneLocked(saturated bool) {
+	c.judgePagesLocked() // decides nothing alone, but publishes the pages' p99
 	if saturated && c.limit < c.cfg.Max {
 		c.setLimitLocked(min(c.limit+c.cfg.Increase, c.cfg.Max), "healthy: no other client")
 	}

@@ -69,6 +69,11 @@ func TestAloneRunsAtTheCap(t *testing.T) {
 	if c.Limit() != 16 {
 		t.Fatalf("alone: slow probes and pages shrank the limit to %d", c.Limit())
 	}
+	// Alone, the pages' p99 decides nothing but is still published (the
+	// metrics' lading_latency_p99_seconds).
+	if us := run.Gauge(GaugeLatencyP99); us != (900 * ms).Microseconds() {
+		t.Fatalf("alone: latency p99 gauge %d µs, want %d", us, (900 * ms).Microseconds())
+	}
 	feed(t, c, 10, 10*ms, Overloaded)
 	if c.Limit() != 8 {
 		t.Fatalf("alone: overloaded outcomes: limit %d, want 8", c.Limit())

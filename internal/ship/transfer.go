@@ -262,10 +262,7 @@ func (c *copier) stream(ctx context.Context, key string, f manifest.File, want u
 
 	r, err := c.src.NewReader(ctx, key)
 	if err != nil {
-		if errors.Is(err, objstore.ErrNotFound) {
-			return fault.Verify(fmt.Errorf("%s: listed in the manifest but missing at the source: %w", key, err))
-		}
-		return fmt.Errorf("read source: %w", err)
+		return sourceReadErr(key, err)
 	}
 	defer r.Close()
 	w, err := c.dst.NewWriter(ctx, key, &objstore.WriterOptions{

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/lading-dev/lading/internal/load"
+	"github.com/lading-dev/lading/internal/load/loadtest"
 	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/manifest"
@@ -104,12 +105,7 @@ type store struct {
 // fileStore opens a new file:// store, closed when t ends.
 func fileStore(t *testing.T) *store {
 	t.Helper()
-	u := "file://" + t.TempDir()
-	b, err := objstore.Open(context.Background(), u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	b, u := loadtest.FileStore(t)
 	return &store{url: u, b: b}
 }
 

@@ -19,13 +19,19 @@ import (
 	"github.com/lading-dev/lading/pkg/schema"
 )
 
-// Batch limits. Cassandra fails batches above batch_size_fail_threshold
-// (default 50 KiB) and warns above batch_size_warn_threshold (5 KiB); its
-// size is the mutations' data, close to the sum of the bound values. The
-// hard limit keeps a wide margin below the failure threshold, and sizing
-// starts just under the warning threshold.
+// Batch limits. Every batch holds one partition's statements, which the
+// server applies as one mutation; Cassandra (since 3.0, CASSANDRA-10876)
+// and ScyllaDB check batch_size_warn_threshold and
+// batch_size_fail_threshold only for batches of more than one mutation,
+// so those 5 and 50 KiB do not bound these. What does is the largest
+// mutation the commit log takes (half a segment: 16 MiB by default) and
+// the native protocol's frame (16 MiB since 4.0). The hard limit stays
+// far under both, so a batch is written well inside the write timeout and
+// the batches in flight stay a small part of the loader's memory; a wide
+// partition goes in a few hundred rows a mutation rather than a few
+// dozen. Sizing starts small and grows while full batches succeed.
 const (
-	HardBatchBytes    = 40 << 10
+	HardBatchBytes    = 256 << 10
 	InitialBatchBytes = 4 << 10
 	MinBatchBytes     = 1 << 10
 	// statementOverhead is added per statement and per bound value to the

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,7 +34,9 @@ func fenced(t *testing.T, path, lang string) []string {
 }
 
 // The Kubernetes manifests in docs/operations.md are valid YAML objects
-// with a kind; the CronJobs run their stage's command from the image.
+// with a kind; every container of the image names its command (the
+// image's ENTRYPOINT is empty, so args alone would be run as the
+// program), one of the four.
 func TestOperationsManifestsParse(t *testing.T) {
 	kinds := map[string]int{}
 	for i, block := range fenced(t, repoFile("docs/operations.md"), "yaml") {
@@ -42,6 +45,7 @@ func TestOperationsManifestsParse(t *testing.T) {
 			var doc struct {
 				APIVersion string `yaml:"apiVersion"`
 				Kind       string `yaml:"kind"`
+				Spec       any    `yaml:"spec"`
 			}
 			err := dec.Decode(&doc)
 			if errors.Is(err, io.EOF) {
@@ -54,11 +58,45 @@ func TestOperationsManifestsParse(t *testing.T) {
 				t.Fatalf("yaml block %d: a document without apiVersion or kind\n%s", i+1, block)
 			}
 			kinds[doc.Kind]++
+			for _, c := range containers(doc.Spec) {
+				image, _ := c["image"].(string)
+				cmd, _ := c["command"].([]any)
+				if !strings.HasPrefix(image, "lading:") {
+					continue
+				}
+				if len(cmd) == 0 || !slices.Contains([]any{"exporter", "shipper", "loader", "status"}, cmd[0]) {
+					t.Errorf("yaml block %d: container %v of %s runs %v, not one of the image's commands", i+1, c["name"], image, cmd)
+				}
+			}
 		}
 	}
 	if kinds["CronJob"] < 3 {
 		t.Fatalf("operations.md has %d CronJobs, want one per stage: %v", kinds["CronJob"], kinds)
 	}
+}
+
+// containers returns every container list's items below v.
+func containers(v any) []map[string]any {
+	var out []map[string]any
+	switch v := v.(type) {
+	case map[string]any:
+		for k, sub := range v {
+			if list, ok := sub.([]any); ok && k == "containers" {
+				for _, c := range list {
+					if m, ok := c.(map[string]any); ok {
+						out = append(out, m)
+					}
+				}
+				continue
+			}
+			out = append(out, containers(sub)...)
+		}
+	case []any:
+		for _, sub := range v {
+			out = append(out, containers(sub)...)
+		}
+	}
+	return out
 }
 
 // The Airflow DAG in docs/operations.md compiles (Airflow itself is not
@@ -88,7 +126,8 @@ func TestOperationsDAGCompiles(t *testing.T) {
 }
 
 // make image without a working container builder says so and exits 2;
-// the image is static and non-root.
+// the image is static and non-root, and holds the four commands (status
+// too: operations.md runs it from a CronJob).
 func TestImageWithoutBuilder(t *testing.T) {
 	cmd := exec.Command("bash", repoFile("scripts/image.sh"))
 	cmd.Env = append(os.Environ(), "CONTAINER_BUILDERS=no-such-builder")
@@ -104,7 +143,8 @@ func TestImageWithoutBuilder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"CGO_ENABLED=0", "distroless/static", "USER 65532", "./cmd/exporter ./cmd/shipper ./cmd/loader"} {
+	for _, want := range []string{"CGO_ENABLED=0", "distroless/static", "USER 65532", "./cmd/exporter ./cmd/shipper ./cmd/loader ./cmd/status",
+		"/out/exporter /out/shipper /out/loader /out/status /usr/local/bin/"} {
 		if !bytes.Contains(df, []byte(want)) {
 			t.Errorf("Dockerfile lacks %q", want)
 		}

@@ -246,8 +246,18 @@ func (f *Front) copyInto(ctx context.Context, q string) (*result, error) {
 		res.rows = append(res.rows, []*string{str(st.fileName(strings.TrimPrefix(strings.Trim(c.sub, "/")+"/"+name, "/"))), str(fr.status),
 			num(fr.parsed), num(fr.loaded), num(limit), num(fr.errs), first, line, char, nil})
 	}
+	if hook := f.opts.BeforeCopyLands; hook != nil {
+		if err := hook(ctx, c.tableKey); err != nil {
+			return nil, err
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, canceled()
+	}
 	if loaded > 0 {
-		if _, err := conn.ExecContext(ctx, "INSERT INTO "+c.table+" ("+c.cols+") SELECT "+c.cols+" FROM "+scratch); err != nil {
+		// Once its rows begin to land, a cancel no longer stops them (the
+		// statement ends, and leaves QUERY_HISTORY, after they landed).
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "INSERT INTO "+c.table+" ("+c.cols+") SELECT "+c.cols+" FROM "+scratch); err != nil {
 			return nil, err
 		}
 	}

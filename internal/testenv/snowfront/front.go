@@ -50,6 +50,11 @@ type Options struct {
 	// s3:// URL is read from (gcs:// URLs go to the GCS server that
 	// STORAGE_EMULATOR_HOST names).
 	S3Endpoint string
+	// BeforeCopyLands, when set, is called by every COPY after it has
+	// read its files and before its rows land in table (DB.SCHEMA.TABLE,
+	// folded); an error fails the COPY. Tests use it to hold a COPY
+	// whose client is killed.
+	BeforeCopyLands func(ctx context.Context, table string) error
 }
 
 // Front is a running front.
@@ -61,9 +66,13 @@ type Front struct {
 	db     *sql.DB // the front's own session in fakesnow
 	ownDir bool
 
-	mu     sync.Mutex
-	stages map[string]*stage
-	seq    int
+	mu      sync.Mutex
+	stages  map[string]*stage
+	seq     int
+	tags    map[string]string            // QUERY_TAG by session token
+	running map[string]*runningStatement // by query id (detached.go)
+	// kinds counts the statements received by their first word.
+	kinds map[string]int
 }
 
 // Start starts a front in front of opts.Upstream.
@@ -73,7 +82,7 @@ func Start(opts Options) (*Front, error) {
 		return nil, fmt.Errorf("snowfront: upstream %q: %w", opts.Upstream, err)
 	}
 	port, _ := strconv.Atoi(portText)
-	f := &Front{opts: opts, stages: map[string]*stage{}}
+	f := &Front{opts: opts, stages: map[string]*stage{}, tags: map[string]string{}, running: map[string]*runningStatement{}, kinds: map[string]int{}}
 	if f.opts.Dir == "" {
 		if f.opts.Dir, err = os.MkdirTemp("", "snowfront-"); err != nil {
 			return nil, err
@@ -136,13 +145,18 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			SQLText string `json:"sqlText"`
 		}
 		if err := json.Unmarshal(body, &req); err == nil {
+			f.count(req.SQLText)
 			// The statement runs to its end even when the client goes
 			// away, as a statement sent to Snowflake does.
-			if resp, ok := f.answer(context.WithoutCancel(r.Context()), req.SQLText); ok {
+			if resp, ok := f.answer(context.WithoutCancel(r.Context()), sessionToken(r), req.SQLText); ok {
 				w.Header().Set("Content-Type", "application/json")
 				json.NewEncoder(w).Encode(resp)
 				return
 			}
+		}
+		if changed, ok := unenforced(body, req.SQLText); ok {
+			raw = changed
+			r.Header.Del("Content-Encoding")
 		}
 		r.Body = io.NopCloser(bytes.NewReader(raw))
 		r.ContentLength = int64(len(raw))
@@ -150,9 +164,25 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.proxy.ServeHTTP(w, r)
 }
 
+// count counts a statement under its first word, upper case.
+func (f *Front) count(q string) {
+	word, _, _ := strings.Cut(strings.TrimSpace(q), " ")
+	f.mu.Lock()
+	f.kinds[strings.ToUpper(word)]++
+	f.mu.Unlock()
+}
+
+// Statements is how many statements starting with word (COPY, MERGE,
+// …) the front has received, passed through or answered.
+func (f *Front) Statements(word string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.kinds[strings.ToUpper(word)]
+}
+
 // answer runs a statement the front emulates; ok is false for every
 // other statement.
-func (f *Front) answer(ctx context.Context, q string) (resp map[string]any, ok bool) {
+func (f *Front) answer(ctx context.Context, token, q string) (resp map[string]any, ok bool) {
 	var err error
 	var res *result
 	switch {
@@ -163,7 +193,15 @@ func (f *Front) answer(ctx context.Context, q string) (resp map[string]any, ok b
 	case putRE.MatchString(q):
 		return f.put(q)
 	case copyRE.MatchString(q):
+		ctx, done := f.track(ctx, token)
+		defer done()
 		res, err = f.copyInto(ctx, q)
+	case queryTagRE.MatchString(q):
+		res = f.setQueryTag(token, queryTagRE.FindStringSubmatch(q)[1])
+	case historyRE.MatchString(q):
+		res = f.history(historyRE.FindStringSubmatch(q)[1])
+	case cancelRE.MatchString(q):
+		res = f.cancelQuery(cancelRE.FindStringSubmatch(q)[1])
 	case swapRE.MatchString(q):
 		res, err = f.swap(ctx, q)
 	default:

@@ -28,8 +28,15 @@ import (
 // fakesnow for one test, and sets the password the loader reads.
 func front(t testing.TB) *snowfront.Front {
 	t.Helper()
+	return frontWith(t, snowfront.Options{})
+}
+
+// frontWith is front with options (a test's hooks) besides the servers'.
+func frontWith(t testing.TB, opts snowfront.Options) *snowfront.Front {
+	t.Helper()
 	host, port := testenv.Need(t, "LADING_SNOWFLAKE_HOST"), testenv.Need(t, "LADING_SNOWFLAKE_PORT")
-	f, err := snowfront.Start(snowfront.Options{Upstream: host + ":" + port, S3Endpoint: os.Getenv("LADING_S3_ENDPOINT")})
+	opts.Upstream, opts.S3Endpoint = host+":"+port, os.Getenv("LADING_S3_ENDPOINT")
+	f, err := snowfront.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,10 @@ func (tb *table) session(ctx context.Context) (*sql.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := tb.settleDetached(ctx, conn); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	schemaOf := quoteIdent(tb.name.DB) + "." + quoteIdent(tb.name.Schema)
 	switch {
 	case tb.t.cfg.Load == LoadInsert:

@@ -99,6 +99,8 @@ func TestLoader(t *testing.T) {
 	t.Run("KillMidReplace", func(t *testing.T) { killMidReplace(t, bins) })
 	t.Run("KillAfterSwap", func(t *testing.T) { killAfterSwap(t, bins) })
 	t.Run("KillLeavesNoStagingTable", func(t *testing.T) { killLeavesNoStagingTable(t, bins) })
+	t.Run("OneMergePerDump", func(t *testing.T) { oneMergePerDump(t, bins) })
+	t.Run("KilledCopyCancelledBeforeReRunLoads", func(t *testing.T) { killedCopyCancelledBeforeReRunLoads(t, bins) })
 }
 
 // externalStagesAndNoSecretInLogs loads a dump in GCS and one in S3

@@ -112,6 +112,11 @@ func TestGoldenSQL(t *testing.T) {
 		dropSQL(freshName(target, dumpMark("prod/shop.orders/20261201T000000Z"))),
 		// The staging tables a killed run of the dump left.
 		leftoverSQL(target),
+		// The statements a killed run left running: found by the load's
+		// tag, cancelled; then the session's own tag.
+		runningSQL(target, "lading load 0123456789ab"),
+		cancelSQL("01b8f0a2-0000-1111-0000-000000000001"),
+		queryTagSQL("lading load 0123456789ab"),
 		// load=insert: the session's table of lines, filled by array-bound
 		// INSERTs, applied with COPY's conversions; a refused row found
 		// and dropped.

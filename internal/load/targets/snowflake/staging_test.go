@@ -51,3 +51,21 @@ func killLeavesNoStagingTable(t *testing.T, bins string) {
 	}
 	rc.checkExact(t)
 }
+
+// oneMergePerDump: a dump of 6 parts into a table that has rows, one part
+// per COPY: six COPYs into the staging table, then one MERGE for the
+// dump (not one per group, which would be quadratic), and exactly the
+// dump's rows in the table.
+func oneMergePerDump(t *testing.T, bins string) {
+	rc := newReplaceCase(t, 6)
+	exec(t, rc.h.db, `DELETE FROM `+rc.table.String()+` WHERE "k" >= 100`) // keep (3, 0, 'old'), which the dump overwrites
+	copies, merges := rc.h.f.Statements("COPY"), rc.h.f.Statements("MERGE")
+	code, out := runLoader(t, bins, "pw", "--from", rc.from, "--to", rc.target, "--copy-parts", "1", "--spool-dir", t.TempDir())
+	if code != 0 || !strings.Contains(out, "loaded ") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if c, m := rc.h.f.Statements("COPY")-copies, rc.h.f.Statements("MERGE")-merges; c != 6 || m != 1 {
+		t.Errorf("the load sent %d COPY and %d MERGE statements, want 6 COPYs (one a part) and one MERGE", c, m)
+	}
+	rc.checkExact(t)
+}

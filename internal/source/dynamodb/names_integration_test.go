@@ -8,14 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/lading-dev/lading/internal/load/targettest"
 	"github.com/lading-dev/lading/internal/source/dynamodb/dynamotest"
 	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/internal/testenv/spannerproxy"
+	"github.com/lading-dev/lading/pkg/manifest"
 )
 
 // A DynamoDB table whose name holds '-' and '.' (both legal in
@@ -33,8 +32,7 @@ func TestDynamoDottedTableName(t *testing.T) {
 	c := dynamotest.Client(t)
 	id := fmt.Sprintf("%08x", rand.Uint32())
 	name := "t-" + id + ".v2"
-	dynamotest.CreateNamed(t, c, name, dynamotest.Key{SortKey: true, Index: true}, 10000)
-	t.Cleanup(func() { _, _ = c.DeleteTable(context.Background(), &ddb.DeleteTableInput{TableName: aws.String(name)}) })
+	dynamotest.CreateTemp(t, c, name, dynamotest.Key{SortKey: true, Index: true}, 10000)
 	items := allTypes(60, 21)
 	for i, it := range items {
 		if i%3 == 0 {
@@ -82,4 +80,37 @@ func TestDynamoDottedTableName(t *testing.T) {
 		t.Fatalf("loader into Spanner --target-table %s: exit %d\n%s", e.indexed, code, out)
 	}
 	sameItems(t, e.spannerItems(t), want)
+}
+
+// The longest DynamoDB name a dump path holds (the <table> segment
+// "dynamodb.<name>" is one file name of at most 255 bytes) exports into
+// a file:// store exactly; a name one character longer, which DynamoDB
+// allows, is refused with exit 2 naming the limit, nothing written.
+func TestDynamoLongTableName(t *testing.T) {
+	c := dynamotest.Client(t)
+	id := fmt.Sprintf("%08x", rand.Uint32())
+	fits := "l-" + id + "." + strings.Repeat("x", manifest.MaxDynamoDBDumpName-len(id)-3)
+	over := fits + "y"
+	for _, name := range []string{fits, over} {
+		dynamotest.CreateTemp(t, c, name, dynamotest.Key{SortKey: true}, 10000)
+		dynamotest.Put(t, c, name, allTypes(30, 5))
+	}
+	src := dynamotest.URL(t, "")
+	dest := fileDest(t)
+	if code, out := runExporter(t, "--source", src, "--table", fits, "--dest", dest, "--batch", "b1", "--log-level", "warn"); code != 0 {
+		t.Fatalf("exporter --table <%d characters>: exit %d\n%s", len(fits), code, out)
+	}
+	root := openRoot(t, dest)
+	_, items := dynamotest.ReadDump(t, root, onlyDump(t, root, "b1", fits))
+	sameItems(t, items, tableItems(t, c, fits))
+
+	dest = fileDest(t)
+	code, out := runExporter(t, "--source", src, "--table", over, "--dest", dest, "--batch", "b1", "--log-level", "warn")
+	want := fmt.Sprintf("up to %d characters", manifest.MaxDynamoDBDumpName)
+	if code != 2 || !strings.Contains(out, want) || strings.Count(strings.TrimSpace(out), "\n") != 0 {
+		t.Fatalf("exporter --table <%d characters>: exit %d, want 2 and one line saying %q\n%s", len(over), code, want, out)
+	}
+	if objs, _, err := openRoot(t, dest).ListAll(context.Background(), "", ""); err != nil || len(objs) > 0 {
+		t.Errorf("refused, but wrote %d objects (%v)", len(objs), err)
+	}
 }

@@ -1,6 +1,7 @@
 package dynamodb_test
 
 import (
+	"bytes"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -26,8 +27,9 @@ type throttlingProxy struct {
 	allUntil time.Time
 	fraction float64
 	// scans counts Scan requests; throttled those answered with the
-	// exception; inWindow the Scan requests before allUntil.
-	scans, throttled, inWindow int
+	// exception; inWindow the Scan requests before allUntil; consistent
+	// those that asked for strongly consistent reads.
+	scans, throttled, inWindow, consistent int
 }
 
 func newThrottlingProxy(t *testing.T, all time.Duration, fraction float64) *throttlingProxy {
@@ -40,7 +42,16 @@ func newThrottlingProxy(t *testing.T, all time.Duration, fraction float64) *thro
 	rp := httputil.NewSingleHostReverseProxy(target)
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".Scan") {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
 			p.mu.Lock()
+			if bytes.Contains(body, []byte(`"ConsistentRead":true`)) {
+				p.consistent++
+			}
 			if p.allUntil.IsZero() {
 				p.allUntil = time.Now().Add(all)
 			}
@@ -55,7 +66,6 @@ func newThrottlingProxy(t *testing.T, all time.Duration, fraction float64) *thro
 			}
 			p.mu.Unlock()
 			if throttle {
-				_, _ = io.Copy(io.Discard, r.Body)
 				w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 				w.WriteHeader(http.StatusBadRequest)
 				_, _ = io.WriteString(w, `{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"The level of configured provisioned throughput for the table was exceeded."}`)

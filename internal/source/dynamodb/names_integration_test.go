@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/lading-dev/lading/internal/load/targettest"
 	"github.com/lading-dev/lading/internal/source/dynamodb/dynamotest"
@@ -23,7 +25,8 @@ import (
 // the loader loads the copy into Bigtable under the table's own name
 // (Bigtable ids allow '-' and '.'), every item exact. Spanner, whose
 // names are identifiers, refuses the name (exit 2, naming it and
-// --target-table), and takes the dump under --target-table.
+// --target-table), and takes the dump under --target-table. Bigtable
+// refuses a name of 51 characters the same way, creating nothing.
 func TestDynamoDottedTableName(t *testing.T) {
 	btHost := testenv.Bigtable(t)
 	proxy := spannerproxy.Start(t, testenv.Spanner(t))
@@ -42,10 +45,17 @@ func TestDynamoDottedTableName(t *testing.T) {
 	}
 	dynamotest.Put(t, c, name, items)
 
+	// A name of 51 characters: too long for a Bigtable table id.
+	long := "t-" + id + "-" + strings.Repeat("x", 51-len(id)-6) + ".v2"
+	dynamotest.CreateTemp(t, c, long, dynamotest.Key{}, 10000)
+	dynamotest.Put(t, c, long, allTypes(5, 22))
+
 	src := fileDest(t)
-	if code, out := runExporter(t, "--source", dynamotest.URL(t, ""), "--table", name, "--dest", src, "--batch", "b1",
-		"--splits", "2", "--part-size", "4KiB", "--log-level", "warn"); code != 0 {
-		t.Fatalf("exporter --table %s: exit %d\n%s", name, code, out)
+	for _, tb := range []string{name, long} {
+		if code, out := runExporter(t, "--source", dynamotest.URL(t, ""), "--table", tb, "--dest", src, "--batch", "b1",
+			"--splits", "2", "--part-size", "4KiB", "--log-level", "warn"); code != 0 {
+			t.Fatalf("exporter --table %s: exit %d\n%s", tb, code, out)
+		}
 	}
 	e := &dynamoLoad{dest: fileDest(t), plain: name, indexed: "t_" + id}
 	_, want := dynamotest.ReadDump(t, openRoot(t, src), onlyDump(t, openRoot(t, src), "b1", name))
@@ -64,13 +74,20 @@ func TestDynamoDottedTableName(t *testing.T) {
 	}
 
 	e.connect(t, btHost, "dn-"+id)
-	if code, out := run("loader", "--from", e.dest, "--to", e.btURL, "--create-table", "--verify", "full"); code != 0 || !strings.Contains(out, "verify full: passed") {
+	if code, out := run("loader", "--from", e.dest, "--to", e.btURL, "--table", "dynamodb."+name, "--create-table", "--verify", "full"); code != 0 || !strings.Contains(out, "verify full: passed") {
 		t.Fatalf("loader into Bigtable: exit %d\n%s", code, out)
 	}
 	sameItems(t, e.bigtableItems(t), want)
+	code, out := run("loader", "--from", e.dest, "--to", e.btURL, "--table", "dynamodb."+long, "--create-table")
+	if code != 2 || !strings.Contains(out, fmt.Sprintf("%q", long)) || !strings.Contains(out, "--target-table") {
+		t.Fatalf("loader of a 51-character name into Bigtable: exit %d, want 2 naming %q and --target-table\n%s", code, long, out)
+	}
+	if _, err := e.bt.Open(long).ReadRow(context.Background(), "x"); status.Code(err) != codes.NotFound {
+		t.Fatalf("Bigtable table %s after the refusal: %v, want NotFound", long, err)
+	}
 
 	sp := "spanner://" + spannerDB
-	code, out := run("loader", "--from", e.dest, "--to", sp, "--create-table")
+	code, out = run("loader", "--from", e.dest, "--to", sp, "--table", "dynamodb."+name, "--create-table")
 	if code != 2 || !strings.Contains(out, fmt.Sprintf("%q", name)) || !strings.Contains(out, "--target-table") {
 		t.Fatalf("loader into Spanner without --target-table: exit %d, want 2 naming %q and --target-table\n%s", code, name, out)
 	}

@@ -2,12 +2,15 @@ package dynamodb_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -95,9 +98,10 @@ func TestDynamoExportThrottled(t *testing.T) {
 	window := 2 * time.Second
 	p := newThrottlingProxy(t, window, 0.3)
 	dest := fileDest(t)
+	report := filepath.Join(t.TempDir(), "report.json")
 	start := time.Now()
 	code, out := runExporter(t, "--source", dynamotest.URL(t, p.srv.URL), "--table", table, "--dest", dest,
-		"--batch", "thr", "--splits", "3", "--parallel", "3", "--page-size", "50", "--log-level", "warn")
+		"--batch", "thr", "--splits", "3", "--parallel", "3", "--page-size", "50", "--log-level", "warn", "--report", report)
 	took := time.Since(start)
 	if code != 0 || !strings.Contains(out, "dump complete") {
 		t.Fatalf("exporter: exit %d\n%s", code, out)
@@ -117,6 +121,22 @@ func TestDynamoExportThrottled(t *testing.T) {
 	}
 	if !strings.Contains(out, "ProvisionedThroughputExceededException") {
 		t.Errorf("the retries were not logged:\n%s", out)
+	}
+	// The adaptive controller heard of the throttling and lowered the
+	// page requests in flight, as it does for an overloaded Cassandra.
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Counters map[string]int64 `json:"counters"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Counters["throttled"] != int64(throttled) || r.Counters["throttle_decreases"] == 0 {
+		t.Errorf("report: %d throttled (the proxy answered %d), %d throttle decreases; want all counted and at least one decrease",
+			r.Counters["throttled"], throttled, r.Counters["throttle_decreases"])
 	}
 	root := openRoot(t, dest)
 	_, items := dynamotest.ReadDump(t, root, onlyDump(t, root, "thr", table))

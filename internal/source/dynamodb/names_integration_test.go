@@ -2,6 +2,7 @@ package dynamodb_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -97,6 +98,27 @@ func TestDynamoDottedTableName(t *testing.T) {
 		t.Fatalf("loader into Spanner --target-table %s: exit %d\n%s", e.indexed, code, out)
 	}
 	sameItems(t, e.spannerItems(t), want)
+
+	// status finds both loads of the dump in the ledgers, by its name.
+	code, out = run("status", "--root", e.dest, "--table", "dynamodb."+name, "--json")
+	var st struct {
+		Dumps []struct {
+			Table  string `json:"table"`
+			Stages []struct{ Stage, State, Where string }
+		} `json:"dumps"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); code != 0 || err != nil || len(st.Dumps) != 1 || st.Dumps[0].Table != "dynamodb."+name {
+		t.Fatalf("status --json: exit %d (%v), want the one dump of dynamodb.%s\n%s", code, err, name, out)
+	}
+	loads := 0
+	for _, sg := range st.Dumps[0].Stages {
+		if sg.Stage == "load" && sg.State == "done" {
+			loads++
+		}
+	}
+	if loads != 2 {
+		t.Errorf("status: %d loads done, want 2 (Bigtable, Spanner)\n%s", loads, out)
+	}
 }
 
 // The longest DynamoDB name a dump path holds (the <table> segment

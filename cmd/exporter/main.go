@@ -66,7 +66,7 @@ func main() {
 	var cfg export.Config
 	partSize := cli.ByteSize(format.DefaultPartBytes)
 	f.StringVar(&cfg.Source, "source", "", "source `URL`: cassandra://host1,host2:9042/?dc=dc1 (also tls, ca, cert, key, translate, translate-file, route=contact-points, protocol: see docs/exporter.md; credentials from CASSANDRA_USERNAME/CASSANDRA_PASSWORD or their _FILE forms), dynamodb://REGION or dynamodb://local?endpoint=http://host:port (credentials from the AWS chain)")
-	f.StringVar(&cfg.Table, "table", "", "table to dump: `KS.TABLE` (Cassandra) or the table's name (DynamoDB)")
+	f.StringVar(&cfg.Table, "table", "", "table to dump: `KS.TABLE` (Cassandra) or the table's name (DynamoDB, e.g. prod-orders.v2; its dump is dynamodb.NAME)")
 	f.StringVar(&cfg.Dest, "dest", "", "destination root `URL` (file://, s3://, gs://)")
 	f.StringVar(&cfg.Batch, "batch", "", "batch `NAME` (default: today's UTC date, YYYY-MM-DD; required with more than one shard)")
 	f.StringVar(&cfg.Timestamp, "timestamp", "", "name the dump `TS` (20261122T154530Z; default: the batch's dump of the table, or now)")

@@ -66,7 +66,7 @@ func main() {
 	f.StringVar(&routeFile, "route-file", "", "instead of --to, send each source table to a target of its own: a `FILE` of KS.TABLE=URL lines; a table in no route is skipped")
 	f.StringVar(&o.State, "state", "", "keep ledgers under this store `URL` instead of <root>/_state (e.g. when the dump store is read-only)")
 	f.StringVar(&o.Filter.Batch, "batch", "", "only this batch `NAME`")
-	f.StringVar(&o.Filter.Table, "table", "", "only this table, as `KS.TABLE` (the source's name)")
+	f.StringVar(&o.Filter.Table, "table", "", "only this table, as `KS.TABLE` (the source's name; a DynamoDB table is dynamodb.NAME, e.g. dynamodb.prod-orders.v2)")
 	f.StringVar(&o.Filter.Timestamp, "timestamp", "", "only the dump of this `TS` (20261122T154530Z)")
 	f.BoolVar(&o.Force, "force", false, "load a dump again even when the ledger says it is loaded, or over a newer dump")
 	f.BoolVar(&o.CreateTable, "create-table", false, "create the target table (and the user types it needs) from the dump's schema when missing")

@@ -43,7 +43,7 @@ func main() {
 	f.StringVar(&cfg.From, "from", "", "source store `URL` (file://, s3://, gs://): a root or one dump's prefix")
 	f.StringVar(&cfg.To, "to", "", "destination store `URL` (file://, s3://, gs://)")
 	f.StringVar(&cfg.Filter.Batch, "batch", "", "only this batch `NAME`")
-	f.StringVar(&cfg.Filter.Table, "table", "", "only this table, as `KS.TABLE`")
+	f.StringVar(&cfg.Filter.Table, "table", "", "only this table, as `KS.TABLE` (a DynamoDB table is dynamodb.NAME, e.g. dynamodb.prod-orders.v2)")
 	f.StringVar(&cfg.Filter.Timestamp, "timestamp", "", "only the dump of this `TS` (20261122T154530Z)")
 	f.BoolVar(&cfg.Watch, "watch", false, "keep polling for new dumps")
 	f.DurationVar(&cfg.Interval, "interval", ship.DefaultInterval, "how often --watch polls")

@@ -40,7 +40,7 @@ func main() {
 	f.StringArrayVar(&cfg.Targets, "target", nil, "target `URL` every dump should be loaded into (repeatable; only names the target: status never connects to it; default: every target whose ledger holds the table)")
 	f.StringArrayVar(&cfg.States, "state", nil, "store `URL` where loaders run with --state keep their ledgers (repeatable; each root's own _state/loads/ is always read)")
 	f.StringVar(&cfg.Filter.Batch, "batch", "", "only this batch `NAME`")
-	f.StringVar(&cfg.Filter.Table, "table", "", "only this table, as `KS.TABLE`")
+	f.StringVar(&cfg.Filter.Table, "table", "", "only this table, as `KS.TABLE` (a DynamoDB table is dynamodb.NAME, e.g. dynamodb.prod-orders.v2)")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON (schema: docs/status.md) instead of a table")
 	f.DurationVar(&cfg.MaxLag, "max-lag", 0, "exit 1, listing them, when any stage has waited longer than `D` after its export (or an export this long after its plan), or a verification failed")
 	f.DurationVar(&cfg.Stale, "stale", status.DefaultStale, "call an export stale when it is unfinished `D` after its plan")

@@ -198,21 +198,62 @@ var tableNamePattern = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 // dynamoDBNamePattern is a DynamoDB table's name as DynamoDB allows it.
 var dynamoDBNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
 
+// MaxTableSegment is the longest <table> segment of a dump path, in
+// bytes: the most a file name holds on common filesystems (file://
+// stores), so that a dump can be copied to any store.
+const MaxTableSegment = 255
+
+// MaxDynamoDBDumpName is the longest DynamoDB table name a dump path can
+// hold: "dynamodb." and the name make one segment of at most
+// MaxTableSegment bytes.
+const MaxDynamoDBDumpName = MaxTableSegment - len(DynamoDBKeyspace) - 1
+
 // ValidDynamoDBTableName reports whether name is a DynamoDB table name:
 // 3 to 255 letters, digits, '_', '-' and '.'.
 func ValidDynamoDBTableName(name string) bool { return dynamoDBNamePattern.MatchString(name) }
 
+// DynamoDBDumpTable returns a DynamoDB table's name in dump paths,
+// "dynamodb.<name>", the name as it is ('-' and '.' included; the
+// keyspace holds no '.', so the first '.' ends it and DynamoDBTableName
+// gives the name back). A name DynamoDB would refuse, or one longer
+// than MaxDynamoDBDumpName, is an error saying why (the caller names
+// the table).
+func DynamoDBDumpTable(name string) (string, error) {
+	if !ValidDynamoDBTableName(name) {
+		return "", fmt.Errorf("want a DynamoDB table name of 3 to 255 letters, digits, '_', '-' and '.'")
+	}
+	if len(name) > MaxDynamoDBDumpName {
+		return "", fmt.Errorf("a name of %d characters: a dump's directory is %s.<name>, at most %d bytes (a file name's limit on common filesystems), so lading exports DynamoDB tables of names up to %d characters",
+			len(name), DynamoDBKeyspace, MaxTableSegment, MaxDynamoDBDumpName)
+	}
+	return DynamoDBKeyspace + "." + name, nil
+}
+
+// DynamoDBTableName returns the DynamoDB table a dump's <table> names,
+// or false if it names no DynamoDB table.
+func DynamoDBTableName(dumpTable string) (string, bool) {
+	ks, name, ok := strings.Cut(dumpTable, ".")
+	if !ok || ks != DynamoDBKeyspace || !ValidDynamoDBTableName(name) || len(dumpTable) > MaxTableSegment {
+		return "", false
+	}
+	return name, true
+}
+
 // ValidateTableName checks a qualified table name "keyspace.table" as
-// dumps use it in paths: Cassandra's names are letters, digits and '_';
-// a DynamoDB table is "dynamodb.<name>", its name as DynamoDB allows it
-// ('-' and '.' too). The keyspace never holds a '.', so the first '.'
-// always ends it: "dynamodb.my-table.v2" is table "my-table.v2".
+// dumps use it in paths (one segment of at most MaxTableSegment bytes):
+// Cassandra's names are letters, digits and '_'; a DynamoDB table is
+// "dynamodb.<name>", its name as DynamoDB allows it ('-' and '.' too).
+// The keyspace never holds a '.', so the first '.' always ends it:
+// "dynamodb.my-table.v2" is table "my-table.v2".
 func ValidateTableName(name string) error {
-	ks, t, ok := strings.Cut(name, ".")
-	if ok && ks == DynamoDBKeyspace && ValidDynamoDBTableName(t) {
+	if len(name) > MaxTableSegment {
+		return fmt.Errorf("table name of %d bytes: a dump path's <table> is at most %d", len(name), MaxTableSegment)
+	}
+	if _, ok := DynamoDBTableName(name); ok {
 		return nil
 	}
-	if !ok || !tableNamePattern.MatchString(ks) || !tableNamePattern.MatchString(t) || len(name) > 255 {
+	ks, t, ok := strings.Cut(name, ".")
+	if !ok || !tableNamePattern.MatchString(ks) || !tableNamePattern.MatchString(t) {
 		return fmt.Errorf("table %q is not keyspace.table (letters, digits, '_'; or dynamodb.<DynamoDB table name>, which may also hold '-' and '.')", name)
 	}
 	return nil

@@ -222,13 +222,13 @@ func TestBatchAndTableNames(t *testing.T) {
 			t.Errorf("ValidateBatch(%q) accepted", bad)
 		}
 	}
-	for _, ok := range []string{"shop.orders", "Shop_1.T2", "dynamodb.my-table.v2", "dynamodb.a.b", "dynamodb..-_", "dynamodb." + strings.Repeat("a", 255)} {
+	for _, ok := range []string{"shop.orders", "Shop_1.T2", "dynamodb.my-table.v2", "dynamodb.a.b", "dynamodb..-_", "dynamodb." + strings.Repeat("a", 246)} {
 		if err := ValidateTableName(ok); err != nil {
 			t.Errorf("ValidateTableName(%q): %v", ok, err)
 		}
 	}
 	for _, bad := range []string{"", "shop", "shop.", ".orders", "shop.orders.x", "shop/orders", "shop.or-ders", "shop..orders", "shop.orders.v2",
-		"dynamodb." + strings.Repeat("a", 256), "dynamodb.a/b", "dynamodb.a b", "dynamo-db.orders", "dynamodb"} {
+		"dynamodb." + strings.Repeat("a", 247), "dynamodb." + strings.Repeat("a", 255), "dynamodb.a/b", "dynamodb.a b", "dynamo-db.orders", "dynamodb"} {
 		if err := ValidateTableName(bad); err == nil {
 			t.Errorf("ValidateTableName(%q) accepted", bad)
 		}
@@ -249,5 +249,34 @@ func TestExtForCompression(t *testing.T) {
 	}
 	if _, err := ExtForCompression("ZSTD"); err == nil || !strings.Contains(err.Error(), strconv.Quote("ZSTD")) {
 		t.Errorf("ExtForCompression(ZSTD) = %v", err)
+	}
+}
+
+// A DynamoDB name goes into a dump path as it is and comes back from it
+// exactly; names DynamoDB refuses, or too long for a path segment, are
+// refused.
+func TestDynamoDBDumpTable(t *testing.T) {
+	for _, name := range []string{"orders", "prod-orders.v2", "a.b", "...", "-x-", "A_b.c-D", strings.Repeat("z", MaxDynamoDBDumpName)} {
+		d, err := DynamoDBDumpTable(name)
+		if err != nil {
+			t.Errorf("DynamoDBDumpTable(%q): %v", name, err)
+			continue
+		}
+		if err := ValidateTableName(d); err != nil {
+			t.Errorf("ValidateTableName(%q): %v", d, err)
+		}
+		if back, ok := DynamoDBTableName(d); !ok || back != name {
+			t.Errorf("DynamoDBTableName(%q) = %q, %v; want %q", d, back, ok, name)
+		}
+	}
+	for _, name := range []string{"ab", "", "a/b", "a b", "caf\u00e9", strings.Repeat("z", MaxDynamoDBDumpName+1), strings.Repeat("z", 256)} {
+		if d, err := DynamoDBDumpTable(name); err == nil {
+			t.Errorf("DynamoDBDumpTable(%q) = %q, want an error", name, d)
+		}
+	}
+	for _, d := range []string{"shop.orders", "dynamodb", "dynamodb.ab", "dynamo.orders", "dynamodb." + strings.Repeat("z", MaxDynamoDBDumpName+1)} {
+		if name, ok := DynamoDBTableName(d); ok {
+			t.Errorf("DynamoDBTableName(%q) = %q, want none", d, name)
+		}
 	}
 }

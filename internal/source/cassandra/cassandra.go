@@ -52,8 +52,15 @@ func check(raw, table string) (string, error) {
 		return "", fault.Usagef("--table: %w", err)
 	}
 	// Dump names allow a DynamoDB table's '-' and '.'; CQL names do not.
-	if _, name, _ := strings.Cut(table, "."); !cql.ValidName(name) {
+	ks, name, _ := strings.Cut(table, ".")
+	if !cql.ValidName(name) {
 		return "", fault.Usagef("--table %q: a Cassandra table name is letters, digits and '_'", table)
+	}
+	// Dump paths name DynamoDB tables dynamodb.<name>: a Cassandra table
+	// of keyspace dynamodb would share their paths, and a loader could
+	// load the two kinds into one target table.
+	if ks == manifest.DynamoDBKeyspace {
+		return "", fault.Usagef("--table %q: keyspace %s is reserved in dump paths for DynamoDB tables (dynamodb.<name>); lading cannot export a Cassandra keyspace of that name", table, ks)
 	}
 	return table, nil
 }

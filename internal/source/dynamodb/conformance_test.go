@@ -2,6 +2,8 @@ package dynamodb_test
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +22,11 @@ type dynamoHarness struct{ c *ddb.Client }
 
 func (h *dynamoHarness) URL(t testing.TB) string { return dynamotest.URL(t, "") }
 
+// NewTable names its tables with '-' and '.', as real fleets do
+// (prod-orders.v2), so the whole suite runs on such names.
 func (h *dynamoHarness) NewTable(t testing.TB, n int) (string, string) {
-	table := dynamotest.CreateTable(t, h.c, dynamotest.Key{SortKey: true}, 10000)
+	table := fmt.Sprintf("c-%08x.v2", rand.Uint32())
+	dynamotest.CreateTemp(t, h.c, table, dynamotest.Key{SortKey: true}, 10000)
 	dynamotest.Put(t, h.c, table, allTypes(n, uint64(n)))
 	return table, manifest.DynamoDBKeyspace + "." + table
 }

@@ -69,7 +69,7 @@ func TestParseURL(t *testing.T) {
 			t.Errorf("check(%q): %q, %v", table, got, err)
 		}
 	}
-	for _, bad := range []string{"ab", "a/b", "a b", "caf\u00e9s", strings.Repeat("a", 256)} {
+	for _, bad := range []string{"ab", "a/b", "a b", "caf\u00e9s", strings.Repeat("a", 247), strings.Repeat("a", 256)} {
 		if _, err := check("dynamodb://us-east-1", bad); err == nil || !strings.Contains(err.Error(), bad) {
 			t.Errorf("check(%q): %v, want an error naming it", bad, err)
 		}

@@ -113,13 +113,13 @@ func check(raw, table string) (string, error) {
 }
 
 // dumpTable checks --table and returns its name in dump paths,
-// "dynamodb.<name>": the keyspace holds no '.', so a '.' in the name
-// stays the table's.
+// "dynamodb.<name>" (manifest.DynamoDBDumpTable).
 func dumpTable(table string) (string, error) {
-	if !manifest.ValidDynamoDBTableName(table) {
-		return "", fault.Usagef("--table %q: want a DynamoDB table name of 3 to 255 letters, digits, '_', '-' and '.'", table)
+	d, err := manifest.DynamoDBDumpTable(table)
+	if err != nil {
+		return "", fault.Usagef("--table %q: %w", table, err)
 	}
-	return manifest.DynamoDBKeyspace + "." + table, nil
+	return d, nil
 }
 
 func open(ctx context.Context, raw string, opts source.Options) (source.Source, error) {

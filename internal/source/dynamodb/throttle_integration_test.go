@@ -1,12 +1,16 @@
 package dynamodb_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -26,8 +30,9 @@ type throttlingProxy struct {
 	allUntil time.Time
 	fraction float64
 	// scans counts Scan requests; throttled those answered with the
-	// exception; inWindow the Scan requests before allUntil.
-	scans, throttled, inWindow int
+	// exception; inWindow the Scan requests before allUntil; consistent
+	// those that asked for strongly consistent reads.
+	scans, throttled, inWindow, consistent int
 }
 
 func newThrottlingProxy(t *testing.T, all time.Duration, fraction float64) *throttlingProxy {
@@ -40,7 +45,16 @@ func newThrottlingProxy(t *testing.T, all time.Duration, fraction float64) *thro
 	rp := httputil.NewSingleHostReverseProxy(target)
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".Scan") {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
 			p.mu.Lock()
+			if bytes.Contains(body, []byte(`"ConsistentRead":true`)) {
+				p.consistent++
+			}
 			if p.allUntil.IsZero() {
 				p.allUntil = time.Now().Add(all)
 			}
@@ -55,7 +69,6 @@ func newThrottlingProxy(t *testing.T, all time.Duration, fraction float64) *thro
 			}
 			p.mu.Unlock()
 			if throttle {
-				_, _ = io.Copy(io.Discard, r.Body)
 				w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 				w.WriteHeader(http.StatusBadRequest)
 				_, _ = io.WriteString(w, `{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"The level of configured provisioned throughput for the table was exceeded."}`)
@@ -85,9 +98,10 @@ func TestDynamoExportThrottled(t *testing.T) {
 	window := 2 * time.Second
 	p := newThrottlingProxy(t, window, 0.3)
 	dest := fileDest(t)
+	report := filepath.Join(t.TempDir(), "report.json")
 	start := time.Now()
 	code, out := runExporter(t, "--source", dynamotest.URL(t, p.srv.URL), "--table", table, "--dest", dest,
-		"--batch", "thr", "--splits", "3", "--parallel", "3", "--page-size", "50", "--log-level", "warn")
+		"--batch", "thr", "--splits", "3", "--parallel", "3", "--page-size", "50", "--log-level", "warn", "--report", report)
 	took := time.Since(start)
 	if code != 0 || !strings.Contains(out, "dump complete") {
 		t.Fatalf("exporter: exit %d\n%s", code, out)
@@ -107,6 +121,22 @@ func TestDynamoExportThrottled(t *testing.T) {
 	}
 	if !strings.Contains(out, "ProvisionedThroughputExceededException") {
 		t.Errorf("the retries were not logged:\n%s", out)
+	}
+	// The adaptive controller heard of the throttling and lowered the
+	// page requests in flight, as it does for an overloaded Cassandra.
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Counters map[string]int64 `json:"counters"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Counters["throttled"] != int64(throttled) || r.Counters["throttle_decreases"] == 0 {
+		t.Errorf("report: %d throttled (the proxy answered %d), %d throttle decreases; want all counted and at least one decrease",
+			r.Counters["throttled"], throttled, r.Counters["throttle_decreases"])
 	}
 	root := openRoot(t, dest)
 	_, items := dynamotest.ReadDump(t, root, onlyDump(t, root, "thr", table))

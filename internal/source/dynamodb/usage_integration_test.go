@@ -5,10 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/lading-dev/lading/internal/cql/cqltest"
 	"github.com/lading-dev/lading/internal/source/dynamodb/dynamotest"
 	"github.com/lading-dev/lading/pkg/manifest"
@@ -16,21 +12,11 @@ import (
 
 // Bad DynamoDB options are refused with exit 2 and one line naming the
 // input, before anything is written; the secret of a URL never shows.
+// --consistent-read reaches every Scan request.
 func TestDynamoExportUsage(t *testing.T) {
 	c := dynamotest.Client(t)
 	table := dynamotest.CreateTable(t, c, dynamotest.Key{}, 100)
-	onDemand := table + "_od"
-	if _, err := c.CreateTable(context.Background(), &ddb.CreateTableInput{
-		TableName:            aws.String(onDemand),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = c.DeleteTable(context.Background(), &ddb.DeleteTableInput{TableName: aws.String(onDemand)})
-	})
+	onDemand := dynamotest.CreateTable(t, c, dynamotest.Key{OnDemand: true}, 0)
 	url := dynamotest.URL(t, "")
 	for _, tc := range []struct {
 		name string
@@ -42,6 +28,8 @@ func TestDynamoExportUsage(t *testing.T) {
 		{"local without endpoint", []string{"--source", "dynamodb://local", "--table", table}, "needs ?endpoint"},
 		{"table name with a slash", []string{"--source", url, "--table", "orders/prod"}, `--table "orders/prod"`},
 		{"dynamodb name on cassandra", []string{"--source", cqltest.URL(t), "--table", "dynamodb.or-ders"}, `--table "dynamodb.or-ders"`},
+		{"dynamodb keyspace on cassandra", []string{"--source", cqltest.URL(t), "--table", "dynamodb.orders"}, "reserved in dump paths for DynamoDB tables"},
+		{"name too short", []string{"--source", url, "--table", "ab"}, `--table "ab": want a DynamoDB table name`},
 		{"no such table", []string{"--source", url, "--table", "no_such_table"}, "no such DynamoDB table"},
 		{"columns", []string{"--source", url, "--table", table, "--columns", "a"}, "--columns"},
 		{"consistency", []string{"--source", url, "--table", table, "--consistency", "QUORUM"}, "--consistent-read"},
@@ -63,14 +51,29 @@ func TestDynamoExportUsage(t *testing.T) {
 			t.Errorf("%s: refused, but wrote %d objects (%v)", tc.name, len(objs), err)
 		}
 	}
-	// --consistent-read is recorded in the dump.
-	dest := fileDest(t)
-	if code, out := runExporter(t, "--source", url, "--table", table, "--dest", dest, "--batch", "cr", "--consistent-read"); code != 0 {
-		t.Fatalf("exit %d\n%s", code, out)
-	}
-	root := openRoot(t, dest)
-	m, _ := dynamotest.ReadDump(t, root, onlyDump(t, root, "cr", table))
-	if m.Options.Consistency != manifest.ConsistencyStrong || m.Totals.Rows != 0 {
-		t.Errorf("consistency %s, %d rows; want %s and an empty dump", m.Options.Consistency, m.Totals.Rows, manifest.ConsistencyStrong)
+	// --consistent-read is recorded in the dump and every Scan asks for
+	// strongly consistent reads; without it none does.
+	for _, strong := range []bool{true, false} {
+		p := newThrottlingProxy(t, 0, 0)
+		dest := fileDest(t)
+		args := []string{"--source", dynamotest.URL(t, p.srv.URL), "--table", table, "--dest", dest, "--batch", "cr", "--splits", "3"}
+		want := manifest.ConsistencyEventual
+		if strong {
+			args, want = append(args, "--consistent-read"), manifest.ConsistencyStrong
+		}
+		if code, out := runExporter(t, args...); code != 0 {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		root := openRoot(t, dest)
+		m, _ := dynamotest.ReadDump(t, root, onlyDump(t, root, "cr", table))
+		if m.Options.Consistency != want || m.Totals.Rows != 0 {
+			t.Errorf("consistency %s, %d rows; want %s and an empty dump", m.Options.Consistency, m.Totals.Rows, want)
+		}
+		p.mu.Lock()
+		scans, consistent := p.scans, p.consistent
+		p.mu.Unlock()
+		if scans != 3 || (strong && consistent != scans) || (!strong && consistent != 0) {
+			t.Errorf("--consistent-read %v: %d of %d Scan requests asked for consistent reads", strong, consistent, scans)
+		}
 	}
 }

@@ -161,7 +161,7 @@ func (t *Target) Table(ctx context.Context, m *manifest.Manifest, opts load.Tabl
 		name = m.Source.Table.Name
 	}
 	if !tableRE.MatchString(name) {
-		return nil, fault.Usagef("target table name %q: Bigtable table ids are up to 50 letters, digits, '_', '-' and '.' (pass --target-table)", name)
+		return nil, fault.Usagef("target table name %q: a Bigtable table id is 1 to 50 letters, digits, '_', '-' and '.', not starting with '-' or '.'; name another with --target-table or --map", name)
 	}
 	versions := opts.Versions
 	if versions <= 0 {

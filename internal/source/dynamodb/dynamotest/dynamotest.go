@@ -6,7 +6,6 @@ package dynamotest
 import (
 	"context"
 	"fmt"
-	"github.com/lading-dev/lading/internal/export/sourcetest"
 	"math/rand/v2"
 	"net/url"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/lading-dev/lading/internal/export/sourcetest"
 	"github.com/lading-dev/lading/internal/testenv"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/manifest"
@@ -46,8 +46,9 @@ func URL(t testing.TB, endpoint string) string {
 
 // Key is a table's key: partition key pk (S) and, if SortKey, sort key
 // sk (N). With Index the table also has a global secondary index
-// IndexName on g (S) and gn (N).
-type Key struct{ SortKey, Index bool }
+// IndexName on g (S) and gn (N). OnDemand makes the table
+// PAY_PER_REQUEST (no provisioned capacity: rcu is ignored).
+type Key struct{ SortKey, Index, OnDemand bool }
 
 // IndexName is the global secondary index a table made with Key.Index
 // has.
@@ -58,11 +59,18 @@ const IndexName = "by_g"
 func CreateTable(t testing.TB, c *ddb.Client, k Key, rcu int64) string {
 	t.Helper()
 	name := fmt.Sprintf("t_%08x", rand.Uint32())
+	CreateTemp(t, c, name, k, rcu)
+	return name
+}
+
+// CreateTemp creates table name as CreateNamed does and deletes it at
+// the end of the test.
+func CreateTemp(t testing.TB, c *ddb.Client, name string, k Key, rcu int64) {
+	t.Helper()
 	CreateNamed(t, c, name, k, rcu)
 	t.Cleanup(func() {
 		_, _ = c.DeleteTable(context.Background(), &ddb.DeleteTableInput{TableName: aws.String(name)})
 	})
-	return name
 }
 
 // CreateNamed creates table name and waits until it is active.
@@ -92,6 +100,12 @@ func CreateNamed(t testing.TB, c *ddb.Client, name string, k Key, rcu int64) {
 			Projection:            &types.Projection{ProjectionType: types.ProjectionTypeAll},
 			ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(rcu), WriteCapacityUnits: aws.Int64(10000)},
 		}}
+	}
+	if k.OnDemand {
+		in.BillingMode, in.ProvisionedThroughput = types.BillingModePayPerRequest, nil
+		for i := range in.GlobalSecondaryIndexes {
+			in.GlobalSecondaryIndexes[i].ProvisionedThroughput = nil
+		}
 	}
 	if _, err := c.CreateTable(ctx, in); err != nil {
 		t.Fatalf("create table %s: %v", name, err)

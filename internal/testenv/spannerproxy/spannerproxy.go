@@ -7,7 +7,9 @@
 //     column an insert or update writes, one per index entry, one per
 //     deleted key) or over MaxBytes is refused with Spanner's own
 //     INVALID_ARGUMENT error, unapplied.
-//   - A fraction AbortRate of commits is answered ABORTED, unapplied.
+//   - A fraction AbortRate of commits is answered ABORTED, unapplied;
+//     with SetUnavailableEvery(n), every n-th commit UNAVAILABLE,
+//     unapplied.
 //   - JSON, NUMERIC and FLOAT32 columns, which spannertest cannot hold
 //     (it parses FLOAT32 not at all and inserts no JSON or NUMERIC
 //     value), are created behind it as STRING(MAX), STRING(MAX) and
@@ -66,12 +68,14 @@ type Proxy struct {
 	MaxMutations int
 	MaxBytes     int
 
-	abortPermille atomic.Int64
+	abortPermille    atomic.Int64
+	unavailableEvery atomic.Int64
+	checked          atomic.Int64 // commits that reached the fault checks
 
-	// Commits counts commits forwarded; Aborted and Refused those
-	// answered ABORTED and refused as too large; MaxSeen the most
-	// mutations one forwarded commit held.
-	Commits, Aborted, Refused, MaxSeen atomic.Int64
+	// Commits counts commits forwarded; Aborted, Unavailable and
+	// Refused those answered ABORTED, UNAVAILABLE and refused as too
+	// large; MaxSeen the most mutations one forwarded commit held.
+	Commits, Aborted, Unavailable, Refused, MaxSeen atomic.Int64
 	// BatchWrites counts BatchWrite calls (batchwrite.go), Groups the
 	// mutation groups they held.
 	BatchWrites, Groups atomic.Int64
@@ -92,6 +96,11 @@ type Proxy struct {
 
 // SetAbortRate answers a fraction (0 to 1) of commits ABORTED.
 func (p *Proxy) SetAbortRate(r float64) { p.abortPermille.Store(int64(r * 1000)) }
+
+// SetUnavailableEvery answers every n-th commit UNAVAILABLE (0: none),
+// as Spanner does when a server is briefly unreachable; every n-th, not
+// a random fraction, so that a test always meets some.
+func (p *Proxy) SetUnavailableEvery(n int) { p.unavailableEvery.Store(int64(n)) }
 
 // Start starts a proxy to upstream (host:port of spannertest), stopped
 // when the test ends.
@@ -249,6 +258,10 @@ func (p *Proxy) checkCommit(in []byte) ([]byte, error) {
 	if r := p.abortPermille.Load(); r > 0 && rand.Int64N(1000) < r {
 		p.Aborted.Add(1)
 		return nil, status.Error(codes.Aborted, "Transaction was aborted.")
+	}
+	if n := p.unavailableEvery.Load(); n > 0 && p.checked.Add(1)%n == 0 {
+		p.Unavailable.Add(1)
+		return nil, status.Error(codes.Unavailable, "The service is currently unavailable.")
 	}
 	p.Commits.Add(1)
 	for {

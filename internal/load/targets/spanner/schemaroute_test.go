@@ -68,7 +68,8 @@ func btRows(t *testing.T, host, project, instance, table string) int {
 // materialized view, to Spanner (creating the index and the view's index
 // with --create-indexes) and the plain one to Bigtable, each with its own
 // ledger; a table --route-file names goes where the file says, whatever
-// its indexes; a second run finds all loaded; --route with --to, and a
+// its indexes; a second run finds all loaded; with indexed= alone the
+// plain table is skipped with a log line; --route with --to, and a
 // malformed --route, are refused (exit 2).
 func TestSchemaRoute(t *testing.T) {
 	if testing.Short() {
@@ -144,6 +145,14 @@ func TestSchemaRoute(t *testing.T) {
 	code, out = runLoader(t, bin, args...)
 	if code != 0 || strings.Count(out, "\nalready loaded b1/") != 4 {
 		t.Errorf("second run: exit %d, want all four already loaded\n%s", code, out)
+	}
+	// With indexed= alone (and no route file), the tables without
+	// indexes go nowhere: skipped with a log line naming each, not an
+	// error; the indexed ones are already loaded.
+	code, out = runLoader(t, bin, "--from", e.storeURL, "--route", "indexed="+e.target(), "--spool-dir", t.TempDir())
+	if code != 0 || strings.Count(out, "skipped: --route names no target for this kind of table") != 2 ||
+		!strings.Contains(out, "src."+plain+"/") || !strings.Contains(out, "src."+pinned+"/") || strings.Count(out, "\nalready loaded b1/") != 2 {
+		t.Errorf("--route indexed= alone: exit %d, want 0, two tables skipped with a log line and two already loaded\n%s", code, out)
 	}
 
 	for _, bad := range [][]string{

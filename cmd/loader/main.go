@@ -120,7 +120,11 @@ func main() {
 		}
 		o.OnDump = func(d load.DumpResult) { dumpDone(rt, o, d) }
 		res, err := load.Run(ctx, o)
-		printResult(rt, o, res)
+		// A run refused before any dump is not a run with nothing to
+		// load: its one line is the error's.
+		if err == nil || len(res.Dumps) > 0 {
+			printResult(rt, o, res)
+		}
 		return err
 	})
 }

@@ -70,12 +70,16 @@ type Proxy struct {
 
 	abortPermille    atomic.Int64
 	unavailableEvery atomic.Int64
+	lostEvery        atomic.Int64
+	applied          atomic.Int64 // commits applied, for lostEvery
 	checked          atomic.Int64 // commits that reached the fault checks
 
 	// Commits counts commits forwarded; Aborted, Unavailable and
 	// Refused those answered ABORTED, UNAVAILABLE and refused as too
 	// large; MaxSeen the most mutations one forwarded commit held.
 	Commits, Aborted, Unavailable, Refused, MaxSeen atomic.Int64
+	// LostAnswers counts commits applied and answered UNAVAILABLE.
+	LostAnswers atomic.Int64
 	// BatchWrites counts BatchWrite calls (batchwrite.go), Groups the
 	// mutation groups they held.
 	BatchWrites, Groups atomic.Int64
@@ -96,6 +100,10 @@ type Proxy struct {
 
 // SetAbortRate answers a fraction (0 to 1) of commits ABORTED.
 func (p *Proxy) SetAbortRate(r float64) { p.abortPermille.Store(int64(r * 1000)) }
+
+// SetLostAnswerEvery applies every n-th commit and then answers it
+// UNAVAILABLE (0: none): a commit whose answer was lost on the way back.
+func (p *Proxy) SetLostAnswerEvery(n int) { p.lostEvery.Store(int64(n)) }
 
 // SetUnavailableEvery answers every n-th commit UNAVAILABLE (0: none),
 // as Spanner does when a server is briefly unreachable; every n-th, not
@@ -211,6 +219,10 @@ func (p *Proxy) unary(ctx context.Context, method string, ss grpc.ServerStream) 
 	if err := p.conn.Invoke(ctx, method, &in, &out, grpc.ForceCodec(rawCodec{})); err != nil {
 		p.logf("spannerproxy: %s: %v", method, err)
 		return err
+	}
+	if n := p.lostEvery.Load(); method == mCommit && n > 0 && p.applied.Add(1)%n == 0 {
+		p.LostAnswers.Add(1)
+		return status.Error(codes.Unavailable, "The service is currently unavailable.")
 	}
 	if method == mGetDDL {
 		if out, err = p.restoreDDL(out); err != nil {

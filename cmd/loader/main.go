@@ -90,6 +90,7 @@ func main() {
 	f.BoolVar(&o.Watch, "watch", false, "keep polling for new dumps")
 	f.DurationVar(&o.WatchInterval, "interval", load.DefaultInterval, "how often --watch polls")
 	snowflakeFlags(f, &o)
+	spannerFlags(f, &o)
 	modeFlag(f, &o)
 	shards := app.AddShardFlags()
 
@@ -98,6 +99,11 @@ func main() {
 		// The runtime collects near the budget (memory.go).
 		applyMemory(int64(memory), rt.Env)
 		o.Logger, o.Run, o.Env = rt.Logger, rt.Run, rt.Env
+		// 0 would mean "the target's default" to the library: on the
+		// command line it is a mistake, not a request for one version.
+		if o.Versions < 1 {
+			return fault.Usagef("--versions %d: want 1 or more", o.Versions)
+		}
 		var err error
 		if o.Shard, o.Shards, err = shards.Resolve(rt.Env); err != nil {
 			return err
@@ -114,7 +120,11 @@ func main() {
 		}
 		o.OnDump = func(d load.DumpResult) { dumpDone(rt, o, d) }
 		res, err := load.Run(ctx, o)
-		printResult(rt, o, res)
+		// A run refused before any dump is not a run with nothing to
+		// load: its one line is the error's.
+		if err == nil || len(res.Dumps) > 0 {
+			printResult(rt, o, res)
+		}
 		return err
 	})
 }

@@ -49,7 +49,7 @@ func (l *Loader) loadDump(ctx context.Context, d discover.Dump, named bool) erro
 	if err := l.checkSourceKind(d, m); err != nil {
 		return err
 	}
-	tbl, err := l.target.Table(ctx, m, TableOptions{Name: l.targetTableName(d.Table), Create: o.CreateTable, CreateIndexes: o.CreateIndexes, DryRun: o.DryRun, Versions: o.Versions})
+	tbl, err := l.target.Table(ctx, m, TableOptions{Name: l.targetTableName(d.Table), Create: o.CreateTable, CreateIndexes: o.CreateIndexes, DryRun: o.DryRun, Versions: o.Versions, NumericAsString: o.NumericAsString})
 	if err != nil {
 		return err
 	}

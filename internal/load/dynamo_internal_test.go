@@ -17,7 +17,9 @@ func TestSourceIndexes(t *testing.T) {
 		m    manifest.Manifest
 		want int
 	}{
-		{"cassandra, an index", manifest.Manifest{Source: manifest.Source{Kind: manifest.KindCassandra, Table: schema.Table{Indexes: []schema.Index{{Name: "i"}}}}}, 1},
+		{"cassandra, none", manifest.Manifest{Source: manifest.Source{Kind: manifest.KindCassandra}}, 0},
+		{"cassandra, an index", manifest.Manifest{Source: manifest.Source{Kind: manifest.KindCassandra, Table: schema.Table{Indexes: []schema.Index{{Name: "i", Kind: schema.IndexSecondary}}}}}, 1},
+		{"cassandra, a materialized view only", manifest.Manifest{Source: manifest.Source{Kind: manifest.KindCassandra, Table: schema.Table{Indexes: []schema.Index{{Name: "v", Kind: schema.IndexView}}}}}, 1},
 		{"dynamodb, none", manifest.Manifest{Source: manifest.Source{Kind: manifest.KindDynamoDB}}, 0},
 		{"dynamodb, a GSI", manifest.Manifest{Source: manifest.Source{Kind: manifest.KindDynamoDB, DynamoDB: manifest.DynamoDBTable{GlobalIndexes: ix}}}, 1},
 		{"dynamodb, an LSI", manifest.Manifest{Source: manifest.Source{Kind: manifest.KindDynamoDB, DynamoDB: manifest.DynamoDBTable{LocalIndexes: ix}}}, 1},

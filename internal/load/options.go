@@ -48,6 +48,9 @@ type Options struct {
 	Replication    string
 	// Versions is the cell versions a created table keeps (Bigtable).
 	Versions int
+	// NumericAsString creates decimal and varint columns as exact text
+	// (TableOptions.NumericAsString).
+	NumericAsString bool
 	// Stage and StorageIntegration choose how a target that reads parts
 	// from a stage (Snowflake) reaches them (TargetOptions).
 	Stage, StorageIntegration string

@@ -48,6 +48,10 @@ type TableOptions struct {
 	// targets that keep versions (Bigtable's max-versions GC policy); 0
 	// is the target's default.
 	Versions int
+	// NumericAsString creates decimal and varint columns as text of
+	// their exact value where the target's numeric type is bounded
+	// (Spanner's NUMERIC); other targets ignore it.
+	NumericAsString bool
 }
 
 // Identity names a target table, as stable across years as the target

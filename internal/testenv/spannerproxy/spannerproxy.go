@@ -7,7 +7,9 @@
 //     column an insert or update writes, one per index entry, one per
 //     deleted key) or over MaxBytes is refused with Spanner's own
 //     INVALID_ARGUMENT error, unapplied.
-//   - A fraction AbortRate of commits is answered ABORTED, unapplied.
+//   - A fraction AbortRate of commits is answered ABORTED, unapplied;
+//     with SetUnavailableEvery(n), every n-th commit UNAVAILABLE,
+//     unapplied.
 //   - JSON, NUMERIC and FLOAT32 columns, which spannertest cannot hold
 //     (it parses FLOAT32 not at all and inserts no JSON or NUMERIC
 //     value), are created behind it as STRING(MAX), STRING(MAX) and
@@ -66,12 +68,18 @@ type Proxy struct {
 	MaxMutations int
 	MaxBytes     int
 
-	abortPermille atomic.Int64
+	abortPermille    atomic.Int64
+	unavailableEvery atomic.Int64
+	lostEvery        atomic.Int64
+	applied          atomic.Int64 // commits applied, for lostEvery
+	checked          atomic.Int64 // commits that reached the fault checks
 
-	// Commits counts commits forwarded; Aborted and Refused those
-	// answered ABORTED and refused as too large; MaxSeen the most
-	// mutations one forwarded commit held.
-	Commits, Aborted, Refused, MaxSeen atomic.Int64
+	// Commits counts commits forwarded; Aborted, Unavailable and
+	// Refused those answered ABORTED, UNAVAILABLE and refused as too
+	// large; MaxSeen the most mutations one forwarded commit held.
+	Commits, Aborted, Unavailable, Refused, MaxSeen atomic.Int64
+	// LostAnswers counts commits applied and answered UNAVAILABLE.
+	LostAnswers atomic.Int64
 	// BatchWrites counts BatchWrite calls (batchwrite.go), Groups the
 	// mutation groups they held.
 	BatchWrites, Groups atomic.Int64
@@ -92,6 +100,15 @@ type Proxy struct {
 
 // SetAbortRate answers a fraction (0 to 1) of commits ABORTED.
 func (p *Proxy) SetAbortRate(r float64) { p.abortPermille.Store(int64(r * 1000)) }
+
+// SetLostAnswerEvery applies every n-th commit and then answers it
+// UNAVAILABLE (0: none): a commit whose answer was lost on the way back.
+func (p *Proxy) SetLostAnswerEvery(n int) { p.lostEvery.Store(int64(n)) }
+
+// SetUnavailableEvery answers every n-th commit UNAVAILABLE (0: none),
+// as Spanner does when a server is briefly unreachable; every n-th, not
+// a random fraction, so that a test always meets some.
+func (p *Proxy) SetUnavailableEvery(n int) { p.unavailableEvery.Store(int64(n)) }
 
 // Start starts a proxy to upstream (host:port of spannertest), stopped
 // when the test ends.
@@ -203,6 +220,10 @@ func (p *Proxy) unary(ctx context.Context, method string, ss grpc.ServerStream) 
 		p.logf("spannerproxy: %s: %v", method, err)
 		return err
 	}
+	if n := p.lostEvery.Load(); method == mCommit && n > 0 && p.applied.Add(1)%n == 0 {
+		p.LostAnswers.Add(1)
+		return status.Error(codes.Unavailable, "The service is currently unavailable.")
+	}
 	if method == mGetDDL {
 		if out, err = p.restoreDDL(out); err != nil {
 			return err
@@ -249,6 +270,10 @@ func (p *Proxy) checkCommit(in []byte) ([]byte, error) {
 	if r := p.abortPermille.Load(); r > 0 && rand.Int64N(1000) < r {
 		p.Aborted.Add(1)
 		return nil, status.Error(codes.Aborted, "Transaction was aborted.")
+	}
+	if n := p.unavailableEvery.Load(); n > 0 && p.checked.Add(1)%n == 0 {
+		p.Unavailable.Add(1)
+		return nil, status.Error(codes.Unavailable, "The service is currently unavailable.")
 	}
 	p.Commits.Add(1)
 	for {

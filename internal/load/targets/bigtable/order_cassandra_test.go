@@ -20,6 +20,11 @@ func TestRowKeyOrderMatchesCassandra(t *testing.T) {
 	s := cqltest.Session(t)
 	ks := cqltest.Keyspace(t, s)
 	r := rand.New(rand.NewPCG(3, 4))
+	// The user types of keyTypes (keyUDTs), their values with every
+	// field (see fullUDTs).
+	cqltest.Exec(t, s, "CREATE TYPE "+ks+".pt (x int, label text, amount decimal)", "CREATE TYPE "+ks+".outer (p frozen<pt>, n varint)")
+	fullUDTs = true
+	t.Cleanup(func() { fullUDTs = false })
 	var types []string
 	for _, ty := range keyTypes {
 		if ty != "counter" {

@@ -41,9 +41,9 @@ import (
 //	timeuuid                      version byte, the 60-bit time, then the low 8 bytes
 //	                              with each byte's top bit flipped (CQL compares
 //	                              them as signed bytes)
-//	frozen list, set, vector      per element 0x01 + element; then 0x00
+//	frozen list, set              per element 0x01 + element; then 0x00
 //	frozen map                    per entry 0x01 + key + value; then 0x00
-//	tuple, frozen user type       per field 0x00 (null) or 0x01 + field; then 0x00
+//	tuple, frozen user type       per field 0x01 (null) or 0x02 + field; then 0x00
 //
 // Partition keys are ordered by their values here, not by token as CQL
 // orders partitions: a Bigtable scan returns partitions in value order.

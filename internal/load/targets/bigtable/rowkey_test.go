@@ -274,8 +274,8 @@ func genValue(r *rand.Rand, t *schema.Type) []byte {
 	case schema.Tuple, schema.UDT:
 		var out []byte
 		n := len(t.Params)
-		if t.Kind == schema.UDT {
-			n = 1 + r.IntN(n)
+		if t.Kind == schema.UDT && !fullUDTs {
+			n = 1 + r.IntN(n) // a value written before fields were added
 		}
 		for i := range n {
 			if r.IntN(4) == 0 {
@@ -304,21 +304,48 @@ func randBytes(r *rand.Rand, n int, edges []byte) []byte {
 	return b
 }
 
+// fullUDTs makes genValue write every field of a user type, as CQL
+// writes a user type's value once the type has all its fields. Values
+// with fewer fields (written before ALTER TYPE … ADD) differ from
+// Cassandra's order when they differ only by trailing nulls: Cassandra
+// compares them as equal, the row key orders the shorter first
+// (docs/format.md says so).
+var fullUDTs bool
+
 func mustType(t *testing.T, s string) *schema.Type {
 	t.Helper()
-	typ, err := schema.Parse(s, nil)
+	typ, err := schema.Parse(s, keyUDTs(t))
 	if err != nil {
 		t.Fatalf("parse %s: %v", s, err)
 	}
 	return typ
 }
 
+// keyUDTs are the user types of keyTypes: one with a text, a decimal (so
+// a scale goes to the trailer from inside a user type) and a nested one.
+func keyUDTs(t *testing.T) schema.UserTypes {
+	t.Helper()
+	tb := &schema.Table{Keyspace: "ks", Name: "t", Columns: []schema.Column{{Name: "k", Type: "int", Role: schema.PartitionKey}},
+		UserTypes: []schema.UserType{
+			{Name: "pt", Fields: []schema.Field{{Name: "x", Type: "int"}, {Name: "label", Type: "text"}, {Name: "amount", Type: "decimal"}}},
+			{Name: "outer", Fields: []schema.Field{{Name: "p", Type: "frozen<pt>"}, {Name: "n", Type: "varint"}}},
+		}}
+	if err := tb.Resolve(); err != nil {
+		t.Fatal(err)
+	}
+	m := schema.UserTypes{}
+	for i := range tb.UserTypes {
+		m[tb.UserTypes[i].Name] = &tb.UserTypes[i]
+	}
+	return m
+}
+
 // keyTypes are the CQL types a key column can have, nested ones included.
 var keyTypes = []string{
 	"boolean", "tinyint", "smallint", "int", "bigint", "counter", "timestamp", "date", "time",
-	"float", "double", "text", "ascii", "blob", "inet", "varint", "decimal", "uuid", "timeuuid",
+	"float", "double", "text", "ascii", "varchar", "blob", "inet", "varint", "decimal", "uuid", "timeuuid",
 	"frozen<list<int>>", "frozen<set<text>>", "frozen<map<text, bigint>>", "tuple<int, text, varint>",
-	"frozen<list<frozen<tuple<decimal, blob>>>>",
+	"frozen<list<frozen<tuple<decimal, blob>>>>", "frozen<pt>", "frozen<outer>", "frozen<list<frozen<pt>>>",
 }
 
 // TestRowKeyOrderAndRoundTrip: for random keys of every key type, alone

@@ -222,7 +222,7 @@ func modeFlag(t *testing.T, bins string) {
 	}
 	for _, c := range cases {
 		code, out := runLoader(t, bins, "pw", append([]string{"--from", missing}, c.args...)...)
-		// The summary says "nothing to load"; the error is one line.
+		// The error is one line (no summary of a run refused).
 		if code != 2 || strings.Count(out, "loader: ") != 1 || !strings.Contains(out, "loader: "+c.says) {
 			t.Errorf("%v: exit %d, want 2 and one line saying %q:\n%s", c.args, code, c.says, out)
 		}

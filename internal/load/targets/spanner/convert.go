@@ -72,6 +72,10 @@ func encode(k kind, js []byte) (*structpb.Value, int, error) {
 			return nil, 0, err
 		}
 		return structpb.NewStringValue(s), 16, nil
+	case kNumText:
+		// The dump's number exactly as written (docs/format.md): any
+		// size, any scale, never rounded.
+		return structpb.NewStringValue(string(js)), len(js), nil
 	case kBool:
 		switch string(js) {
 		case "true":
@@ -153,7 +157,7 @@ func numericText(js []byte) (string, error) {
 		return "", fmt.Errorf("number %s", js)
 	}
 	if new(big.Rat).Abs(r).Cmp(numericMax) >= 0 || !new(big.Rat).Mul(r, nanoRat).IsInt() {
-		return "", refusef("%s does not fit Spanner's NUMERIC (29 digits before the point, 9 after) exactly", js)
+		return "", refusef("%s does not fit Spanner's NUMERIC (29 digits before the point, 9 after) exactly; load such columns as STRING(MAX) with --numeric-as-string, or create the column as STRING(MAX)", js)
 	}
 	s := r.FloatString(9)
 	s = strings.TrimRight(s, "0")

@@ -35,8 +35,9 @@ func wideRows(from, n int) []format.Row {
 // Commits stay under Spanner's 80,000 mutations counted by its rule (40
 // columns a row plus one entry of the table's secondary index) while the
 // controller grows batches by bytes; a server that says no at a lower
-// count (the proxy's Spanner error) and aborts a fifth of the commits
-// still gets every row, by splitting and retrying.
+// count (the proxy's Spanner error), aborts a fifth of the commits and
+// answers every fourth UNAVAILABLE still gets every row, by splitting and
+// retrying.
 func TestCommitLimitsAndAborts(t *testing.T) {
 	e := newEnv(t)
 	cols := []string{"k INT64 NOT NULL"}
@@ -65,9 +66,11 @@ func TestCommitLimitsAndAborts(t *testing.T) {
 		t.Errorf("largest commit %d mutations, %d refused: want 79,991 (1951 rows of 41) and none refused", max, refused)
 	}
 
-	// A server that refuses commits over 30,000 mutations, and aborts.
+	// A server that refuses commits over 30,000 mutations, aborts, and
+	// is unavailable now and then.
 	e.proxy.MaxMutations = 30_000
 	e.proxy.SetAbortRate(0.2)
+	e.proxy.SetUnavailableEvery(4)
 	_, prefix = loadtest.Write(t, e.store, loadtest.Dump{Timestamp: "20260102T000000Z", Table: wideTable("wide"), Parts: [][]format.Row{wideRows(100_000, 10000)}})
 	o = e.opts(e.storeURL + "/" + prefix)
 	o.CreateTable, o.Verify, o.Run = false, "full", report.New("loader")
@@ -78,8 +81,8 @@ func TestCommitLimitsAndAborts(t *testing.T) {
 	if n := e.count(e.table); n != 74000 {
 		t.Errorf("%d rows, want 74000", n)
 	}
-	if e.proxy.Refused.Load() == 0 || e.proxy.Aborted.Load() == 0 || e.proxy.MaxSeen.Load() > 80_000 {
-		t.Errorf("proxy: %d refused, %d aborted: want some of each", e.proxy.Refused.Load(), e.proxy.Aborted.Load())
+	if e.proxy.Refused.Load() == 0 || e.proxy.Aborted.Load() == 0 || e.proxy.Unavailable.Load() == 0 || e.proxy.MaxSeen.Load() > 80_000 {
+		t.Errorf("proxy: %d refused, %d aborted, %d unavailable: want some of each", e.proxy.Refused.Load(), e.proxy.Aborted.Load(), e.proxy.Unavailable.Load())
 	}
-	t.Logf("proxy: %d commits, %d refused as too large, %d aborted", e.proxy.Commits.Load(), e.proxy.Refused.Load(), e.proxy.Aborted.Load())
+	t.Logf("proxy: %d commits, %d refused as too large, %d aborted, %d unavailable", e.proxy.Commits.Load(), e.proxy.Refused.Load(), e.proxy.Aborted.Load(), e.proxy.Unavailable.Load())
 }

@@ -98,6 +98,9 @@ func TestClassify(t *testing.T) {
 		{status.Error(codes.InvalidArgument, "Invalid value for column v"), load.Rejected},
 		{refusef("too big"), load.Rejected},
 		{status.Error(codes.NotFound, "Table not found: t"), load.Fatal},
+		{status.Error(codes.NotFound, `unknown transaction ID "tx-1"`), load.Overloaded},
+		{status.Error(codes.NotFound, "Transaction not found"), load.Overloaded},
+		{status.Error(codes.NotFound, "Session not found: projects/p/instances/i/databases/d/sessions/s"), load.Overloaded},
 		{status.Error(codes.PermissionDenied, "denied"), load.Fatal},
 	} {
 		if got := tb.Classify(c.err); got != c.want {

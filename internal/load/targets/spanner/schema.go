@@ -198,7 +198,7 @@ func (tb *Table) compare(have *ddlTable) []string {
 			diffs = append(diffs, fmt.Sprintf("column %s (%s): missing in the target", c.name, c.st.ddl))
 			continue
 		}
-		if h.typ != normalizeDDLType(c.st.ddl) {
+		if h.typ != normalizeDDLType(c.st.ddl) && !tb.adoptNumeric(c, h.typ) {
 			diffs = append(diffs, fmt.Sprintf("column %s: %s for the dump's %s, %s in the target", c.name, c.st.ddl, c.c.Type, h.typ))
 		}
 	}
@@ -229,4 +229,21 @@ func (tb *Table) compare(have *ddlTable) []string {
 		}
 	}
 	return diffs
+}
+
+// adoptNumeric takes an existing table's choice for a decimal or varint
+// column (alone or as an ARRAY's elements): NUMERIC, or STRING(MAX)
+// holding the exact text (what --numeric-as-string creates). A table
+// created either way loads whichever way later runs are asked to
+// create tables. DynamoDB numbers stay NUMERIC (docs/loader.md).
+func (tb *Table) adoptNumeric(c *column, have string) bool {
+	if tb.dyn != nil || !c.st.hasNumeric() {
+		return false
+	}
+	alt := mapTypeAs(c.c.T, c.key, c.st.k != kNumText && c.st.elem != kNumText)
+	if normalizeDDLType(alt.ddl) != have {
+		return false
+	}
+	c.st = alt
+	return true
 }

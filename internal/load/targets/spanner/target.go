@@ -190,6 +190,9 @@ func (t *Target) Table(ctx context.Context, m *manifest.Manifest, opts load.Tabl
 	if err != nil {
 		return nil, err
 	}
+	if opts.NumericAsString {
+		tb.numericAsString()
+	}
 	stmts, err := t.ddl(ctx)
 	if err != nil {
 		return nil, err

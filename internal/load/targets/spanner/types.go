@@ -23,6 +23,7 @@ const (
 	kJSON                      // JSON: the dump's JSON text of the value
 	kJSONText                  // STRING holding the dump's JSON text (a key column of a collection type)
 	kArray                     // ARRAY<elem>
+	kNumText                   // STRING holding a decimal's or varint's exact text (--numeric-as-string)
 )
 
 // spannerType is the Spanner type of one column.
@@ -34,8 +35,10 @@ type spannerType struct {
 }
 
 // scalarKind maps a CQL type that has a Spanner scalar of its own; ok is
-// false for collections, tuples, user types and vectors.
-func scalarKind(t *schema.Type) (k kind, ddl string, ok bool) {
+// false for collections, tuples, user types and vectors. numText maps
+// decimal and varint to STRING(MAX) holding the exact text instead of
+// NUMERIC, which holds only 29 digits before the point and 9 after.
+func scalarKind(t *schema.Type, numText bool) (k kind, ddl string, ok bool) {
 	switch t.Kind {
 	case schema.Text, schema.Varchar, schema.Ascii, schema.Inet, schema.Time, schema.Duration:
 		return kString, "STRING(MAX)", true
@@ -48,6 +51,9 @@ func scalarKind(t *schema.Type) (k kind, ddl string, ok bool) {
 	case schema.Double:
 		return kFloat64, "FLOAT64", true
 	case schema.Decimal, schema.Varint:
+		if numText {
+			return kNumText, "STRING(MAX)", true
+		}
 		return kNumeric, "NUMERIC", true
 	case schema.Boolean:
 		return kBool, "BOOL", true
@@ -64,8 +70,12 @@ func scalarKind(t *schema.Type) (k kind, ddl string, ok bool) {
 // mapType is the documented CQL → Spanner type mapping (docs/loader.md).
 // Key columns cannot be ARRAY or JSON in Spanner: a key column of such a
 // type holds the dump's JSON text in a STRING.
-func mapType(t *schema.Type, key bool) spannerType {
-	if k, ddl, ok := scalarKind(t); ok {
+func mapType(t *schema.Type, key bool) spannerType { return mapTypeAs(t, key, false) }
+
+// mapTypeAs is mapType, with decimals and varints (also as elements of
+// an ARRAY) as STRING(MAX) of their exact text when numText is set.
+func mapTypeAs(t *schema.Type, key, numText bool) spannerType {
+	if k, ddl, ok := scalarKind(t, numText); ok {
 		return spannerType{k: k, ddl: ddl}
 	}
 	if key {
@@ -73,7 +83,7 @@ func mapType(t *schema.Type, key bool) spannerType {
 	}
 	switch t.Kind {
 	case schema.List, schema.Set, schema.Vector:
-		if ek, eddl, ok := scalarKind(t.Params[0]); ok {
+		if ek, eddl, ok := scalarKind(t.Params[0], numText); ok {
 			return spannerType{k: kArray, elem: ek, ddl: "ARRAY<" + eddl + ">"}
 		}
 	}
@@ -87,6 +97,12 @@ func normalizeDDLType(s string) string {
 	return s
 }
 
+// hasNumeric reports whether a column's type, as mapped, holds NUMERIC
+// values (a decimal or varint, alone or as an ARRAY's elements).
+func (st spannerType) hasNumeric() bool {
+	return st.k == kNumeric || st.k == kNumText || (st.k == kArray && (st.elem == kNumeric || st.elem == kNumText))
+}
+
 // column is one dumped column of the target table.
 type column struct {
 	name string
@@ -97,3 +113,17 @@ type column struct {
 }
 
 func (c *column) String() string { return fmt.Sprintf("%s %s", c.name, c.st.ddl) }
+
+// numericAsString maps the table's decimal and varint columns (also as
+// ARRAY elements) to STRING(MAX) of their exact text, for a table the
+// loader creates (--numeric-as-string). DynamoDB numbers stay NUMERIC.
+func (tb *Table) numericAsString() {
+	if tb.dyn != nil {
+		return
+	}
+	for _, c := range tb.cols {
+		if c.st.hasNumeric() {
+			c.st = mapTypeAs(c.c.T, c.key, true)
+		}
+	}
+}

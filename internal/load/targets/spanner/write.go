@@ -181,6 +181,15 @@ func (tb *Table) Classify(err error) load.ErrorKind {
 		return load.Rejected
 	case codes.FailedPrecondition, codes.OutOfRange:
 		return load.Rejected
+	case codes.NotFound:
+		// A transaction or session Spanner no longer knows, e.g. after
+		// the client sent a commit again whose answer was lost: the
+		// batch goes again in a new transaction (its InsertOrUpdates
+		// leave the rows as once). A table or database not found stays
+		// fatal.
+		if s := strings.ToLower(err.Error()); strings.Contains(s, "transaction") || strings.Contains(s, "session") {
+			return load.Overloaded
+		}
 	}
 	return load.Fatal
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lading-dev/lading/internal/load/loadtest"
 	"github.com/lading-dev/lading/internal/testenv/snowfront"
 )
 
@@ -37,14 +36,7 @@ func killedCopyCancelledBeforeReRunLoads(t *testing.T, bins string) {
 			return nil
 		}
 	}})
-	rc := &replaceCase{h: &harness{db: standIn(t), f: f}, tbl: kvTable("rep"), want: kvParts(4, 5)}
-	rc.store, rc.from = loadtest.FileStore(t)
-	loadtest.Write(t, rc.store, loadtest.Dump{Table: rc.tbl, Parts: rc.want})
-	if err := rc.tbl.Resolve(); err != nil {
-		t.Fatal(err)
-	}
-	rc.target = rc.h.NewTarget(t)
-	rc.table = of(t, rc.target, "rep")
+	rc := newDumpCase(t, f, 4)
 	args := []string{"--from", rc.from, "--to", rc.target, "--create-table", "--copy-parts", "1", "--spool-dir", t.TempDir()}
 
 	cmd := osexec.Command(filepath.Join(bins, "loader"), args...)

@@ -11,6 +11,7 @@ import (
 	"github.com/lading-dev/lading/internal/load"
 	"github.com/lading-dev/lading/internal/load/loadtest"
 	"github.com/lading-dev/lading/internal/load/targettest"
+	"github.com/lading-dev/lading/internal/testenv/snowfront"
 	"github.com/lading-dev/lading/pkg/format"
 	"github.com/lading-dev/lading/pkg/objstore"
 	"github.com/lading-dev/lading/pkg/schema"
@@ -31,7 +32,21 @@ type replaceCase struct {
 
 func newReplaceCase(t *testing.T, parts int) *replaceCase {
 	t.Helper()
-	f := front(t)
+	rc := newDumpCase(t, front(t), parts)
+	cols, err := columns(&rc.tbl, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, rc.h.db, createTableSQL(rc.table, cols, newIncarnation()))
+	exec(t, rc.h.db, `INSERT INTO `+rc.table.String()+` ("k", "c", "v") VALUES (100, 0, 'old'), (101, 0, 'old'), (3, 0, 'old')`)
+	return rc
+}
+
+// newDumpCase writes a dump of parts parts of table "rep" to a file
+// store and names the target table through front f; the table is not
+// created.
+func newDumpCase(t *testing.T, f *snowfront.Front, parts int) *replaceCase {
+	t.Helper()
 	rc := &replaceCase{h: &harness{db: standIn(t), f: f}, tbl: kvTable("rep"), want: kvParts(parts, 5)}
 	rc.store, rc.from = loadtest.FileStore(t)
 	loadtest.Write(t, rc.store, loadtest.Dump{Table: rc.tbl, Parts: rc.want})
@@ -40,12 +55,6 @@ func newReplaceCase(t *testing.T, parts int) *replaceCase {
 	}
 	rc.target = rc.h.NewTarget(t)
 	rc.table = of(t, rc.target, "rep")
-	cols, err := columns(&rc.tbl, false, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec(t, rc.h.db, createTableSQL(rc.table, cols, newIncarnation()))
-	exec(t, rc.h.db, `INSERT INTO `+rc.table.String()+` ("k", "c", "v") VALUES (100, 0, 'old'), (101, 0, 'old'), (3, 0, 'old')`)
 	return rc
 }
 

@@ -4,19 +4,20 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"testing"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/lading-dev/lading/internal/cql"
+	"github.com/lading-dev/lading/internal/testenv"
 )
 
 // TestBenchRawScanChild is the source's own ceiling for the benchmarks
 // (issue 18: "a raw paged full scan, no encoding, no sink"), run as a
 // child process: it reads the table named by LADING_BENCH_RAW_SCAN over
-// the exporter's splits and statement, pages of 1000, with
-// LADING_BENCH_READERS readers (default 4), through the driver alone:
+// the exporter's splits and statement, pages of LADING_BENCH_PAGE_SIZE
+// rows (default the exporter's), with LADING_BENCH_READERS readers
+// (default 4), through the driver alone:
 // each value is counted and dropped as the driver hands it over, with no
 // copy, no decoding and no encoding. It prints "RAWSCAN <rows> <bytes>",
 // bytes being the values' bytes as Cassandra sent them.
@@ -25,14 +26,7 @@ func TestBenchRawScanChild(t *testing.T) {
 	if name == "" {
 		t.Skip("a child process of the benchmark harness (internal/benchrun)")
 	}
-	readers := 4
-	if v := os.Getenv("LADING_BENCH_READERS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("LADING_BENCH_READERS=%q: want a positive number", v)
-		}
-		readers = n
-	}
+	readers, pageSize := testenv.EnvPositive(t, "LADING_BENCH_READERS", 4), testenv.EnvPositive(t, "LADING_BENCH_PAGE_SIZE", cql.DefaultPageSize)
 	bs := newBenchScan(t, name)
 	sc, err := cql.NewScanner(bs.s, cql.ScanSpec{Table: bs.tab, Columns: bs.cols}, nil, nil)
 	if err != nil {
@@ -45,7 +39,7 @@ func TestBenchRawScanChild(t *testing.T) {
 			cells[i] = dropCell{nbytes}
 		}
 		lo, hi := cql.QueryBounds(bs.p, sp.Range)
-		iter := drv.Query(stmt, lo, hi).Consistency(gocql.LocalOne).PageSize(cql.DefaultPageSize).Idempotent(true).IterContext(ctx)
+		iter := drv.Query(stmt, lo, hi).Consistency(gocql.LocalOne).PageSize(pageSize).Idempotent(true).IterContext(ctx)
 		for iter.Scan(cells...) {
 			*rows++
 		}

@@ -117,14 +117,19 @@ func statusField(pid int, name string) int64 {
 // BenchRows returns LADING_BENCH_ROWS, the size of a benchmark's data,
 // or def when it is unset; a value that is not a positive number fails
 // the benchmark.
-func BenchRows(t testing.TB, def int) int {
-	v := os.Getenv("LADING_BENCH_ROWS")
+func BenchRows(t testing.TB, def int) int { return EnvPositive(t, "LADING_BENCH_ROWS", def) }
+
+// EnvPositive returns the positive number in the environment variable
+// name (a benchmark's knob), or def when it is unset; any other value
+// fails t.
+func EnvPositive(t testing.TB, name string, def int) int {
+	v := os.Getenv(name)
 	if v == "" {
 		return def
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 {
-		t.Fatalf("LADING_BENCH_ROWS=%q: want a positive number of rows", v)
+		t.Fatalf("%s=%q: want a positive number", name, v)
 	}
 	return n
 }

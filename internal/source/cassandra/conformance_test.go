@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,27 @@ import (
 // (pkg/format turns it into the native protocol's bytes), and the suite
 // compares the bytes Cassandra returns for every cell with the bytes the
 // dump's line decodes to.
-type cassandraHarness struct{ s *cql.Session }
+type cassandraHarness struct {
+	s *cql.Session
+	// cols is every, less the types the server lacks (vector before 5.0).
+	cols []typedColumn
+}
+
+// newCassandraHarness reads the server's version for the columns it can
+// hold.
+func newCassandraHarness(t testing.TB) *cassandraHarness {
+	s := cqltest.Session(t)
+	info, err := cql.ReadCluster(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	major, _, _ := strings.Cut(info.ReleaseVersion, ".")
+	cols := every
+	if n, _ := strconv.Atoi(major); n < 5 {
+		cols = slices.DeleteFunc(slices.Clone(every), func(c typedColumn) bool { return strings.HasPrefix(c.cqlType, "vector<") })
+	}
+	return &cassandraHarness{s: s, cols: cols}
+}
 
 // typedColumn is one value column of the harness table and the JSON of
 // its value in row i ("" leaves it absent, i.e. null).
@@ -118,7 +139,7 @@ func (h *cassandraHarness) NewTable(t testing.TB, n int) (string, string) {
 	ks := cqltest.Keyspace(t, h.s)
 	cols := []string{"k bigint", "c int"}
 	names := []string{"k", "c"}
-	for _, c := range every {
+	for _, c := range h.cols {
 		cols = append(cols, c.name+" "+c.cqlType)
 		names = append(names, c.name)
 	}
@@ -137,7 +158,7 @@ func (h *cassandraHarness) NewTable(t testing.TB, n int) (string, string) {
 	values := make([][]any, n)
 	for i := range n {
 		line := fmt.Sprintf(`{"k":%d,"c":%d`, int64(i/per)*7919, i%per)
-		for _, c := range every {
+		for _, c := range h.cols {
 			if v := c.json(i); v != "" {
 				line += fmt.Sprintf(",%q:%s", c.name, v)
 			}
@@ -197,7 +218,7 @@ func cell(name string, v []byte) string {
 // column element by element, as gocql scans it, put together again).
 func (h *cassandraHarness) Rows(t testing.TB, table string) []string {
 	names := []string{"k", "c"}
-	for _, c := range every {
+	for _, c := range h.cols {
 		names = append(names, c.name)
 	}
 	iter := h.s.Driver().Query("SELECT " + strings.Join(names, ", ") + " FROM " + table).Iter()
@@ -206,7 +227,7 @@ func (h *cassandraHarness) Rows(t testing.TB, table string) []string {
 	for i := range raw {
 		dest[i] = &raw[i]
 	}
-	tup := slices.IndexFunc(every, func(c typedColumn) bool { return c.name == "tup" }) + 2
+	tup := slices.IndexFunc(h.cols, func(c typedColumn) bool { return c.name == "tup" }) + 2
 	var out []string
 	for iter.Scan(dest...) {
 		var row []string
@@ -243,7 +264,7 @@ func (h *cassandraHarness) Canonical(t testing.TB, m *manifest.Manifest, line []
 		byName[name] = r.Values[i]
 	}
 	row := []string{cell("k", byName["k"]), cell("c", byName["c"])}
-	for _, c := range every {
+	for _, c := range h.cols {
 		row = append(row, cell(c.name, byName[c.name]))
 	}
 	return strings.Join(row, " ")
@@ -261,5 +282,5 @@ func (h *cassandraHarness) Args() []string {
 }
 
 func TestCassandraConformance(t *testing.T) {
-	sourcetest.RunConformance(t, &cassandraHarness{s: cqltest.Session(t)})
+	sourcetest.RunConformance(t, newCassandraHarness(t))
 }

@@ -19,7 +19,7 @@ import (
 
 var (
 	queryTagRE = regexp.MustCompile(`(?is)^\s*ALTER\s+SESSION\s+SET\s+QUERY_TAG\s*=\s*'([^']*)'\s*;?\s*$`)
-	historyRE  = regexp.MustCompile(`(?is)^\s*SELECT\s+QUERY_ID\s*,\s*EXECUTION_STATUS\s+FROM\s+TABLE\s*\(.*\bQUERY_HISTORY\s*\(.*\)\s*\)\s+WHERE\s+QUERY_TAG\s*=\s*'([^']*)'`)
+	historyRE  = regexp.MustCompile(`(?is)^\s*SELECT\s+QUERY_ID\s+FROM\s+TABLE\s*\(.*\bQUERY_HISTORY\s*\(.*\)\s*\)\s+WHERE\s+QUERY_TAG\s*=\s*'([^']*)'`)
 	cancelRE   = regexp.MustCompile(`(?is)^\s*SELECT\s+SYSTEM\$CANCEL_QUERY\s*\(\s*'([^']*)'\s*\)\s*;?\s*$`)
 )
 
@@ -69,15 +69,15 @@ func (f *Front) Running() int {
 	return len(f.running)
 }
 
-// history lists the running statements tagged tag (QUERY_ID,
-// EXECUTION_STATUS), as QUERY_HISTORY filtered on QUERY_TAG does.
+// history lists the ids of the running statements tagged tag, as
+// QUERY_HISTORY filtered on QUERY_TAG and a running status does.
 func (f *Front) history(tag string) *result {
-	res := &result{cols: []column{{name: "QUERY_ID"}, {name: "EXECUTION_STATUS"}}, typeID: 0x1000}
+	res := &result{cols: []column{{name: "QUERY_ID"}}, typeID: 0x1000}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for id, s := range f.running {
 		if tag != "" && s.tag == tag {
-			res.rows = append(res.rows, []*string{str(id), str("RUNNING")})
+			res.rows = append(res.rows, []*string{str(id)})
 		}
 	}
 	return res

@@ -79,8 +79,8 @@ func runningTagged(ctx context.Context, conn *sql.Conn, t tableName, tag string)
 	defer rows.Close()
 	var ids []string
 	for rows.Next() {
-		var id, status string
-		if err := rows.Scan(&id, &status); err != nil {
+		var id string
+		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
 		ids = append(ids, id)
@@ -92,7 +92,7 @@ func runningTagged(ctx context.Context, conn *sql.Conn, t tableName, tag string)
 // are still running or waiting to (QUERY_HISTORY of t's database: the
 // user's 10,000 most recent statements of the last 7 days).
 func runningSQL(t tableName, tag string) string {
-	return "SELECT QUERY_ID, EXECUTION_STATUS FROM TABLE(" + quoteIdent(t.DB) + ".INFORMATION_SCHEMA.QUERY_HISTORY(RESULT_LIMIT => 10000)) WHERE QUERY_TAG = " +
+	return "SELECT QUERY_ID FROM TABLE(" + quoteIdent(t.DB) + ".INFORMATION_SCHEMA.QUERY_HISTORY(RESULT_LIMIT => 10000)) WHERE QUERY_TAG = " +
 		quoteString(tag) + " AND EXECUTION_STATUS IN ('RUNNING', 'QUEUED', 'RESUMING_WAREHOUSE', 'BLOCKED')"
 }
 

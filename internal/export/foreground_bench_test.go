@@ -13,19 +13,8 @@ import (
 
 	"github.com/lading-dev/lading/internal/cql/cqltest"
 	"github.com/lading-dev/lading/internal/fgload"
+	"github.com/lading-dev/lading/internal/testenv"
 )
-
-func envInt(b *testing.B, name string, dflt int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return dflt
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		b.Fatalf("%s: %v", name, err)
-	}
-	return n
-}
 
 // fgPhase is one phase of BenchmarkForegroundLatency.
 type fgPhase struct {
@@ -54,11 +43,11 @@ type fgPhase struct {
 // ratios against the target: adaptive p99 <= 1.25 x idle p99 with
 // adaptive rows/s >= 60% of the unthrottled rows/s.
 func BenchmarkForegroundLatency(b *testing.B) {
-	rows := envInt(b, "LADING_BENCH_FG_ROWS", 4_000_000)
-	rounds := envInt(b, "LADING_BENCH_FG_ROUNDS", 2)
+	rows := testenv.EnvInt(b, "LADING_BENCH_FG_ROWS", 4_000_000)
+	rounds := testenv.EnvInt(b, "LADING_BENCH_FG_ROUNDS", 2)
 	ab := os.Getenv("LADING_BENCH_FG_AB") != "0"
 	arms := abArms(os.Getenv("LADING_BENCH_FG_AB_ARGS"))
-	nice := envInt(b, "LADING_BENCH_FG_NICE", 19)
+	nice := testenv.EnvInt(b, "LADING_BENCH_FG_NICE", 19)
 	s := cqltest.Session(b)
 	ks := cqltest.Keyspace(b, s)
 	cqltest.Exec(b, s, fmt.Sprintf(benchDDL, ks))
@@ -69,7 +58,7 @@ func BenchmarkForegroundLatency(b *testing.B) {
 				float64(i) / 7, []string{"a", fmt.Sprint(i % 13)}, time.UnixMilli(1_700_000_000_000 + int64(i)), payload}
 		})
 	cqltest.Exec(b, s, fmt.Sprintf(fgload.DDL, ks))
-	cfg := fgload.Config{Session: s.Driver(), Keyspace: ks, Rate: envInt(b, "LADING_BENCH_FG_RATE", 200), Keys: 1000, MaxInflight: 64}
+	cfg := fgload.Config{Session: s.Driver(), Keyspace: ks, Rate: testenv.EnvInt(b, "LADING_BENCH_FG_RATE", 200), Keys: 1000, MaxInflight: 64}
 	if err := fgload.Fill(context.Background(), cfg); err != nil {
 		b.Fatal(err)
 	}
@@ -124,7 +113,7 @@ func BenchmarkForegroundLatency(b *testing.B) {
 		// an adaptive export's baseline is the foreground's own latency.
 		// LADING_BENCH_FG_SETTLE (seconds) shortens it for the probes,
 		// whose baseline is taken in the 2 s before the first page.
-		settle := func() { phase("settle", time.Duration(envInt(b, "LADING_BENCH_FG_SETTLE", 60))*time.Second) }
+		settle := func() { phase("settle", time.Duration(testenv.EnvInt(b, "LADING_BENCH_FG_SETTLE", 60))*time.Second) }
 		for range rounds {
 			settle()
 			idle = append(idle, phase("idle", 15*time.Second))

@@ -123,13 +123,23 @@ func BenchRows(t testing.TB, def int) int { return EnvPositive(t, "LADING_BENCH_
 // name (a benchmark's knob), or def when it is unset; any other value
 // fails t.
 func EnvPositive(t testing.TB, name string, def int) int {
+	n := EnvInt(t, name, def)
+	if n < 1 {
+		t.Fatalf("%s=%q: want a positive number", name, os.Getenv(name))
+	}
+	return n
+}
+
+// EnvInt returns the number in the environment variable name, or def
+// when it is unset; a value that is not a number fails t.
+func EnvInt(t testing.TB, name string, def int) int {
 	v := os.Getenv(name)
 	if v == "" {
 		return def
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		t.Fatalf("%s=%q: want a positive number", name, v)
+	if err != nil {
+		t.Fatalf("%s=%q: want a number", name, v)
 	}
 	return n
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -24,6 +25,17 @@ type ClusterInfo struct {
 	// TableID is system_schema.tables' id: it changes when a table is
 	// dropped and created again (the loader's incarnation check).
 	TableID string
+}
+
+// MajorVersion is the major number of a release_version ("4.1.10": 4),
+// or 0 when it cannot be read.
+func MajorVersion(release string) int {
+	major, _, _ := strings.Cut(release, ".")
+	n, err := strconv.Atoi(major)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // ReadCluster reads system.local.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -120,9 +119,7 @@ func (s *suite) makeEveryTypeDump(t *testing.T) (*store, error) {
 	if err != nil {
 		return nil, err
 	}
-	major, _, _ := strings.Cut(info.ReleaseVersion, ".")
-	n, _ := strconv.Atoi(major)
-	fillEveryType(exec, ks, everyPartitions, n >= 5) // vector<> came in 5.0
+	fillEveryType(exec, ks, everyPartitions, cql.MajorVersion(info.ReleaseVersion) >= 5) // vector<> came in 5.0
 	if execErr != nil {
 		return nil, execErr
 	}

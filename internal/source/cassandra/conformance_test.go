@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,9 +39,8 @@ func newCassandraHarness(t testing.TB) *cassandraHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	major, _, _ := strings.Cut(info.ReleaseVersion, ".")
 	cols := every
-	if n, _ := strconv.Atoi(major); n < 5 {
+	if cql.MajorVersion(info.ReleaseVersion) < 5 { // vector<> came in 5.0
 		cols = slices.DeleteFunc(slices.Clone(every), func(c typedColumn) bool { return strings.HasPrefix(c.cqlType, "vector<") })
 	}
 	return &cassandraHarness{s: s, cols: cols}

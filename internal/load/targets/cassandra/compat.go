@@ -1,9 +1,7 @@
 package cassandra
 
 import (
-	"strconv"
-	"strings"
-
+	"github.com/lading-dev/lading/internal/cql"
 	"github.com/lading-dev/lading/pkg/format"
 )
 
@@ -43,7 +41,5 @@ func isUntimed(untimed []string, name string) bool {
 // (Cassandra before 5.0; an unreadable version counts as such, which
 // only costs the comparison of those columns' times).
 func beforeCellTimes(release string) bool {
-	major, _, _ := strings.Cut(release, ".")
-	n, err := strconv.Atoi(major)
-	return err != nil || n < 5
+	return cql.MajorVersion(release) < 5
 }

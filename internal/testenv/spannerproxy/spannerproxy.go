@@ -7,9 +7,9 @@
 //     column an insert or update writes, one per index entry, one per
 //     deleted key) or over MaxBytes is refused with Spanner's own
 //     INVALID_ARGUMENT error, unapplied.
-//   - A fraction AbortRate of commits is answered ABORTED, unapplied;
-//     with SetUnavailableEvery(n), every n-th commit UNAVAILABLE,
-//     unapplied.
+//   - With SetAbortRate(r), a fraction r of commits, spread evenly, is
+//     answered ABORTED, unapplied; with SetUnavailableEvery(n), every
+//     n-th commit UNAVAILABLE, unapplied.
 //   - JSON, NUMERIC and FLOAT32 columns, which spannertest cannot hold
 //     (it parses FLOAT32 not at all and inserts no JSON or NUMERIC
 //     value), are created behind it as STRING(MAX), STRING(MAX) and
@@ -33,7 +33,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"net"
 	"regexp"
 	"sort"
@@ -72,7 +71,8 @@ type Proxy struct {
 	unavailableEvery atomic.Int64
 	lostEvery        atomic.Int64
 	applied          atomic.Int64 // commits applied, for lostEvery
-	checked          atomic.Int64 // commits that reached the fault checks
+	checked          atomic.Int64 // commits that passed the abort check, for unavailableEvery
+	offered          atomic.Int64 // commits that reached the abort check
 
 	// Commits counts commits forwarded; Aborted, Unavailable and
 	// Refused those answered ABORTED, UNAVAILABLE and refused as too
@@ -98,7 +98,10 @@ type Proxy struct {
 	logf func(string, ...any)
 }
 
-// SetAbortRate answers a fraction (0 to 1) of commits ABORTED.
+// SetAbortRate answers a fraction r (0 to 1) of commits ABORTED, spread
+// evenly rather than drawn at random (at 0.2, every fifth): a test that
+// asks for aborts always meets them, and a commit sent again after an
+// abort is not aborted again while r is at most a half.
 func (p *Proxy) SetAbortRate(r float64) { p.abortPermille.Store(int64(r * 1000)) }
 
 // SetLostAnswerEvery applies every n-th commit and then answers it
@@ -267,7 +270,7 @@ func (p *Proxy) checkCommit(in []byte) ([]byte, error) {
 		p.Refused.Add(1)
 		return nil, status.Errorf(codes.InvalidArgument, "The transaction exceeds the maximum total bytes-size that can be handled by Spanner. Please reduce the size or number of the writes, or use fewer indexes. (Maximum size: %d)", p.MaxBytes)
 	}
-	if r := p.abortPermille.Load(); r > 0 && rand.Int64N(1000) < r {
+	if r := p.abortPermille.Load(); r > 0 && abortAt(p.offered.Add(1), r) {
 		p.Aborted.Add(1)
 		return nil, status.Error(codes.Aborted, "Transaction was aborted.")
 	}
@@ -283,6 +286,12 @@ func (p *Proxy) checkCommit(in []byte) ([]byte, error) {
 		}
 	}
 	return proto.Marshal(&req)
+}
+
+// abortAt says whether the k-th commit (from 1) is aborted at permille
+// aborts in a thousand: whenever k*permille crosses a multiple of 1000.
+func abortAt(k, permille int64) bool {
+	return k*permille/1000 != (k-1)*permille/1000
 }
 
 // floatStrings turns "NaN", "Infinity" and "-Infinity" in FLOAT columns

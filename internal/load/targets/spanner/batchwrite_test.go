@@ -16,9 +16,9 @@ import (
 // table ends with every row once, exact (verify full, and a count).
 func TestBatchWrite(t *testing.T) {
 	e := newEnv(t)
-	// A twentieth of the groups aborted: about 150 resent, and a group
-	// aborted five times in a row (which hands the whole batch back to
-	// the loader, and would be sent again whole) unlikely (under 0.1%).
+	// A twentieth of the groups aborted, spread evenly: about 150
+	// resent, and none aborted twice in a row (five in a row would hand
+	// the whole batch back to the loader, to be sent again whole).
 	e.proxy.SetAbortRate(0.05)
 	_, prefix := loadtest.Write(t, e.store, loadtest.Dump{Table: wideTable("wide"), Parts: [][]format.Row{wideRows(0, 1500), wideRows(1500, 1500)}})
 	o := e.opts(e.storeURL + "/" + prefix)

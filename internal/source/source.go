@@ -323,11 +323,13 @@ type Prober interface {
 // the source: with nobody there, there is nobody to protect and the
 // adaptive controller runs at the full budget.
 type TrafficReporter interface {
-	// ClientRequests returns, by node, the cumulative count of requests
-	// of clients other than a token-range export (e.g. point reads and
-	// writes of the applications' tables), leaving out the reads of the
-	// table exceptReadsOf ("keyspace.table" or "": a key-list export's
-	// own point reads), or an error (e.g. when the servers do not count
-	// them).
+	// ClientRequests returns cumulative counters of the requests of
+	// clients other than a token-range export (e.g. a node's point reads
+	// and writes of each of the applications' tables), by a name that
+	// stays the counter's from one reading to the next, leaving out the
+	// reads of the table exceptReadsOf ("keyspace.table" or "": a
+	// key-list export's own point reads), or an error (e.g. when the
+	// servers do not count them). A counter may vanish (its table
+	// dropped) or restart from zero (its node restarted).
 	ClientRequests(ctx context.Context, exceptReadsOf string) (map[string]int64, error)
 }

@@ -63,11 +63,12 @@ func (c *Controller) decideAloneLocked(saturated bool) {
 }
 
 // Traffic tells from successive readings of the remote side's request
-// counters whether other clients are there. A reading maps each node to
-// its cumulative count of the other clients' requests (the exporter:
-// point reads and writes the node coordinated on applications' tables);
-// the counts' rise between two readings is their traffic. A node missing
-// from either reading, or whose count fell (it restarted), tells nothing.
+// counters whether other clients are there. A reading maps each counter's
+// name to its cumulative count of the other clients' requests (the
+// exporter: a node's point reads, or writes, of one of the applications'
+// tables); the counters' rise between two readings is their traffic. A
+// counter missing from either reading (a new table, a dropped one, a node
+// down), or whose count fell (its node restarted), tells nothing.
 // Other clients are present from the first reading that shows any of
 // their requests until none showed for Quiet. A Traffic is not safe for
 // concurrent use.
@@ -88,7 +89,7 @@ const DefaultTrafficQuiet = 5 * time.Second
 
 // Observe takes a reading at now. It returns whether other clients are
 // present and a reason for the log; known is false until two readings
-// have compared at least one node.
+// have compared at least one counter.
 func (t *Traffic) Observe(now time.Time, counts map[string]int64) (present, known bool, reason string) {
 	quiet := t.Quiet
 	if quiet <= 0 {
@@ -96,14 +97,14 @@ func (t *Traffic) Observe(now time.Time, counts map[string]int64) (present, know
 	}
 	var rise int64
 	compared := 0
-	nodes := make([]string, 0, len(counts))
+	names := make([]string, 0, len(counts))
 	for n := range counts {
-		nodes = append(nodes, n)
+		names = append(names, n)
 	}
-	slices.Sort(nodes)
+	slices.Sort(names)
 	busiest := ""
 	var busiestRise int64
-	for _, n := range nodes {
+	for _, n := range names {
 		prev, ok := t.last[n]
 		if !ok || counts[n] < prev {
 			continue
@@ -117,15 +118,15 @@ func (t *Traffic) Observe(now time.Time, counts map[string]int64) (present, know
 	}
 	t.last = counts
 	if compared == 0 {
-		return t.present, t.known, "no node to compare"
+		return t.present, t.known, "no counter to compare"
 	}
 	switch {
 	case rise > 0:
 		t.present, t.known, t.lastSeen = true, true, now
-		return true, true, fmt.Sprintf("%d requests of other clients since the last reading (%d coordinated by %s)", rise, busiestRise, busiest)
+		return true, true, fmt.Sprintf("%d requests of other clients since the last reading (most: %d, %s)", rise, busiestRise, busiest)
 	case !t.known:
 		t.known = true
-		return false, true, fmt.Sprintf("no request of another client on %d node(s)", compared)
+		return false, true, fmt.Sprintf("no request of another client in %d counter(s)", compared)
 	case t.present && now.Sub(t.lastSeen) >= quiet:
 		t.present = false
 		return false, true, fmt.Sprintf("no request of another client for %s", now.Sub(t.lastSeen).Round(time.Second))

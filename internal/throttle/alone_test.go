@@ -14,29 +14,33 @@ type trafficStep struct {
 	wantKnown   bool
 }
 
-// TestTrafficVerdicts replays recorded counts (the sum of a node's
-// coordinator_read_latency and coordinator_write_latency counts over the
-// applications' tables, as cql.ClientRequests reads them): the first
-// reading knows nothing; no rise on any node is "alone"; any rise is
+// TestTrafficVerdicts replays recorded counters (a node's
+// coordinator_read_latency or coordinator_write_latency count of one of
+// the applications' tables, as cql.ClientRequests reads them): the first
+// reading knows nothing; no rise of any counter is "alone"; any rise is
 // "present" at once; "alone" again only after Quiet without a rise; a
-// node whose count fell (it restarted) or that is new tells nothing.
+// counter that fell (its node restarted) or that is new tells nothing,
+// and one that vanished (its table dropped) hides no other's rise.
 func TestTrafficVerdicts(t *testing.T) {
 	tr := &Traffic{Quiet: 5 * time.Second}
 	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	const a, b, c, d = "10.0.0.1/shop.orders/writes", "10.0.0.2/shop.orders/writes", "10.0.0.3/shop.orders/writes", "10.0.0.2/shop.carts/reads"
 	steps := []trafficStep{
-		{0, map[string]int64{"10.0.0.1": 14109, "10.0.0.2": 26185}, false, false},
-		{250 * time.Millisecond, map[string]int64{"10.0.0.1": 14109, "10.0.0.2": 26185}, false, true},        // idle cluster
-		{time.Second, map[string]int64{"10.0.0.1": 14109, "10.0.0.2": 26185, "10.0.0.3": 5}, false, true},    // a new node: not compared
-		{time.Second, map[string]int64{"10.0.0.1": 14109, "10.0.0.2": 26186, "10.0.0.3": 5}, true, true},     // one write: present
-		{time.Second, map[string]int64{"10.0.0.1": 14109, "10.0.0.2": 26186, "10.0.0.3": 5}, true, true},     // quiet 1 s
-		{3 * time.Second, map[string]int64{"10.0.0.1": 14109, "10.0.0.2": 26186, "10.0.0.3": 5}, true, true}, // quiet 4 s
-		{time.Second, map[string]int64{"10.0.0.1": 14109, "10.0.0.2": 26186, "10.0.0.3": 5}, false, true},    // quiet 5 s: alone
-		{time.Second, map[string]int64{"10.0.0.1": 14109, "10.0.0.2": 120, "10.0.0.3": 5}, false, true},      // 10.0.0.2 restarted
-		{time.Second, map[string]int64{"10.0.0.1": 14109, "10.0.0.2": 320, "10.0.0.3": 5}, true, true},       // its clients are back
-		{time.Second, map[string]int64{"10.0.0.2": 520}, true, true},                                         // two nodes down
-		{time.Second, map[string]int64{}, true, true},                                                        // none answered
-		{5 * time.Second, map[string]int64{"10.0.0.1": 14109, "10.0.0.2": 520, "10.0.0.3": 5}, true, true},   // nothing to compare: unchanged
-		{time.Second, map[string]int64{"10.0.0.1": 14109, "10.0.0.2": 520, "10.0.0.3": 5}, false, true},      // no rise, last seen 7 s ago
+		{0, map[string]int64{a: 14109, b: 26185}, false, false},
+		{250 * time.Millisecond, map[string]int64{a: 14109, b: 26185}, false, true},    // idle cluster
+		{time.Second, map[string]int64{a: 14109, b: 26185, c: 5}, false, true},         // a new node: not compared
+		{time.Second, map[string]int64{a: 14109, b: 26186, c: 5}, true, true},          // one write: present
+		{time.Second, map[string]int64{a: 14109, b: 26186, c: 5}, true, true},          // quiet 1 s
+		{3 * time.Second, map[string]int64{a: 14109, b: 26186, c: 5}, true, true},      // quiet 4 s
+		{time.Second, map[string]int64{a: 14109, b: 26186, c: 5}, false, true},         // quiet 5 s: alone
+		{time.Second, map[string]int64{a: 14109, b: 120, c: 5}, false, true},           // 10.0.0.2 restarted
+		{time.Second, map[string]int64{a: 14109, b: 320, c: 5}, true, true},            // its clients are back
+		{time.Second, map[string]int64{b: 520}, true, true},                            // two nodes down
+		{time.Second, map[string]int64{}, true, true},                                  // none answered
+		{5 * time.Second, map[string]int64{a: 14109, b: 520, c: 5}, true, true},        // nothing to compare: unchanged
+		{time.Second, map[string]int64{a: 14109, b: 520, c: 5}, false, true},           // no rise, last seen 7 s ago
+		{time.Second, map[string]int64{a: 14109, b: 520, c: 5, d: 90000}, false, true}, // a new table's count: not compared
+		{6 * time.Second, map[string]int64{d: 90100}, true, true},                      // shop.orders dropped (10.0.0.2 counted 90,520 of both tables, now 90,100), 100 reads of shop.carts
 	}
 	for i, s := range steps {
 		now = now.Add(s.after)
@@ -57,7 +61,7 @@ func TestAloneRunsAtTheCap(t *testing.T) {
 	c.mu.Lock()
 	c.lowerDutyLocked("test") // not at Min: nothing
 	c.mu.Unlock()
-	c.SetAlone(true, "no request of another client on 1 node(s)")
+	c.SetAlone(true, "no request of another client in 2 counter(s)")
 	if c.Limit() != 16 || c.Duty() != 1 || !c.Alone() {
 		t.Fatalf("alone: limit %d duty %v alone %v, want 16 1 true", c.Limit(), c.Duty(), c.Alone())
 	}

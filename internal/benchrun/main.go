@@ -165,6 +165,7 @@ func (h *harness) generate() error {
 func (h *harness) measured(name string, cmd *exec.Cmd, servers ...string) (sample, string, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	h.settle(name, servers)
 	before := h.serverCPU(servers)
 	m, err := testenv.RunMeasured(cmd)
 	s := sample{WallS: m.Wall.Seconds(), CPUS: m.CPU.Seconds(), PeakRSS: m.PeakRSS, ServerCPU: h.serverCPU(servers) - before}
@@ -174,6 +175,42 @@ func (h *harness) measured(name string, cmd *exec.Cmd, servers ...string) (sampl
 	}
 	fmt.Printf("bench: %-24s %6.1f s, CPU %6.1f s, peak RSS %5.0f MiB, server CPU %6.1f s\n", name, s.WallS, s.CPUS, float64(s.PeakRSS)/(1<<20), s.ServerCPU)
 	return s, out.String(), nil
+}
+
+// Before each run the servers must be idle: under settleIdle CPU
+// seconds a second over a settleWindow, waited for at most settleMax.
+// A load leaves the server flushing and compacting for a while after the
+// loader exits; without the wait the next run (another tool's) would be
+// charged with it.
+const (
+	settleIdle   = 0.15
+	settleWindow = 2 * time.Second
+	settleMax    = 120 * time.Second
+)
+
+// settle waits until the servers are idle (see settleIdle), and says how
+// long it waited, or that they never were.
+func (h *harness) settle(name string, servers []string) {
+	if len(servers) == 0 {
+		return
+	}
+	start := time.Now()
+	for {
+		before := h.serverCPU(servers)
+		time.Sleep(settleWindow)
+		rate := (h.serverCPU(servers) - before) / settleWindow.Seconds()
+		waited := time.Since(start)
+		switch {
+		case rate < settleIdle:
+			if waited > 2*settleWindow {
+				fmt.Printf("bench: %-24s waited %.0f s for the servers to settle\n", name, waited.Seconds())
+			}
+			return
+		case waited >= settleMax:
+			fmt.Printf("bench: %-24s the servers still used %.2f CPU s a second after %.0f s: measuring anyway\n", name, rate, waited.Seconds())
+			return
+		}
+	}
 }
 
 // serverCPU is the CPU seconds the named servers (by their pid files in

@@ -172,6 +172,9 @@ func (rep *report) markdown() string {
 	}
 	fmt.Fprintf(&b, "**Machine:** %v cores, %.1f GiB memory, %v; the servers run on the same machine, which other work shared (load average %v at the start).\n\n",
 		rep.Machine["cores"], rep.Machine["mem_gib"], rep.Machine["cpu_model"], rep.Machine["loadavg_at_start"])
+	fmt.Fprintf(&b, "A group's tools run in rounds, a run of each a round, each round starting one tool further on, and every run "+
+		"starts once the servers it uses are idle (under %.2f CPU s a second for %s, waited for at most %s), so no run is "+
+		"charged with the flushes and compactions an earlier one left.\n\n", settleIdle, settleWindow, settleMax)
 	b.WriteString("Each figure is the median of the runs, with (min–max) where they differ. Client CPU is user+system time of the " +
 		"tool's process and the children it waited for; peak RSS is the process's VmHWM (or its process tree's resident sum, if more); " +
 		"server CPU is the CPU time the servers used during the run (Cassandra for export and load, the S3 and GCS servers for ship), " +

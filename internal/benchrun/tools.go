@@ -26,7 +26,10 @@ type tool struct {
 	check func(i int, out string, s *sample) error
 }
 
-// rounds runs the tools' runs alternately, round by round; a tool that
+// rounds runs the tools' runs alternately, round by round, each round
+// starting one tool further on (round 2 with the second tool, round 3
+// with the third, ...), so that no tool always runs just after the same
+// other one, on a server still busy with what that one left; a tool that
 // fails stops running and keeps the failure as its result.
 func (h *harness) rounds(tools []*tool) {
 	most := 0
@@ -35,7 +38,8 @@ func (h *harness) rounds(tools []*tool) {
 		most = max(most, t.repeat)
 	}
 	for i := range most {
-		for _, t := range tools {
+		for j := range tools {
+			t := tools[(i+j)%len(tools)]
 			if i >= t.repeat || t.r.Error != "" {
 				continue
 			}

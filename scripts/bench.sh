@@ -10,7 +10,7 @@
 #                              (scripts/bench-ship.sh uses the same rclone)
 #
 # Environment:
-#   LADING_BENCH_ROWS     rows generated (default 500000, about 0.55 GB of
+#   LADING_BENCH_ROWS     rows generated (default 1000000, about 1.1 GB of
 #                         values: sized so that the whole bench, peers
 #                         included, stays under 45 minutes on 2 cores)
 #   LADING_BENCH_REPEAT   runs of each tool (default 3; slow peers fewer, see
@@ -121,7 +121,7 @@ install) install ;;
 rclone) mkdir -p "$CACHE/tmp"; install_rclone >&2 && rclone_bin ;;
 run)
 	install || log "going on without the peers that failed to install; the results name them"
-	log "rows ${LADING_BENCH_ROWS:-500000}, runs ${LADING_BENCH_REPEAT:-3} (slow peers ${LADING_BENCH_SLOW_REPEAT:-1}), output in $OUT/"
+	log "rows ${LADING_BENCH_ROWS:-1000000}, runs ${LADING_BENCH_REPEAT:-3} (slow peers ${LADING_BENCH_SLOW_REPEAT:-1}), output in $OUT/"
 	make -s build
 	mkdir -p "$OUT/bin"
 	(cd scripts && GOFLAGS='' GOWORK=off go build -o "$OUT/bin/" ./gen)

@@ -37,7 +37,7 @@ const keyspace = "lading_bench"
 
 // defaultRows is the table's default size: the whole bench, peers
 // included, stays under 45 minutes on 2 cores.
-const defaultRows = 500_000
+const defaultRows = 1_000_000
 
 func main() {
 	var c config

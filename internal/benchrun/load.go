@@ -22,7 +22,7 @@ func (h *harness) load() {
 	c := h.c
 	inflight := strconv.Itoa(c.parallel * 8)
 	loader := func(verify string) *tool {
-		name := "lading loader"
+		name := toolLoader
 		if verify != "count" {
 			name += " --verify " + verify
 		}
@@ -44,7 +44,7 @@ func (h *harness) load() {
 		t.check = func(i int, _ string, s *sample) error { return h.checkLoad(loadTable(verify, i), s) }
 		return t
 	}
-	dsb := &tool{r: &result{Group: "load", Tool: "DSBulk load ← JSON", Note: "DSBulk 1.10.0 `load -c json` of its own unload of the table into a new table, --executor.maxInFlight " + inflight + "; the JVM at its defaults"},
+	dsb := &tool{r: &result{Group: "load", Tool: toolDSBulkLoad, Note: "DSBulk 1.10.0 `load -c json` of its own unload of the table into a new table, --executor.maxInFlight " + inflight + "; the JVM at its defaults"},
 		repeat: c.repeat, servers: []string{"cassandra"}}
 	dsb.run = func(i int) (*exec.Cmd, error) {
 		if h.dsbJSON == "" {

@@ -208,8 +208,12 @@ func (rep *report) markdown() string {
 			}
 		}
 		b.WriteString("\n")
-		if g == "export" {
-			b.WriteString(exportTargets(rs))
+		cores, _ := strconv.ParseFloat(fmt.Sprint(rep.Machine["cores"]), 64)
+		switch g {
+		case "export":
+			b.WriteString(exportTargets(rs, cores))
+		case "load":
+			b.WriteString(loadTargets(rs, cores))
 		}
 	}
 	rep.emulatorsMarkdown(&b)

@@ -131,7 +131,7 @@ func TestExportTargets(t *testing.T) {
 	for _, r := range rs {
 		r.summarize()
 	}
-	got := exportTargets(rs)
+	got := exportTargets(rs, 0)
 	for _, want := range []string{
 		"2.50x DSBulk unload's rows/s (target >= 2x)",
 		"50% of the source's ceiling, the best raw scan (8 readers, 1000 rows/s; target >= 90%)",
@@ -143,10 +143,46 @@ func TestExportTargets(t *testing.T) {
 			t.Errorf("targets lack %q: %s", want, got)
 		}
 	}
-	if got := exportTargets(rs[1:]); got != "" {
+	if got := exportTargets(rs[1:], 0); got != "" {
 		t.Errorf("targets without the exporter's runs: %q, want none", got)
 	}
-	if got := exportTargets(rs[:1]); !strings.Contains(got, "DSBulk unload's rows/s missing") || !strings.Contains(got, "raw scan's rows/s missing") {
+	if got := exportTargets(rs[:1], 0); !strings.Contains(got, "DSBulk unload's rows/s missing") || !strings.Contains(got, "raw scan's rows/s missing") {
 		t.Errorf("targets with the exporter alone: %q", got)
+	}
+}
+
+// TestLoadTargetsAndCPUBudget: the loader's ratios to DSBulk load, and
+// what two shared cores allow each tool (2 / CPU a row) and lading at
+// most for 1.5x.
+func TestLoadTargetsAndCPUBudget(t *testing.T) {
+	run := func(rowsPerS, clientCPU, serverCPU float64) []sample {
+		return []sample{{Rows: 1_000_000, WallS: 1e6 / rowsPerS, CPUS: clientCPU, ServerCPU: serverCPU}}
+	}
+	rs := []*result{
+		{Tool: toolLoader, Runs: run(20_000, 25, 65)},
+		{Tool: toolLoaderNone, Runs: run(25_000, 24, 50)},
+		{Tool: toolDSBulkLoad, Runs: run(16_000, 60, 60)},
+	}
+	for _, r := range rs {
+		r.summarize()
+	}
+	got := loadTargets(rs, 2)
+	for _, want := range []string{
+		"1.25x DSBulk load's rows/s with --verify count, the default (target >= 1.5x)",
+		"0.42x its client CPU a row (target <= 0.5x)",
+		"with --verify none 1.56x its rows/s",
+		"lading loader and servers 90.0 s a million rows (at most 22222 rows/s; 90% of it measured)",
+		"DSBulk load ← JSON 120.0 (at most 16667; 96%)",
+		"1.5x DSBulk load ← JSON's rows/s needs lading loader at most 83.3 s a million rows, of which the server's share is 65.0 now",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("load targets lack %q:\n%s", want, got)
+		}
+	}
+	if got := loadTargets(rs[1:], 2); got != "" {
+		t.Errorf("load targets without the loader's default runs: %q, want none", got)
+	}
+	if got := loadTargets(rs, 0); strings.Contains(got, "shared cores") {
+		t.Errorf("a CPU budget with the cores unknown: %s", got)
 	}
 }

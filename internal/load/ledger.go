@@ -66,7 +66,8 @@ func sanitize(s string) (string, bool) {
 // Ledger records what was loaded into one target table. Layout, below
 // <root>/_state/loads/<target-id>/ (or <state>/loads/<target-id>/):
 //
-//	<incarnation>/loaded/<timestamp>.<batch>.<table>.json   the dump is loaded (counts, verification)
+//	<incarnation>/loaded/<timestamp>.<batch>.<table>.json   the dump is loaded (counts, verification);
+//	                                                        <timestamp>.<hash>.json past 255 bytes (LoadedName)
 //	<incarnation>/dumps/<batch>/<table>/<timestamp>/
 //	    started.json              the dump's first load attempt (table empty then?)
 //	    started/<part>            an attempt at the part began (rows may be in the table)
@@ -114,10 +115,23 @@ func (l *Ledger) Incarnation(inc string) *Incarnation {
 func (in *Incarnation) ID() string { return in.id }
 
 // LoadedName is the key below "loaded/" of a dump's loaded record: the
-// timestamp first, so listings come in load order.
+// timestamp first, so listings come in load order. A name that would pass
+// maxRecordName (a long batch or table name: a DynamoDB table's may have
+// 246 characters) keeps its timestamp and puts a hash of the batch and
+// table in their place, since a file:// ledger's file names stop there;
+// the record itself names them.
 func LoadedName(d discover.Dump) string {
-	return d.Timestamp + "." + d.Batch + "." + d.Table + ".json"
+	n := d.Timestamp + "." + d.Batch + "." + d.Table + ".json"
+	if len(n) <= maxRecordName {
+		return n
+	}
+	sum := sha256.Sum256([]byte(d.Batch + "/" + d.Table))
+	return d.Timestamp + "." + hex.EncodeToString(sum[:16]) + ".json"
 }
+
+// maxRecordName is the longest name of a record below loaded/: what file
+// systems allow a file name.
+const maxRecordName = 255
 
 // Counts sum up what a load did.
 type Counts struct {
@@ -229,8 +243,14 @@ func (in *Incarnation) Dump(d discover.Dump) *DumpLedger {
 
 // Loaded returns the dump's loaded record, or nil when it is not loaded.
 func (in *Incarnation) Loaded(ctx context.Context, d discover.Dump) (*LoadedRecord, error) {
+	return in.LoadedNamed(ctx, LoadedName(d))
+}
+
+// LoadedNamed returns the loaded record of that name (one LoadedDumps
+// lists), or nil when there is none.
+func (in *Incarnation) LoadedNamed(ctx context.Context, name string) (*LoadedRecord, error) {
 	var rec LoadedRecord
-	ok, err := in.l.readJSON(ctx, in.prefix+"loaded/"+LoadedName(d), &rec)
+	ok, err := in.l.readJSON(ctx, in.prefix+"loaded/"+name, &rec)
 	if err != nil || !ok {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/lading-dev/lading/internal/discover"
@@ -64,5 +65,43 @@ func TestLedgerRecords(t *testing.T) {
 	}
 	if rec, err := l.Incarnation("other").Loaded(ctx, older); err != nil || rec != nil {
 		t.Errorf("a new incarnation sees %+v %v", rec, err)
+	}
+}
+
+// TestLedgerLongTableName: a dump of a table whose name is near the
+// 255-byte limit of a dump path's segment (a DynamoDB table of 246
+// characters) is recorded as loaded in a file:// ledger, whose file
+// names stop at 255 bytes too, and found again. (Named
+// <timestamp>.<batch>.<table>.json, its record was too long a file
+// name, and the load failed at its last step.)
+func TestLedgerLongTableName(t *testing.T) {
+	ctx := context.Background()
+	l := NewLedger(fileStore(t), LedgerDir, Identity{Kind: "cassandra", Cluster: "c", Namespace: "ks", Table: "t"})
+	inc := l.Incarnation("5a0c-id")
+	long := "dynamodb." + strings.Repeat("x", 246)
+	d1, err := discover.NewDump("2026-12-06", long, "20261206T000000Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, _ := discover.NewDump("2026-12-07", long, "20261206T000000Z")
+	for _, d := range []discover.Dump{d1, d2} {
+		if n := LoadedName(d); len(n) > 255 || !strings.HasPrefix(n, d.Timestamp+".") {
+			t.Fatalf("loaded record name %q: %d bytes, want at most 255, the timestamp first", n, len(n))
+		}
+		if err := inc.Dump(d).MarkLoaded(ctx, &LoadedRecord{Batch: d.Batch, Table: d.Table, Timestamp: d.Timestamp}, false); err != nil {
+			t.Fatalf("recording %s loaded: %v", d.Batch, err)
+		}
+	}
+	if LoadedName(d1) == LoadedName(d2) {
+		t.Errorf("two dumps' records share the name %s", LoadedName(d1))
+	}
+	for _, d := range []discover.Dump{d1, d2} {
+		if rec, err := inc.Loaded(ctx, d); err != nil || rec == nil || rec.Batch != d.Batch {
+			t.Errorf("loaded record of %s: %+v %v", d.Batch, rec, err)
+		}
+	}
+	short, _ := discover.NewDump("b1", "ks.t", "20260101T000000Z")
+	if n := LoadedName(short); n != "20260101T000000Z.b1.ks.t.json" {
+		t.Errorf("a short name changed: %s", n)
 	}
 }

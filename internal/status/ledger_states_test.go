@@ -197,3 +197,35 @@ func TestShipStates(t *testing.T) {
 		t.Errorf("ship stages %q, want %q", got, want)
 	}
 }
+
+// TestLedgerLongTableName: the loaded record of a dump whose batch and
+// table make too long a name holds a hash in their place
+// (load.LoadedName); status still finds it, both for the dump it reports
+// on and as the newest load that supersedes an older dump.
+func TestLedgerLongTableName(t *testing.T) {
+	r := newLedgerRoot(t)
+	t0 := r.now.Add(-2 * time.Hour)
+	table := "dynamodb." + strings.Repeat("x", 246)
+	in := r.incarnation("long")
+	older := r.exported("2026-12-05", table, "20261205T000000Z", t0)
+	newer := r.exported("2026-12-06", table, "20261206T000000Z", t0.Add(time.Hour))
+	if n := load.LoadedName(newer); len(n) > 255 {
+		t.Fatalf("record name of %d bytes", len(n))
+	}
+	r.loaded(in, newer, t0.Add(90*time.Minute), load.VerifyResult{Mode: "count", Result: "passed", Found: 10, At: t0.Add(90 * time.Minute)})
+	rep, err := Build(r.ctx, Config{Roots: []string{r.url}, MaxLag: 6 * time.Hour, Now: func() time.Time { return r.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range rep.Dumps {
+		for _, s := range d.Stages {
+			if s.Stage == StageLoad {
+				got[d.Name()] = s.State
+			}
+		}
+	}
+	if got[newer.String()] != StateDone || got[older.String()] != StateSuperseded {
+		t.Errorf("load states %v, want the newer done and the older superseded", got)
+	}
+}

@@ -71,6 +71,26 @@ func loadedName(name string, tables map[string]bool) (discover.Dump, bool) {
 	return discover.Dump{}, false
 }
 
+// hashedName reads the loaded record of a name that holds a hash in
+// place of its batch and table (load.LoadedName), and returns its dump
+// when the record's table is one of tables and the name is the one
+// load.LoadedName gives that dump.
+func hashedName(ctx context.Context, in *load.Incarnation, name string, tables map[string]bool) (discover.Dump, bool, error) {
+	ts, rest, _ := strings.Cut(strings.TrimSuffix(name, ".json"), ".")
+	if len(rest) != 32 || strings.Trim(rest, "0123456789abcdef") != "" {
+		return discover.Dump{}, false, nil
+	}
+	rec, err := in.LoadedNamed(ctx, name)
+	if err != nil || rec == nil || !tables[rec.Table] || rec.Timestamp != ts {
+		return discover.Dump{}, false, err
+	}
+	d, err := discover.NewDump(rec.Batch, rec.Table, rec.Timestamp)
+	if err != nil || load.LoadedName(d) != name {
+		return discover.Dump{}, false, nil
+	}
+	return d, true, nil
+}
+
 // scanLedgers reads the ledgers below every root: the names of what each
 // target loaded (one listing per incarnation), and the loaded records of
 // the dumps in entries only.
@@ -113,7 +133,13 @@ func (t *target) scan(ctx context.Context, in *load.Incarnation, tables map[stri
 	for _, n := range names {
 		d, ok := loadedName(n, tables)
 		if !ok {
-			continue
+			// A long batch and table are a hash in the name
+			// (load.LoadedName): the record names them.
+			if d, ok, err = hashedName(ctx, in, n, tables); err != nil {
+				return err
+			} else if !ok {
+				continue
+			}
 		}
 		mu.Lock()
 		if d.Timestamp > t.newest[d.Table] {

@@ -130,8 +130,8 @@ func LoadedName(d discover.Dump) string {
 }
 
 // maxRecordName is the longest name of a record below loaded/: what file
-// systems allow a file name.
-const maxRecordName = 255
+// systems allow a file name. A variable for the tests.
+var maxRecordName = 255
 
 // Counts sum up what a load did.
 type Counts struct {
@@ -243,7 +243,16 @@ func (in *Incarnation) Dump(d discover.Dump) *DumpLedger {
 
 // Loaded returns the dump's loaded record, or nil when it is not loaded.
 func (in *Incarnation) Loaded(ctx context.Context, d discover.Dump) (*LoadedRecord, error) {
-	return in.LoadedNamed(ctx, LoadedName(d))
+	rec, err := in.LoadedNamed(ctx, LoadedName(d))
+	if rec != nil || err != nil {
+		return rec, err
+	}
+	// Loaders before the hashed names wrote the long name, which S3
+	// and GCS keys hold.
+	if long := d.Timestamp + "." + d.Batch + "." + d.Table + ".json"; long != LoadedName(d) {
+		return in.LoadedNamed(ctx, long)
+	}
+	return nil, nil
 }
 
 // LoadedNamed returns the loaded record of that name (one LoadedDumps

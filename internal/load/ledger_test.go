@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -103,5 +104,26 @@ func TestLedgerLongTableName(t *testing.T) {
 	short, _ := discover.NewDump("b1", "ks.t", "20260101T000000Z")
 	if n := LoadedName(short); n != "20260101T000000Z.b1.ks.t.json" {
 		t.Errorf("a short name changed: %s", n)
+	}
+
+	// A record an earlier loader wrote under the long name (S3 and GCS
+	// keys hold it) is still found. Here names count as long from 40
+	// bytes, which a file:// store holds.
+	defer func(n int) { maxRecordName = n }(maxRecordName)
+	maxRecordName = 40
+	d3, _ := discover.NewDump("2026-12-08", "dynamodb.orders_by_region", "20261206T000000Z")
+	old := d3.Timestamp + "." + d3.Batch + "." + d3.Table + ".json"
+	if LoadedName(d3) == old {
+		t.Fatalf("%s is not a long name", old)
+	}
+	if rec, err := inc.Loaded(ctx, d3); err != nil || rec != nil {
+		t.Fatalf("before any record: %+v %v", rec, err)
+	}
+	data, _ := json.Marshal(&LoadedRecord{Batch: d3.Batch, Table: d3.Table, Timestamp: d3.Timestamp})
+	if _, err := l.b.WriteAll(ctx, inc.prefix+"loaded/"+old, data, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := inc.Loaded(ctx, d3); err != nil || rec == nil || rec.Batch != d3.Batch {
+		t.Errorf("a record under the long name: %+v %v", rec, err)
 	}
 }

@@ -207,8 +207,29 @@ func refusedCredentials(msg string) bool {
 		strings.Contains(msg, "authenticationexception") // DataStax Enterprise
 }
 
-// Close releases the session.
-func (s *Session) Close() { s.s.Close() }
+// CloseWait is how long Close waits for the driver's session to close.
+const CloseWait = 10 * time.Second
+
+// Close releases the session. It waits at most CloseWait for the driver:
+// gocql's Close can wait forever when it comes while the control
+// connection is reconnecting (the reconnection asks the schema refresher
+// that Close has just stopped, and Close waits for the reconnection), and
+// a scheduled job must end. Past CloseWait it logs that the driver did
+// not close and returns; its goroutines end with the process.
+func (s *Session) Close() {
+	done := make(chan struct{})
+	go func() {
+		s.s.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(CloseWait):
+		if s.logger != nil {
+			s.logger.Warn("the Cassandra driver did not close its session in time (a driver deadlock while it reconnects); going on", "waited", CloseWait.String())
+		}
+	}
+}
 
 // Config returns the configuration the session was opened with.
 func (s *Session) Config() Config { return s.cfg }

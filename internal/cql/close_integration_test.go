@@ -1,12 +1,10 @@
 package cql_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -48,7 +46,7 @@ func TestCloseWhileReconnecting(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	logs := &syncWriter{}
+	logs := &testenv.SyncBuffer{}
 	s, err := cql.Connect(ctx, cfg, cql.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -78,22 +76,4 @@ func TestCloseWhileReconnecting(t *testing.T) {
 	case <-time.After(cql.CloseWait + 10*time.Second):
 		t.Fatalf("Close had not returned after %s", time.Since(start).Round(time.Second))
 	}
-}
-
-// syncWriter serializes writes: the driver logs from its own goroutines.
-type syncWriter struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *syncWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }

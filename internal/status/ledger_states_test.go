@@ -77,6 +77,26 @@ func (r *ledgerRoot) started(in *load.Incarnation, d discover.Dump, at time.Time
 	return dl
 }
 
+// loadStates builds the report at r.now and returns it with the load
+// and verify stages' states, by "dump stage", " behind" appended where
+// they are behind.
+func (r *ledgerRoot) loadStates() (*Report, map[string]string) {
+	r.t.Helper()
+	rep, err := Build(r.ctx, Config{Roots: []string{r.url}, MaxLag: 6 * time.Hour, Now: func() time.Time { return r.now }})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range rep.Dumps {
+		for _, s := range d.Stages {
+			if s.Stage == StageLoad || s.Stage == StageVerify {
+				got[d.Name()+" "+s.Stage] = s.State + map[bool]string{true: " behind"}[s.Behind]
+			}
+		}
+	}
+	return rep, got
+}
+
 func TestLedgerStates(t *testing.T) {
 	r := newLedgerRoot(t)
 	t0 := r.now.Add(-10 * time.Hour)
@@ -98,18 +118,7 @@ func TestLedgerStates(t *testing.T) {
 	r.loaded(orders, r.exported("b0", "ks.orders", "20261206T000000Z", t0), t0.Add(time.Minute), load.VerifyResult{Mode: "count", Result: "passed", Found: 10, At: t0.Add(time.Minute)})
 	r.started(orders, d3, t0.Add(3*time.Hour))
 
-	rep, err := Build(r.ctx, Config{Roots: []string{r.url}, MaxLag: 6 * time.Hour, Now: func() time.Time { return r.now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, d := range rep.Dumps {
-		for _, s := range d.Stages {
-			if s.Stage == StageLoad || s.Stage == StageVerify {
-				got[d.Name()+" "+s.Stage] = s.State + map[bool]string{true: " behind"}[s.Behind]
-			}
-		}
-	}
+	rep, got := r.loadStates()
 	want := map[string]string{
 		d0.String() + " load":                  StateSuperseded,
 		d1.String() + " load":                  StateDone,
@@ -213,19 +222,8 @@ func TestLedgerLongTableName(t *testing.T) {
 		t.Fatalf("record name of %d bytes", len(n))
 	}
 	r.loaded(in, newer, t0.Add(90*time.Minute), load.VerifyResult{Mode: "count", Result: "passed", Found: 10, At: t0.Add(90 * time.Minute)})
-	rep, err := Build(r.ctx, Config{Roots: []string{r.url}, MaxLag: 6 * time.Hour, Now: func() time.Time { return r.now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, d := range rep.Dumps {
-		for _, s := range d.Stages {
-			if s.Stage == StageLoad {
-				got[d.Name()] = s.State
-			}
-		}
-	}
-	if got[newer.String()] != StateDone || got[older.String()] != StateSuperseded {
+	_, got := r.loadStates()
+	if got[newer.String()+" load"] != StateDone || got[older.String()+" load"] != StateSuperseded {
 		t.Errorf("load states %v, want the newer done and the older superseded", got)
 	}
 }

@@ -128,21 +128,14 @@ func TestExportTargets(t *testing.T) {
 		{Tool: toolDSBulk, Runs: runs(200, 1000)},
 		{Tool: toolExporterV4, Runs: runs(600, 100)},
 	}
-	for _, r := range rs {
-		r.summarize()
-	}
-	got := exportTargets(rs, 0)
-	for _, want := range []string{
+	summarizeAll(rs)
+	wantAll(t, exportTargets(rs, 0),
 		"2.50x DSBulk unload's rows/s (target >= 2x)",
 		"50% of the source's ceiling, the best raw scan (8 readers, 1000 rows/s; target >= 90%)",
 		"62% of the null sink's rows/s",
 		"peak RSS 100 MiB (target <= 128)",
 		"with protocol v4: 3.00x DSBulk, 60% of the ceiling",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("targets lack %q: %s", want, got)
-		}
-	}
+	)
 	if got := exportTargets(rs[1:], 0); got != "" {
 		t.Errorf("targets without the exporter's runs: %q, want none", got)
 	}
@@ -163,26 +156,35 @@ func TestLoadTargetsAndCPUBudget(t *testing.T) {
 		{Tool: toolLoaderNone, Runs: run(25_000, 24, 50)},
 		{Tool: toolDSBulkLoad, Runs: run(16_000, 60, 60)},
 	}
-	for _, r := range rs {
-		r.summarize()
-	}
-	got := loadTargets(rs, 2)
-	for _, want := range []string{
+	summarizeAll(rs)
+	wantAll(t, loadTargets(rs, 2),
 		"1.25x DSBulk load's rows/s with --verify count, the default (target >= 1.5x)",
 		"0.42x its client CPU a row (target <= 0.5x)",
 		"with --verify none 1.56x its rows/s",
 		"lading loader and servers 90.0 s a million rows (at most 22222 rows/s; 90% of it measured)",
 		"DSBulk load ← JSON 120.0 (at most 16667; 96%)",
 		"1.5x DSBulk load ← JSON's rows/s needs lading loader at most 83.3 s a million rows, of which the server's share is 65.0 now",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("load targets lack %q:\n%s", want, got)
-		}
-	}
+	)
 	if got := loadTargets(rs[1:], 2); got != "" {
 		t.Errorf("load targets without the loader's default runs: %q, want none", got)
 	}
 	if got := loadTargets(rs, 0); strings.Contains(got, "shared cores") {
 		t.Errorf("a CPU budget with the cores unknown: %s", got)
+	}
+}
+
+func summarizeAll(rs []*result) {
+	for _, r := range rs {
+		r.summarize()
+	}
+}
+
+// wantAll fails t for each of wants that got lacks.
+func wantAll(t *testing.T, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("targets lack %q:\n%s", w, got)
+		}
 	}
 }

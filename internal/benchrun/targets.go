@@ -32,13 +32,12 @@ func byTool(rs []*result) map[string]*result {
 
 func rate(r *result) float64 { return r.Stats["rows_per_s"].Median }
 
-// cpuPerMrow is the median over r's runs of the CPU seconds the tool and
-// the servers spent together a million rows.
-func cpuPerMrow(r *result) float64 {
+// perMrow is the median over r's runs of f (CPU seconds) a million rows.
+func perMrow(r *result, f func(sample) float64) float64 {
 	var v []float64
 	for _, s := range r.Runs {
 		if s.Rows > 0 {
-			v = append(v, (s.CPUS+s.ServerCPU)/(float64(s.Rows)/1e6))
+			v = append(v, f(s)/(float64(s.Rows)/1e6))
 		}
 	}
 	if len(v) == 0 {
@@ -53,20 +52,17 @@ func cpuPerMrow(r *result) float64 {
 // want times the peer's measured rows/s, with the server's share of
 // lading's CPU beside it. "" when cores or a figure is unknown.
 func cpuBudget(cores float64, lading, peer *result, want float64) string {
-	l, p := cpuPerMrow(lading), cpuPerMrow(peer)
+	both := func(s sample) float64 { return s.CPUS + s.ServerCPU }
+	l, p := perMrow(lading, both), perMrow(peer, both)
 	if cores <= 0 || l <= 0 || p <= 0 {
 		return ""
 	}
 	bound := func(cpu float64) float64 { return cores * 1e6 / cpu }
-	var server []float64
-	for _, s := range lading.Runs {
-		server = append(server, s.ServerCPU/(float64(s.Rows)/1e6))
-	}
 	need := cores * 1e6 / (want * rate(peer))
 	return fmt.Sprintf("CPU on %.0f shared cores: %s and servers %.1f s a million rows (at most %.0f rows/s; %.0f%% of it measured), %s %.1f (at most %.0f; %.0f%%); "+
 		"%gx %s's rows/s needs %s at most %.1f s a million rows, of which the server's share is %.1f now",
 		cores, lading.Tool, l, bound(l), 100*rate(lading)/bound(l), peer.Tool, p, bound(p), 100*rate(peer)/bound(p),
-		want, peer.Tool, lading.Tool, need, median(server))
+		want, peer.Tool, lading.Tool, need, perMrow(lading, func(s sample) float64 { return s.ServerCPU }))
 }
 
 // exportTargets states issue 18's exporter targets as this run measured
@@ -75,21 +71,11 @@ func cpuBudget(cores float64, lading, peer *result, want float64) string {
 // peak RSS (<= 128 MiB). Figures a failed or missing tool leaves out are
 // said to be missing.
 func exportTargets(rs []*result, cores float64) string {
-	var exp, v4, dsb, null, raw *result
-	for _, r := range rs {
-		if len(r.Runs) == 0 {
-			continue
-		}
-		switch {
-		case r.Tool == toolExporter:
-			exp = r
-		case r.Tool == toolExporterV4:
-			v4 = r
-		case r.Tool == toolDSBulk:
-			dsb = r
-		case r.Tool == toolNullSink:
-			null = r
-		case strings.HasPrefix(r.Tool, rawScanTool) && (raw == nil || rate(r) > rate(raw)):
+	m := byTool(rs)
+	exp, v4, dsb, null := m[toolExporter], m[toolExporterV4], m[toolDSBulk], m[toolNullSink]
+	var raw *result
+	for name, r := range m {
+		if strings.HasPrefix(name, rawScanTool) && (raw == nil || rate(r) > rate(raw)) {
 			raw = r
 		}
 	}

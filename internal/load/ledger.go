@@ -121,12 +121,18 @@ func (in *Incarnation) ID() string { return in.id }
 // table in their place, since a file:// ledger's file names stop there;
 // the record itself names them.
 func LoadedName(d discover.Dump) string {
-	n := d.Timestamp + "." + d.Batch + "." + d.Table + ".json"
+	n := plainLoadedName(d)
 	if len(n) <= maxRecordName {
 		return n
 	}
 	sum := sha256.Sum256([]byte(d.Batch + "/" + d.Table))
 	return d.Timestamp + "." + hex.EncodeToString(sum[:16]) + ".json"
+}
+
+// plainLoadedName is <timestamp>.<batch>.<table>.json, whatever its
+// length: the name of every loaded record before hashed names.
+func plainLoadedName(d discover.Dump) string {
+	return d.Timestamp + "." + d.Batch + "." + d.Table + ".json"
 }
 
 // maxRecordName is the longest name of a record below loaded/: what file
@@ -249,7 +255,7 @@ func (in *Incarnation) Loaded(ctx context.Context, d discover.Dump) (*LoadedReco
 	}
 	// Loaders before the hashed names wrote the long name, which S3
 	// and GCS keys hold.
-	if long := d.Timestamp + "." + d.Batch + "." + d.Table + ".json"; long != LoadedName(d) {
+	if long := plainLoadedName(d); long != LoadedName(d) {
 		return in.LoadedNamed(ctx, long)
 	}
 	return nil, nil

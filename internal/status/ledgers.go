@@ -72,23 +72,23 @@ func loadedName(name string, tables map[string]bool) (discover.Dump, bool) {
 }
 
 // hashedName reads the loaded record of a name that holds a hash in
-// place of its batch and table (load.LoadedName), and returns its dump
-// when the record's table is one of tables and the name is the one
-// load.LoadedName gives that dump.
-func hashedName(ctx context.Context, in *load.Incarnation, name string, tables map[string]bool) (discover.Dump, bool, error) {
+// place of its batch and table (load.LoadedName), and returns it with its
+// dump when the record's table is one of tables and the name is the one
+// load.LoadedName gives that dump; a nil record otherwise.
+func hashedName(ctx context.Context, in *load.Incarnation, name string, tables map[string]bool) (discover.Dump, *load.LoadedRecord, error) {
 	ts, rest, _ := strings.Cut(strings.TrimSuffix(name, ".json"), ".")
 	if len(rest) != 32 || strings.Trim(rest, "0123456789abcdef") != "" {
-		return discover.Dump{}, false, nil
+		return discover.Dump{}, nil, nil
 	}
 	rec, err := in.LoadedNamed(ctx, name)
 	if err != nil || rec == nil || !tables[rec.Table] || rec.Timestamp != ts {
-		return discover.Dump{}, false, err
+		return discover.Dump{}, nil, err
 	}
 	d, err := discover.NewDump(rec.Batch, rec.Table, rec.Timestamp)
 	if err != nil || load.LoadedName(d) != name {
-		return discover.Dump{}, false, nil
+		return discover.Dump{}, nil, nil
 	}
-	return d, true, nil
+	return d, rec, nil
 }
 
 // scanLedgers reads the ledgers below every root: the names of what each
@@ -131,13 +131,14 @@ func (t *target) scan(ctx context.Context, in *load.Incarnation, tables map[stri
 		return err
 	}
 	for _, n := range names {
+		var rec *load.LoadedRecord
 		d, ok := loadedName(n, tables)
 		if !ok {
 			// A long batch and table are a hash in the name
 			// (load.LoadedName): the record names them.
-			if d, ok, err = hashedName(ctx, in, n, tables); err != nil {
+			if d, rec, err = hashedName(ctx, in, n, tables); err != nil {
 				return err
-			} else if !ok {
+			} else if rec == nil {
 				continue
 			}
 		}
@@ -149,12 +150,12 @@ func (t *target) scan(ctx context.Context, in *load.Incarnation, tables map[stri
 		if entries[d.Prefix] == nil {
 			continue
 		}
-		rec, err := in.Loaded(ctx, d)
-		if err != nil {
-			return err
-		}
 		if rec == nil {
-			continue
+			if rec, err = in.LoadedNamed(ctx, n); err != nil {
+				return err
+			} else if rec == nil {
+				continue
+			}
 		}
 		mu.Lock()
 		if have := t.loaded[d.Prefix]; have == nil || rec.Finished.After(have.Finished) {
